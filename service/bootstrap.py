@@ -1,0 +1,37 @@
+"""Start-up steps shared by the CLI commands: migrate, seed reference data, import registries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from service.database import make_engine, upgrade
+from service.settings import Settings
+from stations.registry import load_points, load_stations
+from stations.store.sites import sync_parameters, upsert_sites
+from stations.timeutil import now_epoch
+
+
+def prepare_database(settings: Settings) -> Engine:
+    """Run migrations and refresh the parameter catalogue; return an engine."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    with engine.begin() as conn:
+        sync_parameters(conn)
+    return engine
+
+
+def import_stations(engine: Engine, path: Path) -> tuple[int, int]:
+    """Validate and import a station registry file (all or nothing); (inserted, updated)."""
+    sites = load_stations(path)
+    with engine.begin() as conn:
+        return upsert_sites(conn, sites, now_epoch())
+
+
+def import_points(engine: Engine, path: Path) -> tuple[int, int]:
+    """Validate and import a monitoring-point file (all or nothing); (inserted, updated)."""
+    sites = load_points(path)
+    with engine.begin() as conn:
+        return upsert_sites(conn, sites, now_epoch())

@@ -1,0 +1,54 @@
+"""The typer apps and the global ``--db`` option shared by every command module."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from service.settings import Settings
+
+app = typer.Typer(
+    name="quantrac",
+    help="quantrac — quan trắc môi trường tự động / environmental monitoring service.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+import_app = typer.Typer(help="Nhập dữ liệu / import stations, points, zones, results.")
+db_app = typer.Typer(help="Cơ sở dữ liệu / database maintenance.")
+app.add_typer(import_app, name="import")
+app.add_typer(db_app, name="db")
+
+console = Console(stderr=True)
+_db_override: dict[str, str | None] = {"url": None}
+
+
+@app.callback()
+def _global(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (default: QUANTRAC_DATABASE_URL or SQLite file)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    _db_override["url"] = db
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with ``--db`` and any explicit overrides applied."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if _db_override["url"]:
+        settings = settings.model_copy(update={"database_url": _db_override["url"]})
+    return settings
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print an error for a person (no traceback) and return the Exit to raise."""
+    console.print(f"[bold red]Lỗi / error:[/] {message}")
+    return typer.Exit(code)

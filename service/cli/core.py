@@ -1,0 +1,86 @@
+"""Core commands: ``db upgrade``, ``import stations|points``, ``serve``, ``demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.bootstrap import import_points, import_stations, prepare_database
+from service.cli.common import app, console, db_app, fail, get_settings, import_app
+from stations.errors import ImportRejected
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Tạo/nâng cấp cơ sở dữ liệu / create or upgrade the database schema."""
+    settings = get_settings()
+    prepare_database(settings)
+    console.print(f"[green]Database up to date[/] ({settings.db_url.split('@')[-1]})")
+
+
+def _import(kind: str, path: Path) -> None:
+    settings = get_settings()
+    engine = prepare_database(settings)
+    try:
+        inserted, updated = (import_stations if kind == "stations" else import_points)(engine, path)
+    except ImportRejected as exc:
+        raise fail(str(exc), code=2) from exc
+    console.print(f"[green]{kind}:[/] {inserted} mới / new, {updated} cập nhật / updated")
+
+
+@import_app.command("stations")
+def import_stations_cmd(file: FileArg) -> None:
+    """Nhập danh mục trạm (CSV/YAML) / import the station registry; all or nothing."""
+    _import("stations", file)
+
+
+@import_app.command("points")
+def import_points_cmd(file: FileArg) -> None:
+    """Nhập điểm quan trắc định kỳ (CSV/YAML) / import periodic monitoring points."""
+    _import("points", file)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    no_scheduler: Annotated[bool, typer.Option(help="Serve HTTP only (replicas).")] = False,
+) -> None:
+    """Chạy dịch vụ web và bộ lập lịch / run the web service and the scheduler."""
+    import uvicorn
+
+    from service.app import create_app
+
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = get_settings(**overrides)
+    prepare_database(settings)
+    app_ = create_app(settings, scheduler=not no_scheduler and settings.scheduler_enabled)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Listen port.")] = 8000,
+    host: Annotated[str, typer.Option(help="Listen address.")] = "127.0.0.1",
+    days: Annotated[float, typer.Option(help="Days of simulated back-history.")] = 3.0,
+) -> None:
+    """Bản demo Lạng Sơn / the Lạng Sơn demo: demo data, simulator, scheduler, web map."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.demo import setup_demo
+
+    settings = get_settings(host=host, port=port)
+    engine = prepare_database(settings)
+    settings = setup_demo(settings, engine, history_days=days, console=console)
+    app_ = create_app(settings)
+    console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,39 @@
+"""FastAPI dependencies shared by the routers (aliases defined once, as ``Annotated``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+from service.context import AppContext
+from service.settings import Settings
+
+
+def get_context(request: Request) -> AppContext:
+    """The service's :class:`AppContext`."""
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+def get_engine(ctx: Annotated[AppContext, Depends(get_context)]) -> Engine:
+    """The database engine."""
+    return ctx.engine
+
+
+def get_settings(ctx: Annotated[AppContext, Depends(get_context)]) -> Settings:
+    """The service settings."""
+    return ctx.settings
+
+
+def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A read connection for the duration of one request."""
+    with engine.connect() as conn:
+        yield conn
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ConnDep = Annotated[Connection, Depends(get_conn)]

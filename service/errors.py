@@ -1,0 +1,54 @@
+"""Map domain exceptions to HTTP answers; never leak internals in a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from stations.errors import (
+    ImportRejected,
+    InvalidRequest,
+    QuantracError,
+    UnknownParameter,
+    UnknownStation,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES: dict[type[Exception], int] = {
+    UnknownStation: 404,
+    UnknownParameter: 404,
+    InvalidRequest: 400,
+    ImportRejected: 422,
+    QuantracError: 400,
+}
+
+
+def _status_for(exc: Exception) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return 500
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Install one handler per mapped class, plus a catch-all that hides internals."""
+
+    async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+        body: dict[str, object] = {"detail": str(exc)}
+        if isinstance(exc, ImportRejected):
+            body["errors"] = [
+                {"row": e.row, "column": e.column, "message": e.message} for e in exc.errors
+            ]
+        return JSONResponse(body, status_code=_status_for(exc))
+
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            {"detail": "Lỗi máy chủ nội bộ / internal server error"}, status_code=500
+        )
+
+    app.add_exception_handler(QuantracError, domain_error)
+    app.add_exception_handler(Exception, unexpected)

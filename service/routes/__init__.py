@@ -1,0 +1,1 @@
+"""HTTP routers: thin, one module per resource, each exposing ``router``."""

@@ -1,0 +1,58 @@
+"""Service settings (pydantic-settings, prefix ``QUANTRAC_``). Only ``service/`` reads them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told through the environment or a ``.env`` file.
+
+    The defaults run the Lạng Sơn demo with zero configuration: a SQLite file under
+    ``data_dir``, the web service on 127.0.0.1:8000.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="QUANTRAC_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path("var"), description="raw-file archive, quarantine, SQLite, caches")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/quantrac.db. "
+        "postgresql+psycopg://user@host/db selects PostgreSQL/PostGIS.",
+    )
+    display_tz: str = Field("Asia/Ho_Chi_Minh", description="time zone for display")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = Field(
+        None, description="base URL used in links sent by e-mail; default http://host:port"
+    )
+    scheduler_enabled: bool = Field(True, description="run the polling/alert scheduler in-process")
+    sources_file: Path | None = Field(
+        None, description="YAML file listing the polled sources (FTP, folder, HTTP)"
+    )
+    offline_after_intervals: int = Field(
+        3, ge=1, description="a station is offline after this many missed expected intervals"
+    )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        """The effective database URL."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'quantrac.db'}"
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL for links (no trailing slash)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

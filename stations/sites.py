@@ -1,0 +1,57 @@
+"""Monitoring sites: automatic stations and periodic monitoring points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATION_KINDS = ("air", "wastewater", "fluegas")
+POINT_MEDIA = ("surface_water", "groundwater", "ambient_air", "noise", "soil")
+MEDIUM_OF_KIND = {"air": "ambient_air", "wastewater": "wastewater", "fluegas": "flue_gas"}
+
+# Mainland Vietnam's bounding box (degrees, WGS 84), generous by ~0.1° on each side. Islands
+# are outside it on purpose: no automatic station of a province department stands there.
+VIETNAM_BBOX = (102.0, 8.3, 109.6, 23.5)
+
+
+def in_vietnam(lon: float, lat: float) -> bool:
+    """True when (lon, lat) falls in mainland Vietnam's bounding box."""
+    west, south, east, north = VIETNAM_BBOX
+    return west <= lon <= east and south <= lat <= north
+
+
+@dataclass(frozen=True, slots=True)
+class Permit:
+    """What a facility station is compared against (see the compliance engine).
+
+    Either ``regulation`` + ``column_class`` + coefficients, or explicit ``limits``
+    (``{parameter: value}`` or ``{parameter: [low, high]}`` in the station's units), which win.
+    """
+
+    regulation: str | None = None
+    column_class: str | None = None
+    coefficients: dict[str, float] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=dict)
+    o2_ref: float | None = None
+    basis: str = "1h"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A station (site_type='station') or a periodic monitoring point (site_type='point')."""
+
+    id: str
+    name: str
+    site_type: str
+    kind: str
+    medium: str
+    lon: float
+    lat: float
+    commune: str | None = None
+    district_former: str | None = None
+    facility: str | None = None
+    active: bool = True
+    synthetic: bool = False
+    parameters: dict[str, str] = field(default_factory=dict)  # {code: unit}
+    permit: Permit | None = None
+    config: dict[str, Any] = field(default_factory=dict)  # polling and extra fields

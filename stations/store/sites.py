@@ -1,0 +1,169 @@
+"""Queries on sites, site parameters, permits and the parameter catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from stations.parameters import catalogue
+from stations.sites import Permit, Site
+from stations.store.schema import parameters, permits, site_parameters, sites
+
+
+def sync_parameters(conn: Connection) -> int:
+    """Make the ``parameters`` table match the catalogue CSV; returns the number of rows."""
+    existing = set(conn.scalars(select(parameters.c.code)))
+    for p in catalogue().values():
+        row = {
+            "name_vi": p.name_vi,
+            "name_en": p.name_en,
+            "unit": p.unit,
+            "units_by_kind": p.units_by_kind,
+            "min_valid": p.min_valid,
+            "max_valid": p.max_valid,
+            "media": " ".join(p.media),
+        }
+        if p.code in existing:
+            conn.execute(update(parameters).where(parameters.c.code == p.code).values(**row))
+        else:
+            conn.execute(insert(parameters).values(code=p.code, **row))
+    return len(catalogue())
+
+
+def upsert_sites(conn: Connection, items: Iterable[Site], now: int) -> tuple[int, int]:
+    """Insert new sites and update existing ones in place; returns (inserted, updated)."""
+    existing = set(conn.scalars(select(sites.c.id)))
+    inserted = updated = 0
+    for site in items:
+        config = dict(site.config)
+        row = {
+            "name": site.name,
+            "site_type": site.site_type,
+            "kind": site.kind,
+            "medium": site.medium,
+            "lon": site.lon,
+            "lat": site.lat,
+            "commune": site.commune,
+            "district_former": site.district_former,
+            "facility": site.facility,
+            "active": site.active,
+            "synthetic": site.synthetic,
+            "config": config,
+            "updated_at": now,
+        }
+        if site.id in existing:
+            conn.execute(update(sites).where(sites.c.id == site.id).values(**row))
+            updated += 1
+        else:
+            conn.execute(insert(sites).values(id=site.id, **row))
+            inserted += 1
+        conn.execute(delete(site_parameters).where(site_parameters.c.site_id == site.id))
+        if site.parameters:
+            conn.execute(
+                insert(site_parameters),
+                [
+                    {"site_id": site.id, "parameter": c, "unit": u}
+                    for c, u in site.parameters.items()
+                ],
+            )
+        _replace_permit(conn, site, now)
+    return inserted, updated
+
+
+def _replace_permit(conn: Connection, site: Site, now: int) -> None:
+    # The registry file is the source of truth for the current permit; history of permit
+    # changes is kept by the audit trail, not by piling up rows here.
+    conn.execute(delete(permits).where(permits.c.site_id == site.id))
+    if site.permit is None:
+        return
+    conn.execute(
+        insert(permits).values(
+            site_id=site.id,
+            regulation=site.permit.regulation,
+            column_class=site.permit.column_class,
+            coefficients=site.permit.coefficients,
+            limits=site.permit.limits,
+            o2_ref=site.permit.o2_ref,
+            basis=site.permit.basis,
+            updated_at=now,
+        )
+    )
+
+
+def _site_from_row(row: Any, params: dict[str, str], permit: Permit | None) -> Site:
+    return Site(
+        id=row.id,
+        name=row.name,
+        site_type=row.site_type,
+        kind=row.kind,
+        medium=row.medium,
+        lon=row.lon,
+        lat=row.lat,
+        commune=row.commune,
+        district_former=row.district_former,
+        facility=row.facility,
+        active=row.active,
+        synthetic=row.synthetic,
+        parameters=params,
+        permit=permit,
+        config=dict(row.config or {}),
+    )
+
+
+def list_sites(
+    conn: Connection, *, site_type: str | None = None, kind: str | None = None
+) -> list[Site]:
+    """All sites (optionally one type or kind), with parameters and permit, ordered by id."""
+    query = select(sites).order_by(sites.c.id)
+    if site_type:
+        query = query.where(sites.c.site_type == site_type)
+    if kind:
+        query = query.where(sites.c.kind == kind)
+    rows = conn.execute(query).all()
+    params: dict[str, dict[str, str]] = {}
+    for p in conn.execute(select(site_parameters)):
+        params.setdefault(p.site_id, {})[p.parameter] = p.unit
+    permit_of: dict[str, Permit] = {}
+    for p in conn.execute(select(permits)):
+        permit_of[p.site_id] = Permit(
+            regulation=p.regulation,
+            column_class=p.column_class,
+            coefficients=dict(p.coefficients or {}),
+            limits=dict(p.limits or {}),
+            o2_ref=p.o2_ref,
+            basis=p.basis,
+        )
+    return [_site_from_row(r, params.get(r.id, {}), permit_of.get(r.id)) for r in rows]
+
+
+def get_site(conn: Connection, site_id: str) -> Site | None:
+    """One site by id, or None."""
+    row = conn.execute(select(sites).where(sites.c.id == site_id)).first()
+    if row is None:
+        return None
+    params = {
+        p.parameter: p.unit
+        for p in conn.execute(select(site_parameters).where(site_parameters.c.site_id == site_id))
+    }
+    prow = conn.execute(select(permits).where(permits.c.site_id == site_id)).first()
+    permit = (
+        Permit(
+            regulation=prow.regulation,
+            column_class=prow.column_class,
+            coefficients=dict(prow.coefficients or {}),
+            limits=dict(prow.limits or {}),
+            o2_ref=prow.o2_ref,
+            basis=prow.basis,
+        )
+        if prow
+        else None
+    )
+    return _site_from_row(row, params, permit)
+
+
+def permit_as_dict(permit: Permit | None) -> dict[str, Any] | None:
+    """A JSON-ready view of a permit."""
+    return asdict(permit) if permit else None

@@ -1,0 +1,41 @@
+"""Time conversions: the only place that knows about local time (Asia/Ho_Chi_Minh, UTC+7).
+
+Storage is UTC epoch seconds; file timestamps are local time; display is local time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Vietnam has had no daylight saving since 1975: a fixed offset is exact and faster.
+VN_OFFSET = timezone(timedelta(hours=7), "ICT")
+
+
+def to_epoch(dt: datetime) -> int:
+    """Aware datetime -> UTC epoch seconds. Naive datetimes are refused (ambiguous)."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime: give a time zone (file timestamps are UTC+7)")
+    return int(dt.timestamp())
+
+
+def from_epoch(seconds: int, tz: timezone | ZoneInfo = UTC) -> datetime:
+    """UTC epoch seconds -> aware datetime in ``tz`` (UTC by default)."""
+    return datetime.fromtimestamp(seconds, tz)
+
+
+def local_to_epoch(stamp: str) -> int:
+    """A ``YYYYMMDDhhmmss`` local-time (UTC+7) stamp -> UTC epoch seconds."""
+    dt = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=VN_OFFSET)
+    return int(dt.timestamp())
+
+
+def epoch_to_local_iso(seconds: int, tz: timezone | ZoneInfo = VN_TZ) -> str:
+    """UTC epoch seconds -> ISO 8601 string with the display offset (e.g. ``+07:00``)."""
+    return datetime.fromtimestamp(seconds, tz).isoformat()
+
+
+def now_epoch() -> int:
+    """Current UTC epoch seconds (callers in the core receive ``now``; this is for the edges)."""
+    return int(datetime.now(UTC).timestamp())
