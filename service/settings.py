@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     offline_after_intervals: int = Field(
         3, ge=1, description="a station is offline after this many missed expected intervals"
     )
+
+    # Alert delivery (see docs/alerts.md). Rules, recipient lists and webhooks live in a YAML file
+    # so the duty roster can change without a restart of the code; secrets stay in the env.
+    alerts_file: Path | None = Field(None, description="YAML: alert rules, recipients, webhooks")
+    smtp_host: str | None = Field(None, description="SMTP server for alert e-mail")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "quantrac@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key for webhooks")
 
     @field_validator("data_dir")
     @classmethod
