@@ -28,6 +28,9 @@ ROUTER_MODULES = (
     "service.routes.layers",
     "service.routes.map",
     "service.routes.programme",
+    "service.routes.auth",
+    "service.routes.admin",
+    "service.routes.metrics",
 )
 
 
@@ -69,6 +72,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    auth = _optional_module("service.auth")
+    if auth is not None:
+        auth.install(app, ctx)  # login, sessions, tokens, role checks, security headers
     for name in ROUTER_MODULES:
         module = _optional_module(name)
         if module is not None:

@@ -17,6 +17,7 @@ TABLE_MODULES = (
     "stations.store.compliance_tables",
     "stations.store.alert_tables",
     "stations.store.programme_tables",
+    "stations.store.account_tables",
     "layers.store",
 )
 

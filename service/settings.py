@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key for webhooks")
 
+    # Accounts and access (see docs/security.md).
+    auth_enabled: bool = Field(True, description="require login; False only for local trials")
+    public_read: bool = Field(
+        False, description="anonymous visitors may read the map, layers and AQI (read-only)"
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="key that signs session cookies; generated under data_dir if unset"
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

@@ -107,6 +107,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         database_url=db_url,
         scheduler_enabled=False,
+        auth_enabled=False,  # access control has its own tests (tests/service/test_auth*.py)
     )
 
 
