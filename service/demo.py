@@ -43,4 +43,7 @@ def setup_demo(
                 raise
             continue
         settings = module.run(settings, engine, console, history_days)
+    if settings.alerts_file is None:
+        demo_alerts = Path(__file__).parent / "alerting" / "demo_alerts.yaml"
+        settings = settings.model_copy(update={"alerts_file": demo_alerts})
     return settings

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.errors import (
     ImportRejected,
     InvalidRequest,
@@ -18,6 +19,8 @@ from stations.errors import (
 log = logging.getLogger(__name__)
 
 STATUS_CODES: dict[type[Exception], int] = {
+    UnknownAlert: 404,
+    AlertAlreadyResolved: 409,
     UnknownStation: 404,
     UnknownParameter: 404,
     InvalidRequest: 400,

@@ -1,0 +1,120 @@
+"""The alert machinery of one running service, shared by jobs and routes via ``ctx.extras``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from service.alerting.broker import AlertBroker
+from service.alerting.channels import Channel, SmtpChannel, WebhookChannel
+from service.alerting.config import config_from_settings
+from service.alerting.sender import SendResult, send_due
+from service.context import AppContext
+from service.settings import Settings
+from stations.alerts.actions import acknowledge_alert
+from stations.alerts.config import AlertConfig
+from stations.alerts.engine import PassResult, run_pass
+from stations.timeutil import now_epoch
+
+log = logging.getLogger(__name__)
+EXTRA_KEY = "alerts"
+
+
+@dataclass
+class AlertRuntime:
+    """Evaluation passes, the sender and acknowledgements, serialised per process."""
+
+    settings: Settings
+    engine: Engine
+    config: AlertConfig
+    broker: AlertBroker = field(default_factory=AlertBroker)
+    clock: Callable[[], int] = now_epoch
+    wake_sender: Callable[[], None] | None = None
+    channels: dict[str, Channel] = field(default_factory=dict)
+    _eval_lock: threading.Lock = field(default_factory=threading.Lock)
+    _send_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if not self.channels:
+            self.channels = build_channels(self.settings, self.config, self.clock)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Display time zone."""
+        return ZoneInfo(self.settings.display_tz)
+
+    def evaluate(self, station_ids: set[str] | None = None, *, periodic: bool = True) -> PassResult:
+        """Run one evaluation pass in its own transaction; wake streams and the sender."""
+        with self._eval_lock, self.engine.begin() as conn:
+            result = run_pass(
+                conn,
+                self.config,
+                self.clock(),
+                base_url=self.settings.base_url,
+                station_ids=station_ids,
+                periodic=periodic,
+                tz=self.tz,
+            )
+        if result.changed:
+            self.broker.notify()
+        if result.queued and self.wake_sender is not None:
+            self.wake_sender()
+        return result
+
+    def after_ingest(self, _engine: Any, station_id: str, _start: int, _end: int) -> None:
+        """The pipeline's post-ingest hook: evaluate the station that just sent data."""
+        self.evaluate({station_id}, periodic=False)
+
+    def send(self) -> SendResult:
+        """Deliver due outbox messages (one sender at a time)."""
+        if not self._send_lock.acquire(blocking=False):
+            return SendResult()
+        try:
+            return send_due(self.engine, self.channels, self.config.delivery, self.clock)
+        finally:
+            self._send_lock.release()
+
+    def acknowledge(self, alert_id: int, by: str, comment: str | None) -> Any:
+        """Acknowledge an alert; returns the fresh row (see ``acknowledge_alert``)."""
+        with self._eval_lock, self.engine.begin() as conn:
+            row = acknowledge_alert(conn, alert_id, by=by, comment=comment, now=self.clock())
+        self.broker.notify()
+        return row
+
+
+def build_channels(
+    settings: Settings, config: AlertConfig, clock: Callable[[], int]
+) -> dict[str, Channel]:
+    """SMTP when ``smtp_host`` is set; webhooks always (signed when a secret is set)."""
+    timeout = config.delivery.timeout_seconds
+    channels: dict[str, Channel] = {}
+    if settings.smtp_host:
+        channels["email"] = SmtpChannel(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+            timeout=timeout,
+        )
+    secret = (
+        settings.webhook_secret.get_secret_value().encode() if settings.webhook_secret else None
+    )
+    channels["webhook"] = WebhookChannel(secret=secret, clock=clock, timeout=timeout)
+    return channels
+
+
+def runtime_for(ctx: AppContext) -> AlertRuntime:
+    """The context's alert runtime, created on first use."""
+    runtime = ctx.extras.get(EXTRA_KEY)
+    if runtime is None:
+        runtime = AlertRuntime(ctx.settings, ctx.engine, config_from_settings(ctx.settings))
+        ctx.extras[EXTRA_KEY] = runtime
+    return runtime  # type: ignore[no-any-return]

@@ -1,0 +1,106 @@
+"""Persist a lifecycle transition: the alert row, its history, its texts and its outbox rows.
+
+Everything happens in the caller's transaction, so an alert change and the messages that
+announce it are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from sqlalchemy import Connection
+
+from stations.alerts.config import AlertConfig
+from stations.alerts.documents import alert_document, map_url, webhook_body
+from stations.alerts.lifecycle import NOTIFYING, SUPPRESSED, Transition
+from stations.alerts.messages import SiteInfo, email_text, one_line
+from stations.alerts.routing import AlertScope, recipients
+from stations.parameters import catalogue
+from stations.store import alert_outbox, alerts
+from stations.timeutil import VN_TZ
+
+
+@dataclass(frozen=True, slots=True)
+class Notifier:
+    """What notifications need besides the alert: config, sites, link base and time zone."""
+
+    config: AlertConfig
+    sites: dict[str, SiteInfo]
+    base_url: str
+    tz: tzinfo = VN_TZ
+
+    def param_names(self, code: str) -> tuple[str, str]:
+        """Vietnamese and English names of a parameter (the code when unknown)."""
+        p = catalogue().get(code)
+        return (p.name_vi, p.name_en) if p else (code, code)
+
+
+def persist(
+    conn: Connection, n: Notifier, t: Transition, now: int, alert_id: int | None = None
+) -> tuple[Any, int]:
+    """Write ``t``; returns the fresh alert row and the number of outbox messages queued."""
+    was_suppressed = t.create is None and _state(conn, alert_id) == SUPPRESSED
+    alert_id, written = alerts.apply_transition(conn, t, now, alert_id)
+    row = alerts.get_alert(conn, alert_id)
+    site = n.sites.get(row.station_id) or SiteInfo(row.station_id, row.station_id, None, "")
+    p_vi, p_en = n.param_names(row.parameter)
+    vi, en = one_line(row._mapping, site, p_vi, p_en)
+    if (vi, en) != (row.message_vi, row.message_en):
+        alerts.set_messages(conn, alert_id, vi, en)
+        row = alerts.get_alert(conn, alert_id)
+    silent = row.state == SUPPRESSED or (row.state == "resolved" and was_suppressed)
+    queued = 0
+    for event_id, name in written:
+        if name in NOTIFYING and not silent:
+            queued += _enqueue(conn, n, row, site, (p_vi, p_en), event_id, name, now)
+    return row, queued
+
+
+def _state(conn: Connection, alert_id: int | None) -> str | None:
+    if alert_id is None:
+        return None
+    row = alerts.get_alert(conn, alert_id)
+    return row.state if row else None
+
+
+def _enqueue(
+    conn: Connection,
+    n: Notifier,
+    row: Any,
+    site: SiteInfo,
+    names: tuple[str, str],
+    event_id: int,
+    notification: str,
+    now: int,
+) -> int:
+    scope = AlertScope(
+        row.station_id, site.facility, site.kind, row.parameter or None, row.severity
+    )
+    deliveries = recipients(n.config, scope, notification, escalated=row.escalated_at is not None)
+    if not deliveries:
+        return 0
+    document = alert_document(row, site, base_url=n.base_url, tz=n.tz)
+    link = map_url(n.base_url, row.station_id)
+    subject, body = email_text(
+        notification, row._mapping, site, names[0], names[1], map_url=link, tz=n.tz
+    )
+    for d in deliveries:
+        key = alert_outbox.make_key(row.id, event_id, d.channel, d.contact_id)
+        if d.channel == "email":
+            payload: dict[str, Any] = {"subject": subject, "body": body, "key": key}
+        else:
+            payload = webhook_body(notification, event_id, key, now, document, n.tz)
+        alert_outbox.enqueue(
+            conn,
+            alert_id=row.id,
+            event_id=event_id,
+            channel=d.channel,
+            recipient=d.contact_id,
+            address=d.address,
+            key=key,
+            payload=payload,
+            now=now,
+        )
+    return len(deliveries)
