@@ -15,12 +15,14 @@ from stations.errors import (
     UnknownParameter,
     UnknownStation,
 )
+from stations.programme.rounds import UnknownRound
 
 log = logging.getLogger(__name__)
 
 STATUS_CODES: dict[type[Exception], int] = {
     UnknownAlert: 404,
     AlertAlreadyResolved: 409,
+    UnknownRound: 404,
     UnknownStation: 404,
     UnknownParameter: 404,
     InvalidRequest: 400,

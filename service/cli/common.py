@@ -18,8 +18,10 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Nhập dữ liệu / import stations, points, zones, results.")
 db_app = typer.Typer(help="Cơ sở dữ liệu / database maintenance.")
+report_app = typer.Typer(help="Báo cáo / reports.")
 app.add_typer(import_app, name="import")
 app.add_typer(db_app, name="db")
+app.add_typer(report_app, name="report")
 
 console = Console(stderr=True)
 _db_override: dict[str, str | None] = {"url": None}

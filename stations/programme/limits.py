@@ -1,0 +1,186 @@
+"""Limit rows for the periodic programme, read from ``stations/data/limits/*.csv`` (data, not code).
+
+The file format is shared with the compliance engine (``docs/compliance.md``): one row per
+regulation × table × medium × parameter × averaging × column/class, with a maximum (``value``),
+a permitted range or minimum (``low``/``high``), unit, dates in force, citation and confidence.
+A row with ``confidence=missing`` has no value: comparisons report "no limit configured".
+
+This module chooses the row that applies to one laboratory result: same medium, parameter and
+averaging; the point's class (QCVN 08:2023 level A–D) or a row that applies to every class
+(empty ``column_class``); in force on the sampling date; and, when several regulations are in
+force, the one :data:`REGULATION_OF_MEDIUM` names.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from stations.timeutil import VN_OFFSET
+
+LIMITS_DIR = Path(__file__).resolve().parent.parent / "data" / "limits"
+
+# The regulation a medium is compared with when rows of several regulations are in force.
+REGULATION_OF_MEDIUM = {
+    "surface_water": "QCVN 08:2023/BTNMT",
+    "groundwater": "QCVN 09:2023/BTNMT",
+    "ambient_air": "QCVN 05:2023/BTNMT",
+}
+PROGRAMME_MEDIA = ("surface_water", "groundwater", "ambient_air", "noise", "soil")
+
+
+@dataclass(frozen=True, slots=True)
+class LimitRow:
+    """One limit as written in the data file; times are UTC epoch seconds (``to`` exclusive)."""
+
+    regulation: str
+    table: str
+    medium: str
+    parameter: str
+    averaging: str
+    column_class: str | None
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str
+    valid_from: int | None
+    valid_to: int | None
+    citation: str
+    confidence: str
+    note: str
+
+    @property
+    def missing(self) -> bool:
+        """True when the row names the limit but carries no value (to be entered)."""
+        return self.value is None and self.low is None and self.high is None
+
+    @property
+    def maximum(self) -> float | None:
+        """The upper bound: ``value`` or ``high``, whichever is set (the smaller if both)."""
+        bounds = [b for b in (self.value, self.high) if b is not None]
+        return min(bounds) if bounds else None
+
+    def in_force(self, at: int) -> bool:
+        """True when the row applies at ``at`` (epoch seconds)."""
+        return (self.valid_from is None or at >= self.valid_from) and (
+            self.valid_to is None or at < self.valid_to
+        )
+
+    def describe(self) -> str:
+        """The limit as an officer reads it: ``≤ 0.3``, ``6.5–8.5``, ``≥ 5``."""
+        if self.missing:
+            return "chưa nhập / not entered"
+        upper = self.maximum
+        if self.low is not None and upper is not None:
+            return f"{self.low:g}–{upper:g}"
+        if self.low is not None:
+            return f"≥ {self.low:g}"
+        return f"≤ {upper:g}"
+
+
+def _float(text: str | None) -> float | None:
+    text = (text or "").strip()
+    return float(text) if text else None
+
+
+def _day_start(text: str | None, *, next_day: bool = False) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    day = date.fromisoformat(text) + timedelta(days=1 if next_day else 0)
+    return int(datetime(day.year, day.month, day.day, tzinfo=VN_OFFSET).timestamp())
+
+
+def parse_limit_rows(rows: Iterable[dict[str, str]]) -> list[LimitRow]:
+    """Limit rows of the programme's media from CSV dictionaries (other media are skipped)."""
+    out = []
+    for r in rows:
+        if r["medium"] not in PROGRAMME_MEDIA:
+            continue
+        out.append(
+            LimitRow(
+                regulation=r["regulation"].strip(),
+                table=r["table"].strip(),
+                medium=r["medium"].strip(),
+                parameter=r["parameter"].strip(),
+                averaging=(r["averaging"] or "sample").strip(),
+                column_class=(r["column_class"] or "").strip().upper() or None,
+                value=_float(r["value"]),
+                low=_float(r["low"]),
+                high=_float(r["high"]),
+                unit=r["unit"].strip(),
+                valid_from=_day_start(r["effective_from"]),
+                valid_to=_day_start(r["effective_to"], next_day=True),
+                citation=r["citation"].strip(),
+                confidence=r["confidence"].strip(),
+                note=(r.get("note") or "").strip(),
+            )
+        )
+    return out
+
+
+@cache
+def programme_limits(directory: Path = LIMITS_DIR) -> tuple[LimitRow, ...]:
+    """Every limit row of the programme's media in ``directory`` (read once)."""
+    rows: list[LimitRow] = []
+    for path in sorted(directory.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows.extend(parse_limit_rows(csv.DictReader(fh)))
+    return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitIndex:
+    """Limit rows grouped by (medium, parameter, averaging) for fast selection."""
+
+    by_key: dict[tuple[str, str, str], tuple[LimitRow, ...]]
+
+    @classmethod
+    def build(cls, rows: Iterable[LimitRow]) -> LimitIndex:
+        """Index ``rows``."""
+        grouped: dict[tuple[str, str, str], list[LimitRow]] = {}
+        for row in rows:
+            grouped.setdefault((row.medium, row.parameter, row.averaging), []).append(row)
+        return cls({k: tuple(v) for k, v in grouped.items()})
+
+    def select(
+        self,
+        medium: str,
+        parameter: str,
+        averaging: str,
+        at: int,
+        column_class: str | None = None,
+    ) -> LimitRow | None:
+        """The row that applies, or None when no limit is configured.
+
+        A row for the point's class wins over a row for every class; among equals, the
+        medium's regulation (:data:`REGULATION_OF_MEDIUM`) wins, then the latest in force.
+        """
+        wanted = (column_class or "").upper() or None
+        candidates = [
+            r
+            for r in self.by_key.get((medium, parameter, averaging), ())
+            if r.in_force(at) or (r.missing and r.valid_from is None)
+            if r.column_class is None or r.column_class == wanted
+        ]
+        if not candidates:
+            return None
+        preferred = REGULATION_OF_MEDIUM.get(medium)
+        return max(
+            candidates,
+            key=lambda r: (
+                r.column_class is not None,
+                r.regulation == preferred,
+                r.valid_from or 0,
+            ),
+        )
+
+
+@cache
+def default_index() -> LimitIndex:
+    """The index over the repository's limit files."""
+    return LimitIndex.build(programme_limits())
