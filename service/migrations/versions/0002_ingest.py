@@ -1,4 +1,8 @@
-"""Tables for ingestion (issue 3).
+"""Tables for ingestion (issue 3): none needed.
+
+Ingestion writes only foundation tables (ingested_files, readings, latest_values,
+hourly_means); source state is durable through ingested_files hashes and the sources
+themselves (files leave a source only after commit), so there is no cursor table.
 
 Revision ID: 0002
 Revises: 0001

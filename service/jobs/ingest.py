@@ -1,0 +1,106 @@
+"""Polling jobs: one APScheduler job per configured source (interval, timeout, retries).
+
+Each poll lists the source, ingests each file in its own transaction, then (and only then)
+moves or deletes it at the source, and calls the after-ingest hooks of the other areas
+(``ctx.extras["after_ingest"]``: compliance, then alerts). The last outcome of each source is kept
+in ``ctx.extras["source_status"]`` for monitoring; it never holds credentials.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from apscheduler.schedulers.base import BaseScheduler
+
+from service.context import AppContext
+from service.sources_config import SourceConfig, build_source, load_sources, parser_options
+from stations.ingest.pipeline import IngestOptions, ingest_file
+from stations.sources.base import PollResult, RemoteFile, poll, with_retries
+from stations.store.readings import station_units
+from stations.timeutil import now_epoch
+
+log = logging.getLogger(__name__)
+RETRY_ON = (OSError, EOFError, ftplib.Error, httpx.HTTPError)
+
+
+def poll_source(ctx: AppContext, cfg: SourceConfig) -> PollResult:
+    """Poll one source now (the job body; also called directly by tests and the CLI)."""
+    source = build_source(cfg)
+    data_dir = ctx.settings.data_dir
+    options = IngestOptions(
+        fmt=cfg.format,
+        parser=parser_options(cfg),
+        quarantine_dir=data_dir / "quarantine",
+        fsync=True,  # the source deletes its copy after commit: the archive must be on disk
+    )
+    hooks = ctx.extras.setdefault("after_ingest", [])
+    sites: dict[str, dict[str, str]] = {}
+
+    def handle(f: RemoteFile, data: bytes) -> None:
+        if not sites:
+            with ctx.engine.connect() as conn:
+                sites.update(station_units(conn))
+        outcome = ingest_file(
+            ctx.engine,
+            f.name,
+            data,
+            f"{cfg.id}:{f.path}",
+            sites=sites,
+            now=now_epoch(),
+            archive_dir=data_dir / "archive",
+            options=options,
+            hooks=hooks,
+        )
+        log.info(
+            "source %s: %s -> %s (%d readings)", cfg.id, f.path, outcome.outcome, outcome.readings
+        )
+
+    status: dict[str, Any] = ctx.extras.setdefault("source_status", {})
+    try:
+        result = with_retries(
+            lambda: poll(source, handle),
+            retries=cfg.retries or 0,
+            backoff_s=cfg.backoff_seconds or 0,
+            retry_on=RETRY_ON,
+            label=f"poll {cfg.id}",
+        )
+    except RETRY_ON as exc:
+        status[cfg.id] = {"ok": False, "at": now_epoch(), "error": type(exc).__name__}
+        log.error("source %s: poll failed after retries: %s", cfg.id, type(exc).__name__)
+        raise
+    status[cfg.id] = {
+        "ok": True,
+        "at": now_epoch(),
+        "files": result.finished,
+        "failed": len(result.failed),
+    }
+    return result
+
+
+def register(scheduler: BaseScheduler, ctx: AppContext) -> None:
+    """Add one ``poll:<source id>`` job per source of ``settings.sources_file``."""
+    ctx.extras.setdefault("after_ingest", [])
+    path = ctx.settings.sources_file
+    if path is None:
+        log.info("no sources file (QUANTRAC_SOURCES_FILE): nothing to poll")
+        return
+    config = load_sources(path)
+    for cfg in config.sources:
+        interval = cfg.interval_seconds or 60
+        scheduler.add_job(
+            poll_source,
+            "interval",
+            seconds=interval,
+            id=f"poll:{cfg.id}",
+            name=f"poll {cfg.type} source {cfg.id}",
+            kwargs={"ctx": ctx, "cfg": cfg},
+            replace_existing=True,
+            max_instances=1,  # a slow poll is never overlapped by the next one
+            coalesce=True,
+            misfire_grace_time=max(1, int(interval)),
+            next_run_time=datetime.now(UTC),  # first poll right at start-up
+        )

@@ -1,0 +1,134 @@
+"""``GET /api/stations/{id}/readings``: a station's readings, raw or as hourly/daily means."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter
+
+from service.deps import ConnDep, SettingsDep
+from stations.errors import InvalidRequest, UnknownStation
+from stations.parameters import catalogue
+from stations.parsers.aliases import alias_tables
+from stations.qc import INVALID_MASK, flag_names
+from stations.store.readings import read_series
+from stations.store.sites import get_site
+from stations.timeutil import epoch_to_local_iso, now_epoch
+
+router = APIRouter(prefix="/api", tags=["readings"])
+
+# Default window and longest range per interval (a bound on response size).
+WINDOWS = {
+    "raw": (timedelta(days=1), timedelta(days=31)),
+    "hour": (timedelta(days=7), timedelta(days=366)),
+    "day": (timedelta(days=90), timedelta(days=3660)),
+}
+
+
+def parse_time(text: str | None, name: str, tz: ZoneInfo) -> int | None:
+    """ISO 8601 (naive or date-only = display time zone) -> epoch seconds; 400 if malformed."""
+    if text is None or not text.strip():
+        return None
+    try:
+        dt = datetime.fromisoformat(text.strip().replace(" ", "+"))
+    except ValueError:
+        raise InvalidRequest(
+            f"'{name}' không hợp lệ / '{name}' must be ISO 8601, e.g. 2026-11-20T08:00:00+07:00; "
+            f"got {text[:40]!r}"
+        ) from None
+    return int((dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp())
+
+
+def _parameters(text: str | None, configured: dict[str, str]) -> list[str]:
+    if not text:
+        return sorted(configured)
+    out = []
+    for item in text.split(","):
+        code = alias_tables().parameter(item.strip(), lenient=True)
+        if code is None:
+            raise InvalidRequest(f"thông số lạ / unknown parameter {item.strip()[:40]!r}")
+        out.append(code)
+    return out
+
+
+def _point(interval: str, row: tuple[Any, ...], tz: ZoneInfo) -> dict[str, Any]:
+    if interval == "raw":
+        t, value, _unit, status, flags = row
+        return {
+            "time": epoch_to_local_iso(t, tz),
+            "value": value,
+            "status": status,
+            "qc_flags": flags,
+            "flags": flag_names(flags),
+            "valid": not flags & INVALID_MASK,
+        }
+    point = {
+        "time": epoch_to_local_iso(row[0], tz),
+        "mean": row[1],
+        "min": row[2],
+        "max": row[3],
+        "n_valid": row[4],
+        "n_total": row[5],
+    }
+    if interval == "day":
+        point["hours"] = row[7]
+    return point
+
+
+@router.get("/stations/{station_id}/readings", summary="Readings of one station (raw/hour/day)")
+def station_readings(
+    station_id: str,
+    conn: ConnDep,
+    settings: SettingsDep,
+    parameter: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    interval: str = "raw",
+) -> dict[str, Any]:
+    """Series per parameter with units; raw points carry status and QC flags.
+
+    ``parameter``: one code or a comma list (default: all of the station's); ``start``/``end``:
+    ISO 8601 (default: the last day for raw, 7 days for hour, 90 days for day);
+    ``interval``: raw | hour | day (days are local calendar days).
+    """
+    if interval not in WINDOWS:
+        raise InvalidRequest(f"interval phải là / must be raw, hour or day; got {interval[:20]!r}")
+    tz = ZoneInfo(settings.display_tz)
+    site = get_site(conn, station_id)
+    if site is None or site.site_type != "station":
+        raise UnknownStation(station_id)
+    default, longest = WINDOWS[interval]
+    end_s = parse_time(end, "end", tz) or now_epoch()
+    start_s = parse_time(start, "start", tz) or end_s - int(default.total_seconds())
+    if start_s >= end_s:
+        raise InvalidRequest("start phải trước end / start must be before end")
+    if end_s - start_s > longest.total_seconds():
+        raise InvalidRequest(
+            f"khoảng quá dài / range longer than {longest.days} days for {interval}"
+        )
+    params = _parameters(parameter, site.parameters)
+    offset = int(datetime.fromtimestamp(end_s, tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+    data = read_series(conn, station_id, params, start_s, end_s, interval, offset)
+    names = catalogue()
+    series = []
+    for code in params:
+        rows = data.get(code, [])
+        unit = site.parameters.get(code) or (rows[0][2] if rows and interval == "raw" else None)
+        series.append(
+            {
+                "parameter": code,
+                "name_vi": names[code].name_vi if code in names else code,
+                "name_en": names[code].name_en if code in names else code,
+                "unit": unit or (names[code].unit_for(site.kind) if code in names else None),
+                "points": [_point(interval, r, tz) for r in rows],
+            }
+        )
+    return {
+        "station_id": station_id,
+        "interval": interval,
+        "start": epoch_to_local_iso(start_s, tz),
+        "end": epoch_to_local_iso(end_s, tz),
+        "series": series,
+    }

@@ -1,0 +1,184 @@
+"""The sources file (``QUANTRAC_SOURCES_FILE``): which FTP/folder/HTTP sources to poll, and how.
+
+Secrets are written as ``${ENV_VAR}`` and expanded from the environment when the file is read;
+they are held as ``SecretStr`` and never appear in logs, ``repr`` or API output. Example::
+
+    defaults: {interval_seconds: 60, timeout_seconds: 30, retries: 3, backoff_seconds: 2}
+    sources:
+      - id: ftp-so
+        type: ftp
+        host: 10.0.0.5
+        user: ${QUANTRAC_FTP_USER}
+        password: ${QUANTRAC_FTP_PASSWORD}
+        path: /incoming
+        after: move            # or delete
+        options: {separator: tab, lf: false, bom: false, decimal_comma: false, aliases: false}
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from stations.errors import InvalidRequest
+from stations.parsers import ParserOptions
+from stations.sources.base import Source
+from stations.sources.folder import FolderSource
+from stations.sources.ftp import FtpConfig, FtpSource
+from stations.sources.http import HttpSource
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ParserVariant(BaseModel):
+    """Documented variants of the canonical Circular 10/2021 form (all off = strict)."""
+
+    model_config = ConfigDict(extra="forbid")
+    separator: Literal["tab", "semicolon", "spaces", "auto"] = "tab"
+    decimal_comma: bool = False
+    bom: bool = False
+    lf: bool = False
+    aliases: bool = False
+
+
+class SourceConfig(BaseModel):
+    """One polled source."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    type: Literal["ftp", "folder", "http"]
+    format: Literal["tt10", "csv", "json", "auto"] = "tt10"
+    interval_seconds: float | None = Field(None, gt=0)
+    timeout_seconds: float | None = Field(None, gt=0)
+    retries: int | None = Field(None, ge=0, le=10)
+    backoff_seconds: float | None = Field(None, ge=0)
+    options: ParserVariant = Field(default_factory=ParserVariant)
+    # ftp
+    host: str | None = None
+    port: int = Field(21, ge=1, le=65535)
+    user: str = "anonymous"
+    password: SecretStr = SecretStr("")
+    passive: bool = True
+    # ftp + folder
+    path: str = "/"
+    recursive: bool = True
+    after: Literal["move", "delete", "keep"] = "move"
+    # http
+    url: str | None = None
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+
+
+class Defaults(BaseModel):
+    """Defaults for every source."""
+
+    model_config = ConfigDict(extra="forbid")
+    interval_seconds: float = Field(60, gt=0)
+    timeout_seconds: float = Field(30, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+    backoff_seconds: float = Field(2, ge=0)
+
+
+class SourcesFile(BaseModel):
+    """The whole file."""
+
+    model_config = ConfigDict(extra="forbid")
+    defaults: Defaults = Field(default_factory=Defaults)
+    sources: list[SourceConfig] = Field(default_factory=list)
+
+    def effective(self, s: SourceConfig) -> SourceConfig:
+        """``s`` with every unset timing field taken from the defaults."""
+        d = self.defaults
+        return s.model_copy(
+            update={
+                "interval_seconds": s.interval_seconds or d.interval_seconds,
+                "timeout_seconds": s.timeout_seconds or d.timeout_seconds,
+                "retries": d.retries if s.retries is None else s.retries,
+                "backoff_seconds": d.backoff_seconds
+                if s.backoff_seconds is None
+                else s.backoff_seconds,
+            }
+        )
+
+
+def _expand(value: Any, env: dict[str, str], missing: set[str]) -> Any:
+    if isinstance(value, str):
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in env:
+                missing.add(m.group(1))
+                return ""
+            return env[m.group(1)]
+
+        return _VAR.sub(sub, value)
+    if isinstance(value, list):
+        return [_expand(v, env, missing) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, env, missing) for k, v in value.items()}
+    return value
+
+
+def load_sources(path: Path, env: dict[str, str] | None = None) -> SourcesFile:
+    """Read and validate the sources file; errors name the field, never a secret's value."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidRequest(f"{path}: không đọc được / cannot read sources file: {exc}") from exc
+    missing: set[str] = set()
+    data = _expand(raw, dict(os.environ) if env is None else env, missing)
+    if missing:
+        raise InvalidRequest(
+            f"{path}: biến môi trường chưa đặt / unset variables: {sorted(missing)}"
+        )
+    try:
+        parsed = SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidRequest(f"{path}: {problems}") from None
+    ids = [s.id for s in parsed.sources]
+    if len(ids) != len(set(ids)):
+        raise InvalidRequest(f"{path}: source ids must be unique: {ids}")
+    for s in parsed.sources:
+        if s.type == "ftp" and not s.host:
+            raise InvalidRequest(f"{path}: source {s.id}: ftp needs host")
+        if s.type == "http" and not s.url:
+            raise InvalidRequest(f"{path}: source {s.id}: http needs url")
+    return SourcesFile(
+        defaults=parsed.defaults, sources=[parsed.effective(s) for s in parsed.sources]
+    )
+
+
+def build_source(s: SourceConfig) -> Source:
+    """The stations-layer source object for a validated config (plain arguments)."""
+    if s.type == "ftp":
+        cfg = FtpConfig(
+            host=s.host or "",
+            port=s.port,
+            user=s.user,
+            password=s.password.get_secret_value(),
+            path=s.path,
+            recursive=s.recursive,
+            after="delete" if s.after == "delete" else "move",
+            timeout_s=s.timeout_seconds or 30,
+            passive=s.passive,
+        )
+        return FtpSource(id=s.id, cfg=cfg)
+    if s.type == "folder":
+        return FolderSource(id=s.id, root=Path(s.path), after=s.after)
+    return HttpSource(
+        id=s.id,
+        url=s.url or "",
+        headers={k: v.get_secret_value() for k, v in s.headers.items()},
+        timeout_s=s.timeout_seconds or 30,
+    )
+
+
+def parser_options(s: SourceConfig) -> ParserOptions:
+    """Parser options of a source."""
+    return ParserOptions(**s.options.model_dump())

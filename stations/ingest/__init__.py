@@ -1,0 +1,1 @@
+"""The ingestion pipeline: archive raw bytes, parse, quality-control, store (one transaction)."""

@@ -1,0 +1,72 @@
+"""Read files for backfill: single files, folders (recursive) and zip archives.
+
+Zip archives are archived whole (their bytes are the raw evidence received); members are then
+ingested one by one and point at ``<zip archive path>#<member>``. Member names are untrusted:
+nothing is ever extracted to disk under them, and a member named with ``..`` or an absolute
+path is handed on under its full name so the pipeline quarantines it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from stations.ingest.archive import archive_bytes
+from stations.ingest.pipeline import IncomingFile
+from stations.sources.base import waiting
+
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # bigger members are read only up to this (then rejected)
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    raw = info.filename
+    parts = raw.replace("\\", "/").split("/")
+    if raw.startswith(("/", "\\")) or ".." in parts or (len(raw) > 1 and raw[1] == ":"):
+        return raw  # unsafe: keep the full name so the pipeline quarantines it with the reason
+    return parts[-1]
+
+
+def read_zip(path: Path, archive_dir: Path) -> Iterator[IncomingFile]:
+    """Members of a zip archive (after archiving the zip itself)."""
+    data = path.read_bytes()
+    kept = archive_bytes(archive_dir, hashlib.sha256(data).hexdigest(), data)
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.is_dir() or not waiting(info.filename.rsplit("/", 1)[-1]):
+                continue
+            with zf.open(info) as fh:
+                content = fh.read(MAX_MEMBER_BYTES + 1)
+            yield IncomingFile(
+                name=_member_name(info),
+                data=content,
+                origin=f"{path}#{info.filename}",
+                archived=f"{kept}#{info.filename}",
+            )
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and files under folders named (sorted, hidden/temporary ones skipped)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames.sort()
+                out += [Path(dirpath) / n for n in sorted(filenames) if waiting(n)]
+        else:
+            out.append(p)
+    return out
+
+
+def read_paths(files: Iterable[Path], archive_dir: Path) -> Iterator[IncomingFile]:
+    """Incoming files for each path: zip members, or the file itself."""
+    for p in files:
+        if p.suffix.lower() == ".zip" and zipfile.is_zipfile(p):
+            try:
+                yield from read_zip(p, archive_dir)
+                continue
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+                pass  # a broken archive goes to quarantine as an unreadable file
+        yield IncomingFile(name=p.name, data=p.read_bytes(), origin=str(p))

@@ -1,0 +1,90 @@
+"""What every protocol parser returns, and the options that select documented format variants.
+
+A parser is pure: ``(raw bytes, file name, options) -> ParseOutcome``. It never raises on bad
+input: a bad line becomes a :class:`LineError` with a reason and the good lines are kept; a file
+that cannot be read at all gets a ``fatal`` reason (the pipeline quarantines it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, NamedTuple, Protocol
+
+# Device status codes of Circular 10/2021 (regulations.md §1.2): measuring, calibrating, error.
+STATUS_MEASURING = "00"
+STATUS_CALIBRATING = "01"
+STATUS_ERROR = "02"
+STATUSES = frozenset((STATUS_MEASURING, STATUS_CALIBRATING, STATUS_ERROR))
+
+
+class Reading(NamedTuple):
+    """One parsed value. ``observed_at`` is UTC epoch seconds; ``unit`` as written (normalised)."""
+
+    station_id: str
+    parameter: str
+    observed_at: int
+    value: float
+    unit: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    """One rejected line: 1-based line number (0 = the file as a whole), the reason, the text."""
+
+    line: int
+    reason: str
+    text: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form (the text is cut to 120 characters)."""
+        return {"line": self.line, "reason": self.reason, "text": self.text[:120]}
+
+
+@dataclass(slots=True)
+class ParseOutcome:
+    """Readings and per-line errors of one file; ``fatal`` set when nothing could be read."""
+
+    readings: list[Reading] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+    fatal: str | None = None
+    station_id: str | None = None  # from the file name, when the format puts it there
+
+
+@dataclass(frozen=True, slots=True)
+class ParserOptions:
+    """Which documented variants of the canonical form a source accepts (all off = strict).
+
+    Attributes:
+        separator: ``tab`` (canonical), ``semicolon``, ``spaces`` (runs of blanks) or ``auto``.
+        decimal_comma: accept ``12,5`` as 12.5 (only when the separator is not a comma).
+        bom: accept a UTF-8 byte-order mark.
+        lf: accept LF (Unix) line ends; canonical is CRLF.
+        aliases: accept the common parameter/unit spellings of ``parameter_aliases.csv``
+            (the Circular's own symbols, e.g. ``PM2,5``, are always accepted).
+        max_bytes: files larger than this are quarantined unread (a datalogger file is ~1 kB).
+    """
+
+    separator: str = "tab"
+    decimal_comma: bool = False
+    bom: bool = False
+    lf: bool = False
+    aliases: bool = False
+    max_bytes: int = 8 * 1024 * 1024
+
+    SEPARATORS: ClassVar[tuple[str, ...]] = ("tab", "semicolon", "spaces", "auto")
+
+    @classmethod
+    def lenient(cls) -> ParserOptions:
+        """Every documented variant on (backfill of old archives, ``quantrac ingest --lenient``)."""
+        return cls(separator="auto", decimal_comma=True, bom=True, lf=True, aliases=True)
+
+
+class ReadingParser(Protocol):
+    """A protocol parser. ``parse`` must never raise, whatever the bytes."""
+
+    format_id: ClassVar[str]
+
+    def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
+        """Parse one file's bytes."""
+        ...

@@ -1,0 +1,108 @@
+"""Helpers shared by the parsers: file names, text decoding, numbers and timestamps."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+
+from stations.parsers.base import ParserOptions
+from stations.timeutil import VN_OFFSET
+
+# Canonical name (regulations.md §1.2, low confidence): <Province>_<Facility>_<Station>_<stamp>.txt;
+# everything before the 14-digit stamp is the station id in our registry.
+TT10_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})_(\d{14})\.(txt|csv)$", re.IGNORECASE)
+_LOCAL_EPOCH = datetime(1970, 1, 1) + timedelta(hours=7)  # naive local time of epoch 0
+_ONE_SECOND = timedelta(seconds=1)
+BOM = b"\xef\xbb\xbf"
+
+
+def unsafe_name(name: str) -> str | None:
+    """Why ``name`` cannot be used as a file name (path parts, ``..``, NUL), or None if safe."""
+    if not name or name in (".", ".."):
+        return "tên tệp trống / empty file name"
+    if "/" in name or "\\" in name or "\x00" in name or ".." in name:
+        return f"tên tệp không an toàn / unsafe file name {name[:80]!r} (path parts or '..')"
+    return None
+
+
+def station_from_name(name: str, ext: str = "txt") -> tuple[str, str] | None:
+    """``(station_id, stamp)`` from a Circular 10/2021 file name (``.txt``; CSV exports use the
+    same pattern with ``.csv``), or None if it does not match."""
+    match = TT10_NAME.match(name)
+    if match is None or match.group(3).lower() != ext:
+        return None
+    return match.group(1), match.group(2)
+
+
+def stamp_to_epoch(stamp: str) -> int | None:
+    """A local (UTC+7) ``YYYYMMDDhhmmss`` stamp -> UTC epoch seconds; None if impossible."""
+    if len(stamp) != 14 or not stamp.isdigit() or not stamp.isascii():
+        return None
+    try:
+        local = datetime(
+            int(stamp[0:4]),
+            int(stamp[4:6]),
+            int(stamp[6:8]),
+            int(stamp[8:10]),
+            int(stamp[10:12]),
+            int(stamp[12:14]),
+        )
+    except ValueError:
+        return None
+    return (local - _LOCAL_EPOCH) // _ONE_SECOND
+
+
+def iso_or_stamp_to_epoch(text: str) -> int | None:
+    """ISO 8601 (naive = local UTC+7) or a 14-digit local stamp -> UTC epoch seconds, or None."""
+    text = text.strip()
+    if len(text) == 14 and text.isdigit():
+        return stamp_to_epoch(text)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=VN_OFFSET)
+    return int(dt.timestamp())
+
+
+def decode_text(raw: bytes, options: ParserOptions) -> tuple[str | None, str | None]:
+    """``(text, None)`` or ``(None, reason)``: size, BOM, binary content and UTF-8 checks."""
+    if len(raw) > options.max_bytes:
+        return None, (
+            f"tệp quá lớn / file too large: {len(raw)} bytes > {options.max_bytes} "
+            "(a datalogger file is about 1 kB)"
+        )
+    if not raw.strip():
+        return None, "tệp rỗng / empty file"
+    if raw.startswith(BOM):
+        if not options.bom:
+            return None, "UTF-8 BOM ở đầu tệp / starts with a UTF-8 BOM (source option bom: true)"
+        raw = raw[len(BOM) :]
+    if b"\x00" in raw:
+        return None, "tệp nhị phân / binary content (NUL bytes), not a text file"
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"không phải UTF-8 / not UTF-8 text (byte {exc.start})"
+
+
+def split_lines(text: str, options: ParserOptions) -> tuple[list[str] | None, str | None]:
+    """Lines of a CRLF file (or LF when allowed); ``(None, reason)`` for LF in strict mode."""
+    if "\n" in text.replace("\r\n", ""):
+        if not options.lf:
+            return None, "xuống dòng LF / LF line ends; canonical is CRLF (source option lf: true)"
+        return [line.rstrip("\r") for line in text.split("\n")], None
+    return text.split("\r\n"), None
+
+
+def to_float(text: str, decimal_comma: bool) -> float | None:
+    """A finite float from ``text`` (``12,5`` when ``decimal_comma``), else None."""
+    if decimal_comma:
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None

@@ -1,0 +1,122 @@
+"""Circular 10/2021/TT-BTNMT data files: one line per parameter, one file per measurement cycle.
+
+Canonical form (regulations.md §1.2; the official Phụ lục 15 text was NOT FOUND, so this is the
+form national receivers implement): file ``<Station>_<YYYYMMDDhhmmss>.txt``, CRLF line ends, UTF-8
+without BOM, lines ``parameter<TAB>value<TAB>unit<TAB>YYYYMMDDhhmmss<TAB>status`` with local time
+(UTC+7) and status 00/01/02. Variants are accepted only when a source enables them
+(:class:`~stations.parsers.base.ParserOptions`); see docs/ingestion.md.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from stations.parsers.aliases import alias_tables
+from stations.parsers.base import STATUSES, LineError, ParseOutcome, ParserOptions, Reading
+from stations.parsers.common import (
+    decode_text,
+    split_lines,
+    stamp_to_epoch,
+    station_from_name,
+    to_float,
+)
+
+_SPLITTERS = {"tab": "\t", "semicolon": ";", "spaces": None}
+
+
+def _fields(line: str, separator: str) -> list[str]:
+    if separator == "auto":
+        if "\t" in line:
+            return line.split("\t")
+        if ";" in line:
+            return line.split(";")
+        return line.split()
+    return line.split(_SPLITTERS[separator])
+
+
+class Tt10Parser:
+    """Parser for Circular 10/2021 text files (``format: tt10``)."""
+
+    format_id: ClassVar[str] = "tt10"
+
+    def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
+        """Parse one file; never raises (bad lines -> ``errors``, unreadable -> ``fatal``)."""
+        out = ParseOutcome()
+        named = station_from_name(filename)
+        if named is None:
+            out.fatal = (
+                f"tên tệp sai quy cách / file name {filename[:80]!r} does not match "
+                "<Tỉnh>_<CơSở>_<Trạm>_<YYYYMMDDhhmmss>.txt"
+            )
+            return out
+        station = out.station_id = named[0]
+        text, reason = decode_text(raw, options)
+        if text is None:
+            out.fatal = reason
+            return out
+        lines, reason = split_lines(text, options)
+        if lines is None:
+            out.fatal = reason
+            return out
+        if options.separator not in ParserOptions.SEPARATORS:
+            out.fatal = f"unknown separator option {options.separator!r}"
+            return out
+        self._parse_lines(lines, station, options, out)
+        if not out.readings:
+            out.fatal = (
+                f"không dòng nào hợp lệ / no valid line ({out.errors[0].reason})"
+                if out.errors
+                else "tệp rỗng / empty file (no data line)"
+            )
+        return out
+
+    @staticmethod
+    def _parse_lines(
+        lines: list[str], station: str, options: ParserOptions, out: ParseOutcome
+    ) -> None:
+        tables = alias_tables()
+        lenient = options.aliases
+        separator = options.separator
+        decimal_comma = options.decimal_comma  # no variant uses ',' as the field separator
+        stamps: dict[str, int | None] = {}
+        append = out.readings.append
+        errors = out.errors
+        for number, line in enumerate(lines, start=1):
+            if not line or line.isspace():
+                continue
+            fields = _fields(line, separator)
+            if len(fields) != 5:
+                errors.append(
+                    LineError(
+                        number, f"cần 5 trường / expected 5 fields, found {len(fields)}", line
+                    )
+                )
+                continue
+            name, value_s, unit, stamp, status = fields
+            parameter = tables.parameter(name.strip(), lenient)
+            if parameter is None:
+                errors.append(LineError(number, f"thông số lạ / unknown parameter {name!r}", line))
+                continue
+            value = to_float(value_s, decimal_comma)
+            if value is None:
+                errors.append(
+                    LineError(number, f"giá trị không phải số / not a number {value_s!r}", line)
+                )
+                continue
+            stamp = stamp.strip()
+            if stamp in stamps:
+                observed_at = stamps[stamp]
+            else:
+                observed_at = stamps[stamp] = stamp_to_epoch(stamp)
+            if observed_at is None:
+                errors.append(
+                    LineError(number, f"thời gian sai / impossible timestamp {stamp!r}", line)
+                )
+                continue
+            status = status.strip()
+            if status not in STATUSES:
+                errors.append(LineError(number, f"trạng thái lạ / unknown status {status!r}", line))
+                continue
+            append(
+                Reading(station, parameter, observed_at, value, tables.unit(unit, lenient), status)
+            )

@@ -1,0 +1,168 @@
+"""Quality control as flags: nothing is dropped, every reading keeps a bit set of findings.
+
+``qc_flags`` bits (stored in ``readings.qc_flags``, shown by the API as names):
+
+====  ================  =========================================================  =========
+bit   name              meaning                                                    class
+====  ================  =========================================================  =========
+1     calibrating       device status 01 (hiệu chuẩn), Circular 10/2021            invalid
+2     device_error      device status 02 (báo lỗi thiết bị)                        invalid
+4     out_of_range      outside the parameter's physical range (parameters.csv)    invalid
+8     future            more than 10 minutes after the receiving clock             invalid
+16    too_old           before the retention window                                invalid
+32    unit_mismatch     unit differs from the station's configured unit            invalid
+64    not_configured    parameter not in the station's registry entry              invalid
+128   flatline          same value for N consecutive readings (default 12 = 1 h)   suspect
+256   spike             jump from the previous reading > 25 % of physical range    suspect
+====  ================  =========================================================  =========
+
+*Invalid* readings are excluded from hourly means (and so from compliance averages); *suspect*
+ones are kept in the means (a real pollution peak can look like a spike) and shown to the
+officer. Flat line and spike compare each reading with the previous one in time for the same
+station and parameter (``QcState``), seeded from stored readings so checks work across files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntFlag
+
+from stations.parsers.base import STATUS_CALIBRATING, STATUS_MEASURING, Reading
+
+
+class Flag(IntFlag):
+    """QC flag bits (see the module docstring)."""
+
+    CALIBRATING = 1
+    DEVICE_ERROR = 2
+    OUT_OF_RANGE = 4
+    FUTURE = 8
+    TOO_OLD = 16
+    UNIT_MISMATCH = 32
+    NOT_CONFIGURED = 64
+    FLATLINE = 128
+    SPIKE = 256
+
+
+INVALID_MASK = int(
+    Flag.CALIBRATING
+    | Flag.DEVICE_ERROR
+    | Flag.OUT_OF_RANGE
+    | Flag.FUTURE
+    | Flag.TOO_OLD
+    | Flag.UNIT_MISMATCH
+    | Flag.NOT_CONFIGURED
+)
+FLAG_NAMES = {int(f): f.name.lower() for f in Flag}  # type: ignore[union-attr]
+# Plain ints for the hot loop: IntFlag arithmetic builds enum objects and is ~10x slower.
+_CAL, _ERR, _RANGE, _FUTURE, _OLD, _UNIT, _NOCONF, _FLAT, _SPIKE = (int(f) for f in Flag)
+
+
+def flag_names(flags: int) -> list[str]:
+    """``[name, ...]`` of the bits set in ``flags``."""
+    return [name for bit, name in FLAG_NAMES.items() if flags & bit]
+
+
+@dataclass(frozen=True, slots=True)
+class QcConfig:
+    """Thresholds. Times in seconds; ``retention_s`` None = no lower bound.
+
+    ``future_tolerance_s`` is the issue's 10 minutes; ``flatline_n`` readings of the same value
+    make a flat line; a spike is a change larger than ``spike_fraction`` of the physical range
+    from a previous reading at most ``spike_gap_s`` earlier.
+    """
+
+    future_tolerance_s: int = 600
+    retention_s: int | None = 10 * 366 * 86400
+    flatline_n: int = 12
+    spike_fraction: float = 0.25
+    spike_gap_s: int = 900
+
+
+@dataclass(slots=True)
+class QcState:
+    """Per (station, parameter): ``[last_time, last_value, run_length]`` of status-00 readings."""
+
+    last: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+
+    def seed(self, station_id: str, history: Iterable[tuple[str, int, float | None, str]]) -> None:
+        """Feed stored ``(parameter, observed_at, value, status)`` rows, oldest first."""
+        for parameter, observed_at, value, status in history:
+            if status != STATUS_MEASURING or value is None:
+                continue
+            state = self.last.get((station_id, parameter))
+            if state is not None and state[1] == value:
+                state[0], state[2] = observed_at, state[2] + 1
+            else:
+                self.last[(station_id, parameter)] = [observed_at, value, 1]
+
+
+def apply_qc(
+    readings: Sequence[Reading],
+    *,
+    units: Mapping[str, Mapping[str, str]],
+    ranges: Mapping[str, tuple[float | None, float | None]],
+    now: int,
+    config: QcConfig,
+    state: QcState,
+) -> list[int]:
+    """Flags for each reading (same order). ``readings`` should be sorted by station, parameter
+    and time, so flat line and spike compare neighbours in time.
+
+    Args:
+        readings: parsed readings.
+        units: ``{station_id: {parameter: configured unit}}``.
+        ranges: ``{parameter: (min_valid, max_valid)}`` physical range, in catalogue units.
+        now: receiving time, UTC epoch seconds.
+        config: thresholds.
+        state: flat-line/spike memory; updated in place.
+    """
+    future_limit = now + config.future_tolerance_s
+    oldest = now - config.retention_s if config.retention_s is not None else None
+    flatline_n, spike_gap, fraction = config.flatline_n, config.spike_gap_s, config.spike_fraction
+    last = state.last
+    out: list[int] = []
+    cur: tuple[str, str] | None = None
+    lo = hi = span = None
+    expected: str | None = None
+    for station, parameter, t, value, unit, status in readings:
+        if cur is None or cur[0] != station or cur[1] != parameter:
+            cur = (station, parameter)
+            lo, hi = ranges.get(parameter, (None, None))
+            span = hi - lo if lo is not None and hi is not None else None
+            expected = units.get(station, {}).get(parameter)
+        flags = 0
+        if status != STATUS_MEASURING:
+            flags = _CAL if status == STATUS_CALIBRATING else _ERR
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            flags |= _RANGE
+        if t > future_limit:
+            flags |= _FUTURE
+        elif oldest is not None and t < oldest:
+            flags |= _OLD
+        if expected is None:
+            flags |= _NOCONF
+        elif unit != expected:
+            flags |= _UNIT
+        if status == STATUS_MEASURING:
+            prev = last.get(cur)
+            if prev is None:
+                last[cur] = [t, value, 1]
+            else:
+                if value == prev[1]:
+                    prev[2] += 1
+                    if prev[2] >= flatline_n:
+                        flags |= _FLAT
+                else:
+                    if span and t - prev[0] <= spike_gap and abs(value - prev[1]) > fraction * span:
+                        flags |= _SPIKE
+                    prev[1], prev[2] = value, 1
+                prev[0] = t
+        out.append(flags)
+    return out
+
+
+# Readings with these flags do not become a station's "latest value" (a skewed clock must not
+# pin the map to a value from the future).
+FUTURE_OR_OLD = _FUTURE | _OLD

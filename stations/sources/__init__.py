@@ -1,0 +1,1 @@
+"""Where station files come from: FTP folders, local folders, HTTP JSON endpoints."""

@@ -1,0 +1,139 @@
+"""The source interface and the poll loop shared by every source type.
+
+Contract for a :class:`SourceSession`:
+
+- ``list()`` returns the files waiting now, oldest name first; it never changes the remote side.
+- ``fetch(f)`` returns the bytes; it never removes the file.
+- ``finish(f)`` moves the file to ``processed/`` or deletes it, and is called ONLY after the
+  file's readings (or its quarantine record) are committed. A crash before ``finish`` means the
+  file is fetched again at the next poll and recognised as a duplicate: nothing lost, nothing
+  stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SKIP_SUFFIXES = (".tmp", ".part", ".filepart", ".reason.txt")
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """A file waiting at a source: ``path`` relative to the source root, ``name`` its basename."""
+
+    path: str
+    name: str
+    size: int | None = None
+
+
+class SourceSession(Protocol):
+    """An open connection to a source (see the module docstring for the contract)."""
+
+    def list(self) -> list[RemoteFile]:
+        """Files waiting now."""
+        ...
+
+    def fetch(self, f: RemoteFile) -> bytes:
+        """The bytes of one file."""
+        ...
+
+    def finish(self, f: RemoteFile) -> None:
+        """Move or delete a file whose outcome is committed."""
+        ...
+
+
+class Source(Protocol):
+    """A configured source; ``session()`` opens a connection for one poll."""
+
+    id: str
+
+    def session(self) -> AbstractContextManager[SourceSession]:
+        """Open a connection (a context manager that closes it)."""
+        ...
+
+
+def waiting(name: str) -> bool:
+    """True for names a poll should take (not temporary uploads, hidden or reason files)."""
+    return not name.startswith(".") and not name.lower().endswith(SKIP_SUFFIXES)
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What one poll did."""
+
+    listed: int = 0
+    fetched: int = 0
+    finished: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def poll(
+    source: Source,
+    handle: Callable[[RemoteFile, bytes], object],
+    *,
+    max_files: int = 1000,
+) -> PollResult:
+    """List, fetch, hand each file to ``handle`` (which commits it), then ``finish`` it.
+
+    ``handle`` raising leaves the file at the source for the next poll.
+    """
+    result = PollResult()
+    with source.session() as session:
+        files = session.list()
+        result.listed = len(files)
+        for f in files[:max_files]:
+            data = session.fetch(f)
+            result.fetched += 1
+            try:
+                handle(f, data)
+            except Exception:
+                log.exception(
+                    "source %s: %s not ingested; left for the next poll", source.id, f.path
+                )
+                result.failed.append(f.path)
+                continue
+            session.finish(f)
+            result.finished += 1
+    return result
+
+
+def with_retries(
+    fn: Callable[[], T],
+    *,
+    retries: int,
+    backoff_s: float,
+    retry_on: tuple[type[BaseException], ...] = (OSError, EOFError),
+    sleep: Callable[[float], None] = time.sleep,
+    label: str = "",
+) -> T:
+    """Call ``fn``; on a connection error retry up to ``retries`` times, waiting
+    ``backoff_s``, ``2 * backoff_s``, ``4 * backoff_s``... between attempts."""
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except retry_on as exc:
+            if attempt >= retries:
+                raise
+            wait = backoff_s * 2**attempt
+            log.warning(
+                "%s failed (%s); retry %d/%d in %.1fs",
+                label,
+                type(exc).__name__,
+                attempt + 1,
+                retries,
+                wait,
+            )
+            sleep(wait)
+            attempt += 1
+
+
+__all__ = ["PollResult", "RemoteFile", "Source", "SourceSession", "poll", "waiting", "with_retries"]

@@ -1,0 +1,179 @@
+"""Circular 10/2021 parser: strict canonical form, documented variants, never raises."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stations.parsers import ParserOptions, parse
+from stations.parsers.common import stamp_to_epoch, station_from_name, unsafe_name
+from stations.simulator.model import local_stamp, render_tt10
+
+NAME = "LS_NMNDNA_KHI01_20261120083000.txt"
+T = stamp_to_epoch("20261120083000")
+CANON = b"Dust\t51.2\tmg/Nm\xc2\xb3\t20261120083000\t00\r\nO2\t9.1\t%\t20261120083000\t01\r\n"
+
+VARIANTS = [
+    pytest.param(CANON, ParserOptions(), 2, 0, None, id="canonical"),
+    pytest.param(
+        CANON.replace(b"\t", b";"),
+        ParserOptions(separator="semicolon"),
+        2,
+        0,
+        None,
+        id="semicolon-variant",
+    ),
+    pytest.param(
+        CANON.replace(b"\t", b"   "),
+        ParserOptions(separator="spaces"),
+        2,
+        0,
+        None,
+        id="spaces-variant",
+    ),
+    pytest.param(
+        CANON.replace(b"\t", b";"), ParserOptions(separator="auto"), 2, 0, None, id="auto-separator"
+    ),
+    pytest.param(
+        CANON.replace(b"51.2", b"51,2"),
+        ParserOptions(decimal_comma=True),
+        2,
+        0,
+        None,
+        id="decimal-comma-variant",
+    ),
+    pytest.param(
+        CANON.replace(b"51.2", b"51,2"),
+        ParserOptions(),
+        1,
+        1,
+        None,
+        id="decimal-comma-strict-is-line-error",
+    ),
+    pytest.param(b"\xef\xbb\xbf" + CANON, ParserOptions(bom=True), 2, 0, None, id="bom-variant"),
+    pytest.param(b"\xef\xbb\xbf" + CANON, ParserOptions(), 0, 0, "BOM", id="bom-strict"),
+    pytest.param(
+        CANON.replace(b"\r\n", b"\n"), ParserOptions(lf=True), 2, 0, None, id="lf-variant"
+    ),
+    pytest.param(CANON.replace(b"\r\n", b"\n"), ParserOptions(), 0, 0, "LF", id="lf-strict"),
+    pytest.param(
+        CANON.replace(b"Dust", b"PM"),
+        ParserOptions(),
+        2,
+        0,
+        None,
+        id="table34-symbol-PM-always-accepted",
+    ),
+    pytest.param(
+        CANON.replace(b"Dust", b"Bui"),
+        ParserOptions(),
+        1,
+        1,
+        None,
+        id="common-alias-strict-rejected",
+    ),
+    pytest.param(
+        CANON.replace(b"Dust", b"Bui"),
+        ParserOptions(aliases=True),
+        2,
+        0,
+        None,
+        id="common-alias-variant",
+    ),
+    pytest.param(CANON[:-2], ParserOptions(), 2, 0, None, id="no-final-crlf"),
+]
+
+
+@pytest.mark.parametrize(("raw", "options", "n_readings", "n_errors", "fatal"), VARIANTS)
+def test_variants(
+    raw: bytes, options: ParserOptions, n_readings: int, n_errors: int, fatal: str | None
+) -> None:
+    out = parse(raw, NAME, "tt10", options)
+    assert len(out.readings) == n_readings
+    assert len(out.errors) == n_errors
+    if fatal:
+        assert out.fatal is not None and fatal in out.fatal
+    else:
+        assert out.fatal is None
+        assert out.readings[0].station_id == "LS_NMNDNA_KHI01"
+        assert out.readings[0].observed_at == T
+
+
+def test_canonical_values_units_status_and_local_time() -> None:
+    out = parse(CANON, NAME, "tt10", ParserOptions())
+    dust, o2 = out.readings
+    assert (dust.parameter, dust.value, dust.unit, dust.status) == ("Dust", 51.2, "mg/Nm³", "00")
+    assert (o2.parameter, o2.status) == ("O2", "01")
+    assert T == 1795138200  # 2026-11-20 08:30 at UTC+7 is 01:30 UTC
+
+
+def test_aliases_map_pm25_spellings() -> None:
+    for spelling in (b"PM2,5", b"PM25", b"pm2.5"):
+        raw = spelling + b"\t12\t\xc2\xb5g/Nm\xc2\xb3\t20261120083000\t00\r\n"
+        out = parse(raw, "LS_SONNMT_KK01_20261120083000.txt", "tt10", ParserOptions(aliases=True))
+        assert [r.parameter for r in out.readings] == ["PM2.5"], spelling
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param(NAME, ("LS_NMNDNA_KHI01", "20261120083000"), id="canonical"),
+        pytest.param("ls_x_k1_20261120083000.TXT", ("ls_x_k1", "20261120083000"), id="case"),
+        pytest.param("LS_X_2026112008300.txt", None, id="13-digit-stamp"),
+        pytest.param("LS_X_20261120083000.csv", None, id="not-txt"),
+    ],
+)
+def test_file_names(name: str, expected: tuple[str, str] | None) -> None:
+    assert station_from_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["../x.txt", "/etc/passwd", "a\\b.txt", "..", "a\x00b"])
+def test_unsafe_names(name: str) -> None:
+    assert unsafe_name(name) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.binary(max_size=2000),
+    fmt=st.sampled_from(["tt10", "csv", "json"]),
+    lenient=st.booleans(),
+)
+def test_parser_never_raises_on_arbitrary_bytes(raw: bytes, fmt: str, lenient: bool) -> None:
+    options = ParserOptions.lenient() if lenient else ParserOptions()
+    out = parse(raw, NAME, fmt, options)
+    assert out.fatal is not None or out.readings or out.errors or fmt == "json"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.sampled_from(["tt10", "csv", "json"]))
+def test_parser_never_raises_on_arbitrary_text(text: str, fmt: str) -> None:
+    parse(text.encode("utf-8", "surrogatepass"), NAME, fmt, ParserOptions.lenient())
+
+
+PARAMS = ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "Temp", "RH"]
+UNITS = {"Temp": "°C", "RH": "%"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    t=st.integers(min_value=946_684_800, max_value=4_102_444_800),
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(PARAMS),
+            st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False),
+            st.sampled_from(["00", "01", "02"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_generated_valid_files_round_trip(t: int, lines: list[tuple[str, float, str]]) -> None:
+    t -= t % 60
+    rows = [(p, v, UNITS.get(p, "µg/Nm³"), s) for p, v, s in lines]
+    name, raw = render_tt10("LS_SONNMT_KK01", t, rows)
+    assert name == f"LS_SONNMT_KK01_{local_stamp(t)}.txt"
+    out = parse(raw, name, "tt10", ParserOptions())
+    assert out.fatal is None and out.errors == []
+    assert [(r.parameter, r.value, r.unit, r.status) for r in out.readings] == rows
+    assert {r.observed_at for r in out.readings} == {t}
