@@ -23,6 +23,7 @@ DEMO_POINTS = DEMO_DIR / "points.csv"
 DEMO_STEPS = (
     "service.demo_layers",
     "service.demo_ingest",
+    "service.demo_compliance",
     "service.demo_programme",
 )
 

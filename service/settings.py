@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,21 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         None, description="key that signs session cookies; generated under data_dir if unset"
+    )
+
+    # Compliance engine (docs/compliance.md).
+    compliance_near_fraction: float = Field(
+        0.9, gt=0, lt=1, description="near-limit from this share of a limit"
+    )
+    compliance_hysteresis: float = Field(
+        0.05, ge=0, lt=0.5, description="an exceedance closes at or below (1 - h) x limit"
+    )
+    compliance_o2_constant: float = Field(
+        21.0, ge=20.5, le=21.0, description="O2 correction constant (21 or 20.9)"
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        "text", description="json: one JSON object per log line"
     )
 
     @field_validator("data_dir")

@@ -1,0 +1,95 @@
+"""Per-station compliance summary for a window: % of periods compliant, data capture %."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from stations.averaging import HOUR, hour_floor, periods_for
+from stations.compliance.engine import LimitCache, local_day
+from stations.compliance.inputs import expected_readings, load_hours, normalised_parameters
+from stations.compliance.rules import resolve_limits
+from stations.limits import load_limits
+from stations.sites import Site
+from stations.store.compliance import list_episodes
+from stations.store.compliance_tables import normalised_hourly_means
+from stations.store.schema import hourly_means
+
+
+def _captured(conn: Connection, site: Site, start: int, end: int) -> dict[str, int]:
+    """Valid readings per parameter in [start, end) (normalised ones for flue-gas stacks)."""
+    out: dict[str, int] = {}
+    for table in (hourly_means, normalised_hourly_means):
+        query = (
+            select(table.c.parameter, func.sum(table.c.n_valid))
+            .where(
+                table.c.station_id == site.id,
+                table.c.parameter.in_(sorted(site.parameters)),
+                table.c.hour_start >= start,
+                table.c.hour_start < end,
+            )
+            .group_by(table.c.parameter)
+        )
+        for parameter, n in conn.execute(query):
+            if table is hourly_means and parameter in normalised_parameters(site):
+                continue
+            out[parameter] = int(n or 0)
+    return out
+
+
+def station_summary(
+    conn: Connection, site: Site, start: int, end: int, near_fraction: float = 0.9
+) -> dict[str, Any]:
+    """Compliance summary of one station over [start, end) (epoch seconds)."""
+    start, end = hour_floor(start), hour_floor(end)
+    hours_in_window = max(0, (end - start) // HOUR)
+    expected = expected_readings(site) * hours_in_window
+    captured = _captured(conn, site, start, end)
+    hours = load_hours(conn, site, start - 8 * HOUR, end)
+    cache = LimitCache(site, load_limits())
+    _, unresolved = resolve_limits(
+        site.kind, site.parameters, site.permit, local_day(max(start, end - 1))
+    )
+    series = []
+    total_eval = total_ok = 0
+    keys = sorted({k for day in {local_day(start), local_day(end - 1)} for k in cache.limits(day)})
+    for parameter, averaging in keys:
+        evaluated = compliant = near = 0
+        for p in periods_for(hours.get(parameter, {}), averaging, start, end):
+            limit = cache.at(parameter, averaging, p.start)
+            if limit is None or p.mean is None:
+                continue
+            ratio = limit.ratio(p.mean)
+            evaluated += 1
+            compliant += ratio <= 1
+            near += near_fraction <= ratio <= 1
+        total_eval += evaluated
+        total_ok += compliant
+        current = cache.at(parameter, averaging, end - 1)
+        series.append(
+            {
+                "parameter": parameter,
+                "averaging": averaging,
+                "limit": current.as_dict() if current else None,
+                "periods_evaluated": evaluated,
+                "periods_compliant": compliant,
+                "periods_near_limit": near,
+                "pct_compliant": round(100 * compliant / evaluated, 1) if evaluated else None,
+            }
+        )
+    capture = {
+        p: round(100 * captured.get(p, 0) / expected, 1) if expected else None
+        for p in sorted(site.parameters)
+    }
+    return {
+        "station": site.id,
+        "kind": site.kind,
+        "hours": hours_in_window,
+        "pct_compliant": round(100 * total_ok / total_eval, 1) if total_eval else None,
+        "data_capture_pct": capture,
+        "series": series,
+        "unresolved": [{"parameter": u.parameter, "reason": u.reason} for u in unresolved],
+        "low_confidence": any(s["limit"] and s["limit"]["low_confidence"] for s in series),
+        "open_episodes": list_episodes(conn, station_id=site.id, open_only=True, include_near=True),
+    }

@@ -1,0 +1,160 @@
+"""Read side of the compliance engine, for routes and for other areas (layers, maps, alerts).
+
+- ``latest_aqi(conn)`` → ``{station_id: {aqi, value, category, label_vi, label_en, colour,
+  dominant, sub_indices, at}}`` (``at`` = hour start, UTC epoch seconds)
+- ``open_exceedances(conn)`` → ``{station_id: [{parameter, averaging, mean, limit, unit, ratio,
+  band, since, peak_value, peak_ratio, regulation, rule, low_confidence}]}``
+- ``station_compliance_state(conn)`` → ``{station_id: 'compliant' | 'near_limit' | 'exceeding'}``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from stations.aqi import category_of
+from stations.store.compliance_tables import aqi_daily, aqi_hourly, exceedance_episodes
+from stations.store.schema import sites
+
+E = exceedance_episodes
+
+
+def latest_aqi(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The newest hourly AQI of every station that has one."""
+    newest = (
+        select(aqi_hourly.c.station_id, func.max(aqi_hourly.c.hour_start).label("h"))
+        .group_by(aqi_hourly.c.station_id)
+        .subquery()
+    )
+    query = select(aqi_hourly).join(
+        newest,
+        (newest.c.station_id == aqi_hourly.c.station_id) & (newest.c.h == aqi_hourly.c.hour_start),
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for r in conn.execute(query):
+        cat = category_of(r.aqi)
+        out[r.station_id] = {
+            "aqi": r.aqi,
+            "value": r.aqi,
+            "category": r.category,
+            "label_vi": r.label_vi,
+            "label_en": cat.label_en,
+            "colour": r.colour,
+            "dominant": r.dominant,
+            "sub_indices": dict(r.sub_indices or {}),
+            "at": int(r.hour_start),
+        }
+    return out
+
+
+def _episode_dict(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "station_id": r.station_id,
+        "parameter": r.parameter,
+        "averaging": r.averaging,
+        "kind": r.kind,
+        "state": r.state,
+        "regulation": r.regulation,
+        "rule": r.rule,
+        "limit": r.limit_value,
+        "limit_low": r.limit_low,
+        "limit_high": r.limit_high,
+        "unit": r.unit,
+        "since": int(r.opened_at),
+        "opened_at": int(r.opened_at),
+        "closed_at": None if r.closed_at is None else int(r.closed_at),
+        "last_period_end": int(r.last_period_end),
+        "mean": r.last_value,
+        "ratio": r.last_ratio,
+        "peak_value": r.peak_value,
+        "peak_ratio": r.peak_ratio,
+        "band": r.band,
+        "low_confidence": bool(r.low_confidence),
+        "citation": r.citation,
+    }
+
+
+def open_exceedances(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Open exceedance episodes per station (near-limit ones are not exceedances)."""
+    query = (
+        select(E)
+        .where(E.c.state == "open", E.c.kind == "exceedance", E.c.voided_at.is_(None))
+        .order_by(E.c.station_id, E.c.parameter, E.c.averaging)
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in conn.execute(query):
+        out.setdefault(r.station_id, []).append(_episode_dict(r))
+    return out
+
+
+def station_compliance_state(conn: Connection) -> dict[str, str]:
+    """Every automatic station: exceeding (an open exceedance), near_limit, or compliant."""
+    state = dict.fromkeys(
+        conn.scalars(select(sites.c.id).where(sites.c.site_type == "station")), "compliant"
+    )
+    query = select(E.c.station_id, E.c.kind).where(E.c.state == "open", E.c.voided_at.is_(None))
+    for station_id, kind in conn.execute(query):
+        if kind == "exceedance":
+            state[station_id] = "exceeding"
+        elif state.get(station_id) != "exceeding":
+            state[station_id] = "near_limit"
+    return state
+
+
+def list_episodes(
+    conn: Connection,
+    *,
+    station_id: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    open_only: bool | None = None,
+    include_near: bool = False,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Episodes overlapping [start, end), newest first."""
+    query = select(E).where(E.c.voided_at.is_(None))
+    if not include_near:
+        query = query.where(E.c.kind == "exceedance")
+    if station_id is not None:
+        query = query.where(E.c.station_id == station_id)
+    if end is not None:
+        query = query.where(E.c.opened_at < end)
+    if start is not None:
+        query = query.where((E.c.closed_at.is_(None)) | (E.c.closed_at > start))
+    if open_only is True:
+        query = query.where(E.c.state == "open")
+    elif open_only is False:
+        query = query.where(E.c.state == "closed")
+    query = query.order_by(E.c.opened_at.desc(), E.c.id.desc()).limit(limit)
+    return [_episode_dict(r) for r in conn.execute(query)]
+
+
+def aqi_series(
+    conn: Connection, station_id: str | None, start: int, end: int, interval: str = "hour"
+) -> list[dict[str, Any]]:
+    """Hourly (``hour``) or daily (``day``) AQI rows in [start, end), oldest first."""
+    table = aqi_hourly if interval == "hour" else aqi_daily
+    key = table.c.hour_start if interval == "hour" else table.c.day_start
+    query = select(table).where(key >= start, key < end)
+    if station_id is not None:
+        query = query.where(table.c.station_id == station_id)
+    out = []
+    for r in conn.execute(query.order_by(table.c.station_id, key)):
+        cat = category_of(r.aqi)
+        out.append(
+            {
+                "station_id": r.station_id,
+                "at": int(r.hour_start if interval == "hour" else r.day_start),
+                "aqi": r.aqi,
+                "category": r.category,
+                "label_vi": r.label_vi,
+                "label_en": cat.label_en,
+                "colour": r.colour,
+                "dominant": r.dominant,
+                "sub_indices": dict(r.sub_indices or {}),
+                "concentrations": dict(r.concentrations or {}),
+            }
+        )
+    return out
