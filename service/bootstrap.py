@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from layers import revision
 from service.database import make_engine, upgrade
 from service.settings import Settings
 from stations.registry import load_points, load_stations
@@ -27,11 +28,15 @@ def import_stations(engine: Engine, path: Path) -> tuple[int, int]:
     """Validate and import a station registry file (all or nothing); (inserted, updated)."""
     sites = load_stations(path)
     with engine.begin() as conn:
-        return upsert_sites(conn, sites, now_epoch())
+        counts = upsert_sites(conn, sites, now_epoch())
+    revision.bump()  # layer snapshots in this process see the new sites at once
+    return counts
 
 
 def import_points(engine: Engine, path: Path) -> tuple[int, int]:
     """Validate and import a monitoring-point file (all or nothing); (inserted, updated)."""
     sites = load_points(path)
     with engine.begin() as conn:
-        return upsert_sites(conn, sites, now_epoch())
+        counts = upsert_sites(conn, sites, now_epoch())
+    revision.bump()
+    return counts

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-from zoneinfo import ZoneInfo
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter
-
-from layers.stations_layer import station_features
-from service.deps import ConnDep, SettingsDep
-from stations.timeutil import now_epoch
+from service.deps import ContextDep
+from service.routes.ogc import get_snapshots
 
 router = APIRouter(prefix="/api", tags=["stations"])
 
 
-@router.get("/stations", summary="Stations (GeoJSON) with data status and latest values")
-def list_stations(conn: ConnDep, settings: SettingsDep) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of every automatic station."""
-    return station_features(
-        conn,
-        now_epoch(),
-        offline_after=settings.offline_after_intervals,
-        tz=ZoneInfo(settings.display_tz),
-    )
+@router.get(
+    "/stations",
+    summary="Stations (GeoJSON) with data status, latest values, AQI and compliance",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def list_stations(ctx: ContextDep) -> Response:
+    """A GeoJSON FeatureCollection of every automatic station.
+
+    Served from the same in-memory snapshot as ``/ogc/collections/stations/items``; it is
+    rebuilt when station data, compliance state or the minute changes (see layers/snapshot.py).
+    """
+    snap = get_snapshots(ctx).get("stations")
+    body = b'{"type":"FeatureCollection","features":[' + b",".join(snap.encoded) + b"]}"
+    return Response(body, media_type="application/geo+json")

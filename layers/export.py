@@ -1,0 +1,160 @@
+"""Exports of a collection: GeoJSON, GeoPackage, Shapefile (zip), KML, CSV, FlatGeobuf, in
+EPSG:4326, EPSG:9215 or EPSG:3405, through pyogrio (GDAL) and pyproj.
+
+Nested properties are flattened for flat formats: the stations' ``parameters`` become one numeric
+column per parameter (``pm2_5``, ``so2``...) plus a ``units`` text column; other objects and
+lists become JSON text. Shapefiles are written as UTF-8 with a ``.cpg`` so Vietnamese survives.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from layers.crs import OUTPUT_CRS, parse_output_crs
+from layers.errors import BadQuery
+
+FORMATS: dict[str, tuple[str, str]] = {
+    "geojson": ("application/geo+json", "geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+    "shp": ("application/zip", "zip"),
+    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "fgb": ("application/flatgeobuf", "fgb"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """Bytes of an export with its media type and a file name."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def parse_format(value: str | None) -> str:
+    """A supported format name; 400 otherwise."""
+    fmt = (value or "geojson").lower()
+    if fmt not in FORMATS:
+        raise BadQuery(
+            f"định dạng '{value}' không hỗ trợ / unsupported format; one of {', '.join(FORMATS)}"
+        )
+    return fmt
+
+
+def _column(code: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_") or "value"
+
+
+def flatten(properties: dict[str, Any]) -> dict[str, Any]:
+    """Flat attributes for file formats (see the module docstring)."""
+    out: dict[str, Any] = {}
+    for key, value in properties.items():
+        if key == "parameters" and isinstance(value, dict):
+            units = []
+            for code, reading in value.items():
+                out[_column(code)] = reading.get("value")
+                units.append(f"{code}={reading.get('unit')}")
+            out["units"] = "; ".join(units) or None
+        elif isinstance(value, dict | list):
+            out[key] = json.dumps(value, ensure_ascii=False) if value else None
+        else:
+            out[key] = value
+    return out
+
+
+def to_frame(features: list[dict[str, Any]], crs: str) -> gpd.GeoDataFrame:
+    """Features (GeoJSON, lon/lat) as a GeoDataFrame in ``crs``."""
+    records = [flatten(f["properties"]) for f in features]
+    geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
+    frame = gpd.GeoDataFrame(pd.DataFrame.from_records(records), geometry=geoms, crs="EPSG:4326")
+    for col in frame.columns:
+        if col != "geometry" and frame[col].dtype == object:
+            # Booleans next to None confuse GDAL's type guess; write them as integers.
+            if all(v is None or isinstance(v, bool) for v in frame[col]):
+                frame[col] = frame[col].map(lambda v: None if v is None else int(v))
+    return frame.to_crs(crs) if crs != "EPSG:4326" else frame
+
+
+def export_features(
+    features: list[dict[str, Any]], layer: str, fmt: str, crs: str | None
+) -> ExportFile:
+    """Write ``features`` as ``fmt`` in ``crs``; ``layer`` names the layer and the file."""
+    fmt, crs = parse_format(fmt), parse_output_crs(crs)
+    if fmt == "kml" and crs != "EPSG:4326":
+        raise BadQuery(
+            "KML luôn dùng WGS 84 (EPSG:4326) / KML is always WGS 84: use crs=EPSG:4326, or "
+            "GPKG/SHP for VN-2000"
+        )
+    frame = to_frame(features, crs)
+    media, ext = FORMATS[fmt]
+    stem = f"{layer}_{crs.replace(':', '')}"
+    with tempfile.TemporaryDirectory(prefix="quantrac-export-") as tmp:
+        folder = Path(tmp)
+        if fmt == "csv":
+            return ExportFile(_csv(frame, crs), media, f"{stem}.csv")
+        if fmt == "shp":
+            target = folder / f"{stem}.shp"
+            pyogrio.write_dataframe(frame, target, driver="ESRI Shapefile", encoding="UTF-8")
+            return ExportFile(_zip(folder, stem), media, f"{stem}.zip")
+        target = folder / f"{stem}.{ext}"
+        driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "KML", "fgb": "FlatGeobuf"}[fmt]
+        dataset: dict[str, Any] = {"NameField": "name"} if fmt == "kml" else {}
+        layer_opts: dict[str, Any] = {}
+        if fmt == "geojson" and crs == "EPSG:4326":
+            layer_opts["RFC7946"] = "YES"
+        pyogrio.write_dataframe(
+            frame,
+            target,
+            driver=driver,
+            layer=layer,
+            dataset_options=dataset,
+            layer_options=layer_opts,
+        )
+        return ExportFile(target.read_bytes(), media, target.name)
+
+
+def _zip(folder: Path, stem: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in sorted(folder.glob(f"{stem}.*")):
+            archive.write(part, part.name)
+    return buf.getvalue()
+
+
+def _csv(frame: gpd.GeoDataFrame, crs: str) -> bytes:
+    """CSV with lon/lat (EPSG:4326) or x/y (VN-2000, metres) for points; WKT for polygons.
+
+    UTF-8 with a byte-order mark so Excel shows Vietnamese correctly; the CRS is in the file
+    name and a ``crs`` column.
+    """
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    geoms = frame.geometry
+    if len(geoms) and (geoms.geom_type == "Point").all():
+        xname, yname = ("lon", "lat") if crs == "EPSG:4326" else ("x", "y")
+        digits = 7 if crs == "EPSG:4326" else 3
+        table.insert(0, yname, geoms.y.round(digits))
+        table.insert(0, xname, geoms.x.round(digits))
+    else:
+        table.insert(
+            0,
+            "wkt",
+            shapely.to_wkt(geoms.values, rounding_precision=7 if crs == "EPSG:4326" else 3),
+        )
+    table["crs"] = crs
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+__all__ = ["FORMATS", "OUTPUT_CRS", "ExportFile", "export_features", "parse_format"]

@@ -1,0 +1,50 @@
+"""The ``monitoring-points`` layer: the periodic monitoring points with their latest results.
+
+Properties: ``id, name, medium, water_class, commune, district_former, synthetic`` from the
+registry; ``round, status, wqi, wqi_class, colour, exceedances, results`` from the programme
+area's latest results (null until it provides them); and the zone levels at the point
+(``landslide_level[_vi|_en]``, ``flood_level[_vi|_en]``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from layers.cross_area import point_results
+from layers.zone_index import ZoneIndex, zone_index
+from stations.store.schema import sites
+
+RESULT_KEYS = ("round", "status", "wqi", "wqi_class", "colour", "exceedances", "results")
+
+
+def point_features(conn: Connection, *, zones: ZoneIndex | None = None) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of every active monitoring point, ordered by id."""
+    zones = zones or zone_index(conn)
+    results = point_results(conn)
+    rows = conn.execute(
+        select(sites).where(sites.c.site_type == "point", sites.c.active).order_by(sites.c.id)
+    ).all()
+    features = []
+    for r in rows:
+        latest = results.get(r.id) or {}
+        features.append(
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": {
+                    "id": r.id,
+                    "name": r.name,
+                    "medium": r.medium,
+                    "water_class": (r.config or {}).get("water_class"),
+                    "commune": r.commune,
+                    "district_former": r.district_former,
+                    "synthetic": bool(r.synthetic),
+                    **{k: latest.get(k) for k in RESULT_KEYS},
+                    **zones.levels_at(r.lon, r.lat),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,156 @@
+"""In-memory snapshots of each collection: features, bounds, times and pre-encoded JSON.
+
+Counting, bbox and property filters run on the snapshot, never on the tables, so a request
+costs no table scan. A snapshot is rebuilt when its fingerprint changes: this process's write
+generation, the zone/commune fingerprint and the collection's own cheap fingerprint (counts and
+max timestamps of small tables). Fingerprints are checked at most every ``check_every`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import Engine
+
+from layers import revision
+from layers.errors import UnknownCollection
+from layers.query import FeatureQuery
+from layers.registry import COLLECTIONS, BuildContext, Collection
+from layers.zone_index import zone_index
+from layers.zones_store import layers_revision
+
+
+def _epoch(value: Any) -> float:
+    if not value:
+        return math.nan
+    from datetime import datetime
+
+    return datetime.fromisoformat(str(value)).timestamp()
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """One collection at one moment."""
+
+    collection: Collection
+    key: tuple[Any, ...]
+    features: list[dict[str, Any]]
+    encoded: list[bytes]
+    bounds: np.ndarray
+    times: np.ndarray
+    index: dict[str, int]
+    responses: dict[Any, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, collection: Collection, key: tuple[Any, ...], fc: dict[str, Any]) -> Snapshot:
+        """Index a FeatureCollection."""
+        features = fc["features"]
+        geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
+        bounds = shapely.bounds(np.array(geoms, dtype=object)) if geoms else np.empty((0, 4))
+        prop = collection.temporal
+        times = np.array(
+            [_epoch(f["properties"].get(prop)) if prop else math.nan for f in features],
+            dtype="float64",
+        )
+        encoded = [
+            json.dumps(f, ensure_ascii=False, separators=(",", ":")).encode() for f in features
+        ]
+        index = {str(f["id"]): i for i, f in enumerate(features)}
+        return cls(collection, key, features, encoded, bounds, times, index)
+
+    @property
+    def extent(self) -> list[float] | None:
+        """[minlon, minlat, maxlon, maxlat] of all features, or None when empty."""
+        if not len(self.bounds):
+            return None
+        b = self.bounds
+        return [
+            float(b[:, 0].min()),
+            float(b[:, 1].min()),
+            float(b[:, 2].max()),
+            float(b[:, 3].max()),
+        ]
+
+    @property
+    def time_extent(self) -> list[float] | None:
+        """[first, last] epoch seconds of the temporal property, or None."""
+        t = self.times[~np.isnan(self.times)]
+        return [float(t.min()), float(t.max())] if len(t) else None
+
+    def select(self, query: FeatureQuery) -> np.ndarray:
+        """Indices of the features matching the query's filters (before paging)."""
+        keep = np.ones(len(self.features), dtype=bool)
+        if query.bbox is not None and len(keep):
+            minx, miny, maxx, maxy = query.bbox
+            b = self.bounds
+            keep &= (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+        if query.interval is not None:
+            lo, hi = query.interval
+            keep &= (self.times >= lo) & (self.times <= hi)
+        for name, target in query.equals.items():
+            keep &= np.fromiter(
+                (f["properties"].get(name) == target for f in self.features),
+                dtype=bool,
+                count=len(self.features),
+            )
+        return np.flatnonzero(keep)
+
+
+class SnapshotCache:
+    """Snapshots per collection for one database; thread-safe."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        context: Callable[[], BuildContext],
+        *,
+        check_every: float = 1.0,
+    ) -> None:
+        self.engine = engine
+        self.context = context
+        self.check_every = check_every
+        self._lock = threading.Lock()
+        self._snaps: dict[str, Snapshot] = {}
+        self._checked: dict[str, tuple[float, int]] = {}
+        self._refreshing: dict[str, threading.Lock] = {}
+
+    def get(self, collection_id: str) -> Snapshot:
+        """The current snapshot of a collection (404 error for an unknown id)."""
+        collection = COLLECTIONS.get(collection_id)
+        if collection is None:
+            raise UnknownCollection(collection_id)
+        snap = self._snaps.get(collection_id)
+        checked_at, generation = self._checked.get(collection_id, (-math.inf, -1))
+        if (
+            snap is not None
+            and generation == revision.current()
+            and time.monotonic() - checked_at < self.check_every
+        ):
+            return snap
+        refresh = self._refreshing.setdefault(collection_id, threading.Lock())
+        # Single flight: while one thread checks or rebuilds, the others serve the current
+        # snapshot instead of all rebuilding at once under load.
+        if not refresh.acquire(blocking=snap is None):
+            return snap  # type: ignore[return-value]
+        try:
+            ctx = self.context()
+            generation = revision.current()
+            with self.engine.connect() as conn:
+                key = (generation, layers_revision(conn), collection.fingerprint(conn, ctx))
+                if snap is None or snap.key != key:
+                    fc = collection.build(conn, ctx, zone_index(conn))
+                    snap = Snapshot.build(collection, key, fc)
+            with self._lock:
+                self._snaps[collection_id] = snap
+                self._checked[collection_id] = (time.monotonic(), generation)
+        finally:
+            refresh.release()
+        return snap

@@ -1,0 +1,131 @@
+"""OGC API - Features (Part 1 Core, GeoJSON) under ``/ogc``; thin over :mod:`layers.ogc`."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+
+from layers import ogc
+from layers.errors import UnknownCollection
+from layers.query import parse_query
+from layers.registry import COLLECTIONS, BuildContext
+from layers.snapshot import Snapshot, SnapshotCache
+from service.context import AppContext
+from service.deps import ContextDep
+from stations.timeutil import now_epoch
+
+router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+CRS_HEADER = {"Content-Crs": f"<{ogc.CRS84_URI}>"}
+
+
+def get_snapshots(ctx: AppContext) -> SnapshotCache:
+    """The service's snapshot cache (one per app, in ``ctx.extras``)."""
+    cache = ctx.extras.get("layers.snapshots")
+    if cache is None:
+        settings = ctx.settings
+        tz = ZoneInfo(settings.display_tz)
+        cache = SnapshotCache(
+            ctx.engine,
+            lambda: BuildContext(now_epoch(), tz, settings.offline_after_intervals),
+        )
+        ctx.extras["layers.snapshots"] = cache
+    return cache
+
+
+def snapshot(ctx: AppContext, collection_id: str) -> Snapshot:
+    """The current snapshot of one collection; 404 with a message for an unknown id."""
+    try:
+        return get_snapshots(ctx).get(collection_id)
+    except UnknownCollection as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _json(body: dict[str, Any], media_type: str = ogc.JSON) -> JSONResponse:
+    return JSONResponse(body, media_type=media_type)
+
+
+def _params(request: Request) -> dict[str, str]:
+    params = dict(request.query_params)
+    fmt = params.get("f")
+    if fmt and fmt not in ("json", "geojson", "application/json", "application/geo+json"):
+        from layers.errors import BadQuery
+
+        raise BadQuery(f"f='{fmt}': chỉ hỗ trợ json / only f=json is supported")
+    return params
+
+
+@router.get("", summary="Landing page")
+def landing(request: Request) -> JSONResponse:
+    """Links to the API definition, conformance and collections."""
+    _params(request)
+    return _json(ogc.landing(_base(request)))
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance(request: Request) -> JSONResponse:
+    """Core, GeoJSON and OpenAPI 3.0."""
+    _params(request)
+    return _json(ogc.conformance())
+
+
+@router.get("/collections", summary="Collections with extents")
+def collections(request: Request, ctx: ContextDep) -> JSONResponse:
+    """Every layer with its spatial (CRS84) and temporal extent."""
+    _params(request)
+    cache = get_snapshots(ctx)
+    return _json(ogc.collections_doc(_base(request), [cache.get(c) for c in COLLECTIONS]))
+
+
+@router.get("/collections/{collection_id}", summary="One collection")
+def collection(collection_id: str, request: Request, ctx: ContextDep) -> JSONResponse:
+    """Metadata of one layer."""
+    _params(request)
+    return _json(ogc.collection_doc(_base(request), snapshot(ctx, collection_id)))
+
+
+@router.get("/collections/{collection_id}/queryables", summary="Queryable properties")
+def queryables(collection_id: str, request: Request) -> JSONResponse:
+    """JSON Schema of the properties usable as equality filters on items."""
+    c = COLLECTIONS.get(collection_id)
+    if c is None:
+        raise HTTPException(404, str(UnknownCollection(collection_id)))
+    return _json(ogc.queryables_doc(_base(request), c), "application/schema+json")
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Features (GeoJSON): bbox, datetime, limit, offset, property=value filters",
+    response_class=Response,
+)
+def items(collection_id: str, request: Request, ctx: ContextDep) -> Response:
+    """A page of features with ``numberMatched``/``numberReturned`` and next/prev links."""
+    snap = snapshot(ctx, collection_id)
+    params = _params(request)
+    query = parse_query(snap.collection, params)
+    body = ogc.items_body(_base(request), snap, query, params)
+    return Response(body, media_type=ogc.GEOJSON, headers=CRS_HEADER)
+
+
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="One feature (GeoJSON)",
+    response_class=Response,
+)
+def item(collection_id: str, feature_id: str, request: Request, ctx: ContextDep) -> Response:
+    """One feature by id; 404 with a message if it does not exist."""
+    _params(request)
+    snap = snapshot(ctx, collection_id)
+    body = ogc.item_body(_base(request), snap, feature_id)
+    if body is None:
+        missing = UnknownCollection(
+            feature_id, f"đối tượng trong '{collection_id}'", f"feature in '{collection_id}'"
+        )
+        raise HTTPException(404, str(missing))
+    return Response(body, media_type=ogc.GEOJSON, headers=CRS_HEADER)
