@@ -54,9 +54,11 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sched = None
         if run_scheduler:
+            from service.leader import SchedulerLeader
             from service.scheduler import start_scheduler
 
-            sched = start_scheduler(ctx)
+            # With several replicas on PostgreSQL only the advisory-lock holder schedules.
+            sched = SchedulerLeader(ctx.engine, lambda: start_scheduler(ctx)).start()
         try:
             yield
         finally:

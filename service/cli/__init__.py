@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "service.cli.layers",
     "service.cli.maps",
     "service.cli.programme",
+    "service.cli.accounts",
 )
 
 

@@ -40,6 +40,10 @@ def _global(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if Settings().log_format == "json":
+        from service.auth.observability import configure_json_logging
+
+        configure_json_logging(logging.DEBUG if verbose else logging.INFO)
 
 
 def get_settings(**overrides: object) -> Settings:
