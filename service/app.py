@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,37 +9,43 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
+from service import auth
 from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
+from service.routes import (
+    admin,
+    alerts,
+    compliance,
+    health,
+    layers,
+    metrics,
+    ogc,
+    programme,
+    readings,
+    stations,
+)
+from service.routes import auth as auth_routes
+from service.routes import map as map_routes
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Each module exposes ``router``; order matters only for overlapping paths.
-ROUTER_MODULES = (
-    "service.routes.health",
-    "service.routes.stations",
-    "service.routes.readings",
-    "service.routes.compliance",
-    "service.routes.alerts",
-    "service.routes.ogc",
-    "service.routes.layers",
-    "service.routes.map",
-    "service.routes.programme",
-    "service.routes.auth",
-    "service.routes.admin",
-    "service.routes.metrics",
+# Order matters only for overlapping paths.
+ROUTERS = (
+    health.router,
+    stations.router,
+    readings.router,
+    compliance.router,
+    alerts.router,
+    ogc.router,
+    layers.router,
+    map_routes.router,
+    programme.router,
+    auth_routes.router,
+    admin.router,
+    metrics.router,
 )
-
-
-def _optional_module(name: str):  # type: ignore[no-untyped-def]
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 def create_app(settings: Settings | None = None, *, scheduler: bool | None = None) -> FastAPI:
@@ -74,13 +79,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    auth = _optional_module("service.auth")
-    if auth is not None:
-        auth.install(app, ctx)  # login, sessions, tokens, role checks, security headers
-    for name in ROUTER_MODULES:
-        module = _optional_module(name)
-        if module is not None:
-            app.include_router(module.router)
+    auth.install(app, ctx)  # login, sessions, tokens, role checks, security headers
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

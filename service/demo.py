@@ -2,17 +2,18 @@
 
 The sites come from ``stations/demo/`` (13 automatic stations and 163 periodic points, labelled
 synthetic where they are). Each area adds its own demo step module (zones, simulator and
-back-history, laboratory results) with ``run(settings, engine, console, history_days)``.
+back-history, compliance, laboratory results) with
+``run(settings, engine, console, history_days)``.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import Engine
 
+from service import demo_compliance, demo_ingest, demo_layers, demo_programme
 from service.bootstrap import import_points, import_stations
 from service.settings import Settings
 
@@ -20,12 +21,9 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "stations" / "demo"
 DEMO_STATIONS = DEMO_DIR / "stations.yaml"
 DEMO_POINTS = DEMO_DIR / "points.csv"
 
-DEMO_STEPS = (
-    "service.demo_layers",
-    "service.demo_ingest",
-    "service.demo_compliance",
-    "service.demo_programme",
-)
+# Zones first (layers carry zone levels), then the history and its compliance, then the
+# laboratory rounds.
+DEMO_STEPS = (demo_layers, demo_ingest, demo_compliance, demo_programme)
 
 
 def setup_demo(
@@ -36,14 +34,8 @@ def setup_demo(
     console.print(f"demo stations: {ins} new, {upd} updated")
     ins, upd = import_points(engine, DEMO_POINTS)
     console.print(f"demo monitoring points: {ins} new, {upd} updated")
-    for name in DEMO_STEPS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        settings = module.run(settings, engine, console, history_days)
+    for step in DEMO_STEPS:
+        settings = step.run(settings, engine, console, history_days)
     if settings.alerts_file is None:
         demo_alerts = Path(__file__).parent / "alerting" / "demo_alerts.yaml"
         settings = settings.model_copy(update={"alerts_file": demo_alerts})

@@ -6,21 +6,19 @@ store is enough. Each area's job module exposes ``register(scheduler, ctx)``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from service.context import AppContext
+from service.jobs import alerts, compliance, ingest
 
 log = logging.getLogger(__name__)
 
-JOB_MODULES = (
-    "service.jobs.ingest",
-    "service.jobs.compliance",
-    "service.jobs.alerts",
-)
+# Registration order is the after-ingest hook order: compliance updates episodes before the
+# alert engine reads them.
+JOB_MODULES = (ingest, compliance, alerts)
 
 
 def _log_job_event(event: JobExecutionEvent) -> None:
@@ -34,13 +32,7 @@ def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
     """A scheduler with every area's jobs registered (not started)."""
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_listener(_log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    for name in JOB_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in JOB_MODULES:
         module.register(scheduler, ctx)
     return scheduler
 

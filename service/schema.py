@@ -6,28 +6,26 @@ registers them all. Add a new area's table module here.
 
 from __future__ import annotations
 
-import importlib
-
 from sqlalchemy import MetaData
 
+import layers.store
+import stations.store.account_tables
+import stations.store.alert_tables
+import stations.store.compliance_tables
+import stations.store.programme_tables
+import stations.store.schema
 from stations.store.metadata import metadata
 
 TABLE_MODULES = (
-    "stations.store.schema",
-    "stations.store.compliance_tables",
-    "stations.store.alert_tables",
-    "stations.store.programme_tables",
-    "stations.store.account_tables",
-    "layers.store",
+    stations.store.schema,
+    stations.store.compliance_tables,
+    stations.store.alert_tables,
+    stations.store.programme_tables,
+    stations.store.account_tables,
+    layers.store,
 )
 
 
 def full_metadata() -> MetaData:
     """Return the metadata with every area's tables registered."""
-    for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # an area that has no tables yet
-            if exc.name != name:
-                raise
     return metadata
