@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 
-from service import demo_compliance, demo_ingest, demo_layers, demo_programme
+from service import demo_compliance, demo_ingest, demo_layers, demo_mail, demo_programme
 from service.bootstrap import import_points, import_stations
 from service.settings import Settings
 
@@ -22,8 +22,8 @@ DEMO_STATIONS = DEMO_DIR / "stations.yaml"
 DEMO_POINTS = DEMO_DIR / "points.csv"
 
 # Zones first (layers carry zone levels), then the history and its compliance, then the
-# laboratory rounds.
-DEMO_STEPS = (demo_layers, demo_ingest, demo_compliance, demo_programme)
+# laboratory rounds; last a local mailbox for the alert e-mails.
+DEMO_STEPS = (demo_layers, demo_ingest, demo_compliance, demo_programme, demo_mail)
 
 
 def setup_demo(

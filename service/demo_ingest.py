@@ -25,7 +25,7 @@ from service.settings import Settings
 from stations.ingest.archive import archive_bytes
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import Scenario, StationModel, demo_scenario, history
+from stations.simulator.model import StationModel, demo_scenario, history
 from stations.simulator.runner import FtpUploader, LiveSimulator
 from stations.store.readings import station_units
 from stations.store.sites import list_sites
@@ -85,7 +85,7 @@ def run(settings: Settings, engine: Engine, console: Console, history_days: floa
     server = LocalFtpServer(settings.data_dir / "simulator-ftp", password=password).start()
     sim = LiveSimulator(
         models,
-        Scenario(),
+        demo_scenario(now),
         FtpUploader(server.host, server.port, server.user, password),
         period_s=LIVE_PERIOD_S,
     ).start()

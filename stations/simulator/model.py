@@ -176,10 +176,13 @@ def history(
 
 
 def demo_scenario(now: int) -> Scenario:
-    """The demo's back-history: two exceedance episodes, a calibration window, an outage."""
+    """The demo's scenario: past exceedance episodes, a calibration window, an outage, and one
+    exceedance still going on when the demo starts (so the map and the alert feed show a live
+    episode: COD at the Đồng Bành industrial zone at about 1.8 × its limit for 8 more hours)."""
     h = 3600
     return Scenario(
         exceedances=(
+            Window("LS_KCNDB_NT01", now - 3 * h, now + 8 * h, "COD", 4.5),
             Window("LS_XMDB_KHI01", now - 30 * h, now - 27 * h, "Dust", 4.0),
             Window("LS_CCNHL_NT01", now - 10 * h, now - 8 * h, "COD", 3.0),
             Window("LS_SONNMT_KK01", now - 20 * h, now - 14 * h, "PM2.5", 3.5),
