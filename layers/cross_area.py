@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import Connection
+
+from stations.timeutil import VN_TZ, epoch_to_local_iso
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,14 @@ def _call(module: str, func: str, conn: Connection) -> dict[str, Any]:
     return dict(result) if isinstance(result, dict) else {}
 
 
-def station_extras(conn: Connection) -> dict[str, dict[str, Any]]:
-    """``{station_id: {aqi, aqi_class, aqi_colour, open_exceedances, compliance_state}}``."""
+def station_extras(conn: Connection, tz: tzinfo = VN_TZ) -> dict[str, dict[str, Any]]:
+    """``{station_id: {aqi, aqi_class, aqi_label_en, aqi_category, aqi_colour, open_exceedances,
+    exceedances, compliance_state}}``.
+
+    ``stations.store.compliance.latest_aqi`` gives ``{aqi, category, label_vi, label_en,
+    colour}``: ``aqi_class`` is the Vietnamese label, ``aqi_category`` the class number 1..6.
+    ``exceedances`` lists the open exceedance episodes, ``since`` in the display time zone.
+    """
     aqi = _call("stations.store.compliance", "latest_aqi", conn)
     open_exc = _call("stations.store.compliance", "open_exceedances", conn)
     state = _call("stations.store.compliance", "station_compliance_state", conn)
@@ -50,16 +59,41 @@ def station_extras(conn: Connection) -> dict[str, dict[str, Any]]:
     for sid in set(aqi) | set(open_exc) | set(state):
         a = aqi.get(sid)
         a_dict = a if isinstance(a, dict) else {"aqi": a}
-        exc = open_exc.get(sid)
         st = state.get(sid)
+        # A station the compliance module has assessed and found nothing open has [] (0).
+        exc = open_exc.get(sid, [] if st is not None else None)
         out[sid] = {
             "aqi": a_dict.get("aqi", a_dict.get("value")),
-            "aqi_class": a_dict.get("class") or a_dict.get("aqi_class") or a_dict.get("label"),
-            "aqi_colour": a_dict.get("colour") or a_dict.get("color"),
+            "aqi_class": _first(a_dict, "label_vi", "aqi_class", "class", "label"),
+            "aqi_label_en": a_dict.get("label_en"),
+            "aqi_category": a_dict.get("category"),
+            "aqi_colour": _first(a_dict, "colour", "color"),
             "open_exceedances": len(exc) if isinstance(exc, list | tuple) else exc,
+            "exceedances": [_exceedance(e, tz) for e in exc]
+            if isinstance(exc, list | tuple)
+            else None,
             "compliance_state": st.get("state") if isinstance(st, dict) else st,
         }
     return out
+
+
+def _first(d: dict[str, Any], *keys: str) -> Any:
+    return next((d[k] for k in keys if d.get(k) is not None), None)
+
+
+def _exceedance(e: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    since = e.get("since")
+    return {
+        "parameter": e.get("parameter"),
+        "averaging": e.get("averaging"),
+        "mean": e.get("mean"),
+        "limit": e.get("limit"),
+        "unit": e.get("unit"),
+        "ratio": e.get("ratio"),
+        "band": e.get("band"),
+        "since": epoch_to_local_iso(int(since), tz) if since is not None else None,
+        "low_confidence": e.get("low_confidence"),
+    }
 
 
 def point_results(conn: Connection) -> dict[str, dict[str, Any]]:

@@ -62,11 +62,20 @@ STATION_PROPS: dict[str, Prop] = {
     "synthetic": Prop("boolean", "dữ liệu demo / demo data, not real"),
     "data_status": Prop("string", "online | delayed | offline | no_data"),
     "last_observed_at": Prop("string", "thời điểm đo cuối / last observation, ISO 8601 +07:00"),
-    "parameters": Prop("object", "{code: {value, unit, observed_at, status, qc_flags}}"),
+    "parameters": Prop(
+        "object",
+        "{code: {value, unit, observed_at, status, qc_flags, limit, limit_low, limit_high, "
+        "limit_unit, averaging, low_confidence, mean, mean_hour, ratio}}",
+    ),
     "aqi": Prop("integer", "VN_AQI giờ gần nhất / latest hourly VN_AQI (air stations)"),
-    "aqi_class": Prop("string", "mức AQI / AQI class label"),
+    "aqi_class": Prop("string", "mức AQI / AQI class label (Vietnamese)"),
+    "aqi_label_en": Prop("string", "AQI class label (English)"),
+    "aqi_category": Prop("integer", "bậc AQI / AQI class 1..6"),
     "aqi_colour": Prop("string", "màu AQI / AQI colour, hex"),
     "open_exceedances": Prop("integer", "số vượt ngưỡng đang mở / open exceedance episodes"),
+    "exceedances": Prop(
+        "array", "vượt ngưỡng đang mở / open exceedances {parameter, mean, limit, ratio, band…}"
+    ),
     "compliance_state": Prop("string", "trạng thái tuân thủ / compliance state"),
     **_ZONE_LEVELS,
 }

@@ -3,8 +3,10 @@
 Property schema (documented in docs/layers.md):
 ``id, name, kind, medium, facility, commune, district_former, synthetic, data_status,
 last_observed_at (ISO 8601, display time zone), parameters ({code: {value, unit, observed_at,
-status, qc_flags}}), aqi, aqi_class, aqi_colour, open_exceedances, compliance_state`` (null until
-the compliance area provides them) and the zone levels at the station
+status, qc_flags, limit, limit_low, limit_high, limit_unit, averaging, low_confidence, mean,
+mean_hour, ratio}}; the limit keys are null where no limit applies), aqi, aqi_class, aqi_label_en,
+aqi_category, aqi_colour, open_exceedances, exceedances, compliance_state`` (null until the
+compliance area provides them) and the zone levels at the station
 ``landslide_level, landslide_level_vi, landslide_level_en, flood_level, flood_level_vi,
 flood_level_en`` (highest level 1..5 of each hazard's zones containing it, or null).
 """
@@ -14,16 +16,95 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from layers.cross_area import station_extras
 from layers.zone_index import ZoneIndex, zone_index
+from stations.averaging import HOUR, hour_floor
+from stations.compliance.current import current_limits
+from stations.compliance.inputs import normalised_parameters
+from stations.compliance.rules import AppliedLimit
+from stations.limits import load_limits
+from stations.sites import Site
 from stations.status import data_status
+from stations.store.compliance_tables import normalised_hourly_means
 from stations.store.latest import latest_by_station
+from stations.store.schema import hourly_means
 from stations.store.sites import list_sites
 from stations.timeutil import VN_TZ, epoch_to_local_iso
 
-EXTRA_KEYS = ("aqi", "aqi_class", "aqi_colour", "open_exceedances", "compliance_state")
+EXTRA_KEYS = (
+    "aqi",
+    "aqi_class",
+    "aqi_label_en",
+    "aqi_category",
+    "aqi_colour",
+    "open_exceedances",
+    "exceedances",
+    "compliance_state",
+)
+# The ratio uses the newest hourly mean within a day of the station's last observation.
+MEAN_LOOKBACK_S = 24 * HOUR
+
+
+def latest_means(conn: Connection, site: Site, last_at: int) -> dict[str, tuple[int, float]]:
+    """``{parameter: (hour_start, mean)}``: the newest hourly mean of each parameter (flue-gas
+    concentrations: the O2-normalised mean the compliance engine compares)."""
+    normalised = set(normalised_parameters(site))
+    since = hour_floor(last_at) - MEAN_LOOKBACK_S
+    out: dict[str, tuple[int, float]] = {}
+    for table, params in (
+        (hourly_means, sorted(set(site.parameters) - normalised)),
+        (normalised_hourly_means, sorted(normalised)),
+    ):
+        if not params:
+            continue
+        query = select(table.c.parameter, table.c.hour_start, table.c.mean).where(
+            table.c.station_id == site.id,
+            table.c.parameter.in_(params),  # names the key prefix: an index seek per parameter
+            table.c.hour_start >= since,
+            table.c.mean.is_not(None),
+        )
+        for parameter, hour, mean in conn.execute(query):
+            held = out.get(parameter)
+            if held is None or int(hour) > held[0]:
+                out[parameter] = (int(hour), float(mean))
+    return out
+
+
+NO_LIMIT: dict[str, Any] = dict.fromkeys(
+    (
+        "limit",
+        "limit_low",
+        "limit_high",
+        "limit_unit",
+        "averaging",
+        "low_confidence",
+        "mean",
+        "mean_hour",
+        "ratio",
+    )
+)
+
+
+def limit_properties(
+    limit: AppliedLimit | None, mean: tuple[int, float] | None, tz: tzinfo
+) -> dict[str, Any]:
+    """The limit keys of one parameter: the applicable limit and latest hourly mean ÷ limit
+    (every key null when no limit applies)."""
+    if limit is None:
+        return dict(NO_LIMIT)
+    return {
+        "limit": limit.value,
+        "limit_low": limit.low,
+        "limit_high": limit.high,
+        "limit_unit": limit.unit,
+        "averaging": limit.averaging,
+        "low_confidence": limit.low_confidence,
+        "mean": None if mean is None else round(mean[1], 4),
+        "mean_hour": None if mean is None else epoch_to_local_iso(mean[0], tz),
+        "ratio": None if mean is None else round(limit.ratio(mean[1]), 3),
+    }
 
 
 def station_features(
@@ -36,20 +117,23 @@ def station_features(
 ) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of all automatic stations (WGS 84 lon/lat)."""
     latest = latest_by_station(conn)
-    extras = station_extras(conn)
+    extras = station_extras(conn, tz)
     zones = zones or zone_index(conn)
+    table = load_limits()
     features = []
     for site in list_sites(conn, site_type="station"):
         values = latest.get(site.id, {})
         last_at = max((v["observed_at"] for v in values.values()), default=None)
         interval_s = float(site.config.get("polling", {}).get("interval_minutes", 5)) * 60
-        params = {
-            code: {
+        limits = current_limits(site, now, table)
+        means = latest_means(conn, site, last_at) if last_at is not None and limits else {}
+        params = {}
+        for code, v in sorted(values.items()):
+            params[code] = {
                 **v,
                 "observed_at": epoch_to_local_iso(v["observed_at"], tz),
+                **limit_properties(limits.get(code), means.get(code), tz),
             }
-            for code, v in sorted(values.items())
-        }
         features.append(
             {
                 "type": "Feature",

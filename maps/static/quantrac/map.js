@@ -232,7 +232,10 @@
   function aqiOf(p) {
     if (p.aqi === null || p.aqi === undefined) return null;
     if (typeof p.aqi === "object") return p.aqi.value === null || p.aqi.value === undefined ? null : p.aqi;
-    return { value: Number(p.aqi), colour: p.aqi_colour, category: p.aqi_class };
+    return {
+      value: Number(p.aqi), colour: p.aqi_colour, category: p.aqi_category,
+      label_vi: p.aqi_class, label_en: p.aqi_label_en,
+    };
   }
 
   App.prototype.drawStations = function (fc) {
@@ -292,7 +295,13 @@
 
   App.prototype.limitOf = function (p, code) {
     var param = (p.parameters || {})[code] || {};
-    var out = { limit: param.limit, ratio: param.ratio, unit: param.limit_unit || param.unit };
+    // layers.stations_layer: limit (or limit_low/limit_high for a range such as pH), limit_unit,
+    // averaging, low_confidence and ratio = latest hourly mean ÷ limit.
+    var out = {
+      limit: param.limit, low: param.limit_low, high: param.limit_high, ratio: param.ratio,
+      unit: param.limit_unit || param.unit, averaging: param.averaging,
+      lowConfidence: param.low_confidence === true,
+    };
     if (typeof out.limit === "object" && out.limit !== null) {
       out.unit = out.limit.unit || out.unit;
       out.limit = out.limit.value;
@@ -306,6 +315,22 @@
       }
     });
     return out;
+  };
+
+  // "120 mg/L (1h)", "5.5–9 (1h)" for a range, with a flag when the value is uncertain.
+  App.prototype.limitText = function (lim, unit) {
+    var has = function (x) { return x !== undefined && x !== null; };
+    var text;
+    if (has(lim.limit)) text = this.num(lim.limit) + " " + esc(lim.unit || unit || "");
+    else if (has(lim.low) || has(lim.high)) {
+      text = (has(lim.low) ? this.num(lim.low) : "") + "–" + (has(lim.high) ? this.num(lim.high) : "") +
+        (lim.unit && lim.unit !== "-" ? " " + esc(lim.unit) : "");
+    } else return "—";
+    if (lim.averaging) text += ' <span class="qt-avg">(' + esc(lim.averaging) + ")</span>";
+    if (lim.lowConfidence) {
+      text += ' <span class="qt-flag qt-lowconf" title="' + esc(this.t("low_confidence")) + '">?</span>';
+    }
+    return text;
   };
 
   App.prototype.stationPopup = function (p) {
@@ -344,9 +369,9 @@
           esc(self.t("device_" + v.status)) + "</span>" : "";
         html += "<tr class='qt-row" + rcls + "'><td title='" + esc(code) + "'>" +
           esc(self.paramName(code)) + "</td><td>" + self.num(v.value) + " " + esc(v.unit) + flag +
-          "</td><td>" + (lim.limit === undefined || lim.limit === null ? "—"
-            : self.num(lim.limit) + " " + esc(lim.unit || v.unit)) +
-          "</td><td>" + (ratio === null ? "—" : self.num(ratio, 2) + "×") + "</td><td>" +
+          "</td><td>" + self.limitText(lim, v.unit) +
+          "</td><td title='" + esc(self.t("ratio_hint")) + "'>" +
+          (ratio === null ? "—" : self.num(ratio, 2) + "×") + "</td><td>" +
           self.time(v.observed_at) + "</td></tr>";
       });
       html += "</tbody></table>";
