@@ -11,14 +11,17 @@ import logging
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from layers import revision
 from service.context import AppContext
 from service.jobs import alerts, compliance, ingest
 
 log = logging.getLogger(__name__)
 
-# Registration order is the after-ingest hook order: compliance updates episodes before the
-# alert engine reads them.
-JOB_MODULES = (ingest, compliance, alerts)
+
+def _layers_changed(_engine: object, _station_id: str, _start: int, _end: int) -> None:
+    # Layer snapshots in this process must see the new readings and episodes before the alert
+    # engine publishes the events that make open maps fetch the stations again.
+    revision.bump()
 
 
 def _log_job_event(event: JobExecutionEvent) -> None:
@@ -32,8 +35,14 @@ def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
     """A scheduler with every area's jobs registered (not started)."""
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_listener(_log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    for module in JOB_MODULES:
-        module.register(scheduler, ctx)
+    # Registration order is the after-ingest hook order: compliance updates episodes, the layer
+    # snapshots are marked stale, then the alert engine reads the episodes and notifies.
+    ingest.register(scheduler, ctx)
+    compliance.register(scheduler, ctx)
+    hooks = ctx.extras.setdefault("after_ingest", [])
+    if _layers_changed not in hooks:
+        hooks.append(_layers_changed)
+    alerts.register(scheduler, ctx)
     return scheduler
 
 
