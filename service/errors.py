@@ -6,6 +6,8 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from layers.errors import UnknownCollection
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
@@ -53,6 +55,18 @@ def install_error_handlers(app: FastAPI) -> None:
             ]
         return JSONResponse(body, status_code=_status_for(exc))
 
+    async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # Busy or unreachable database: the request may succeed later, so 503 + Retry-After.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            {
+                "detail": "Cơ sở dữ liệu đang bận hoặc không truy cập được, thử lại sau / "
+                "the database is busy or unreachable, try again later"
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return JSONResponse(
@@ -60,4 +74,6 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(QuantracError, domain_error)
+    app.add_exception_handler(SQLAlchemyTimeoutError, database_unavailable)
+    app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(Exception, unexpected)

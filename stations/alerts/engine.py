@@ -42,7 +42,7 @@ from stations.alerts.notify import Notifier, persist
 from stations.sites import Site
 from stations.store import alerts
 from stations.store.alerts import view_of
-from stations.store.sites import list_sites
+from stations.store.sites import cached_stations
 from stations.timeutil import VN_TZ
 
 CURSOR = "compliance_events"
@@ -79,7 +79,7 @@ class _Pass:
         self, conn: Connection, cfg: AlertConfig, now: int, base_url: str, tz: tzinfo
     ) -> None:
         self.conn, self.cfg, self.now = conn, cfg, now
-        self.sites: dict[str, Site] = {s.id: s for s in list_sites(conn, site_type="station")}
+        self.sites: dict[str, Site] = {s.id: s for s in cached_stations(conn)}
         infos = {s.id: SiteInfo(s.id, s.name, s.facility, s.kind) for s in self.sites.values()}
         self.notifier = Notifier(cfg, infos, base_url, tz)
         self.open: dict[str, Any] = {r.open_key: r for r in alerts.open_alerts(conn)}

@@ -111,7 +111,10 @@ class FtpSource:
             ftp.set_pasv(self.cfg.passive)
             yield FtpSession(ftp, self.cfg)
         finally:
-            try:
-                ftp.quit()
-            except (OSError, EOFError, ftplib.Error):
-                ftp.close()
+            # A failed connect leaves no socket: quit() would raise AttributeError and hide the
+            # real (retryable) connection error.
+            if ftp.sock is not None:
+                try:
+                    ftp.quit()
+                except (OSError, EOFError, ftplib.Error):
+                    ftp.close()

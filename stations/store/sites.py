@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from stations.parameters import catalogue
 from stations.sites import Permit, Site
@@ -167,3 +168,36 @@ def get_site(conn: Connection, site_id: str) -> Site | None:
 def permit_as_dict(permit: Permit | None) -> dict[str, Any] | None:
     """A JSON-ready view of a permit."""
     return asdict(permit) if permit else None
+
+
+_station_cache: dict[str, tuple[tuple[Any, ...], list[Site]]] = {}
+_station_cache_lock = threading.Lock()
+
+
+def _stations_fingerprint(conn: Connection) -> tuple[Any, ...]:
+    site_fp = conn.execute(
+        select(func.count(), func.max(sites.c.updated_at)).where(sites.c.site_type == "station")
+    ).one()
+    permit_fp = conn.execute(select(func.count(), func.max(permits.c.updated_at))).one()
+    params = conn.execute(select(func.count()).select_from(site_parameters)).scalar()
+    return (*site_fp, *permit_fp, params)
+
+
+def cached_stations(conn: Connection) -> list[Site]:
+    """All automatic stations, as :func:`list_sites` gives them, cached per database.
+
+    Hot paths (the alert pass after every ingested file) need the registry each time; with
+    thousands of stations rebuilding it dominated. The cache is keyed by a cheap fingerprint
+    of the sites, permits and site parameters, so any registry or permit change is seen at once.
+    Callers must not mutate the returned objects (they are frozen dataclasses).
+    """
+    key = conn.engine.url.render_as_string(hide_password=True)
+    fingerprint = _stations_fingerprint(conn)
+    with _station_cache_lock:
+        hit = _station_cache.get(key)
+    if hit is not None and hit[0] == fingerprint:
+        return hit[1]
+    items = list_sites(conn, site_type="station")
+    with _station_cache_lock:
+        _station_cache[key] = (fingerprint, items)
+    return items

@@ -95,3 +95,49 @@ def test_settings_defaults_and_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert s.base_url == "http://127.0.0.1:9001"
     monkeypatch.setenv("QUANTRAC_DATABASE_URL", "postgresql+psycopg://u@h/db")
     assert Settings(_env_file=None).db_url == "postgresql+psycopg://u@h/db"  # type: ignore[call-arg]
+
+
+def test_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        database_url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2",
+        scheduler_enabled=False,
+        auth_enabled=False,
+    )
+    with TestClient(create_app(settings, scheduler=False)) as client:
+        assert client.get("/healthz").status_code == 503
+        response = client.get("/api/alerts")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+        assert "database" in response.json()["detail"]
+
+
+def test_cached_stations_follow_registry_and_permit_changes(engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from stations.store.schema import permits
+    from stations.store.sites import cached_stations
+
+    with engine.connect() as conn:
+        assert cached_stations(conn) == []
+    import_stations(engine, DEMO / "stations.yaml")
+    with engine.connect() as conn:
+        first = cached_stations(conn)
+        assert len(first) == 13
+        assert cached_stations(conn) is first  # unchanged registry: served from the cache
+    with engine.begin() as conn:
+        conn.execute(
+            update(permits)
+            .where(permits.c.site_id == "LS_XMDB_KHI01")
+            .values(o2_ref=11.0, updated_at=permits.c.updated_at + 1)
+        )
+    with engine.connect() as conn:
+        again = cached_stations(conn)
+    assert again is not first
+    stack = next(s for s in again if s.id == "LS_XMDB_KHI01")
+    assert stack.permit is not None and stack.permit.o2_ref == 11.0
