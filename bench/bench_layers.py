@@ -1,32 +1,55 @@
-"""Layer-serving benchmark: stations GeoJSON/OGC items, a bbox + property query over 10,000
-monitoring points, and distinct hazard tiles, against a real uvicorn server on loopback.
+"""Layer serving side by side with pygeoapi and TiTiler, in one run on one machine.
 
-Usage: .venv/bin/python bench/bench_layers.py [--seconds 8] [--workers 1]
-The load generator (httpx in threads) shares the 2 cores with the server, so figures are
-conservative and meant for ratios within one run.
+Cases (same data for every server, same load settings, 10 and 50 concurrent clients):
+
+- stations: our ``/api/stations`` and ``/ogc/collections/stations/items`` against pygeoapi's
+  GeoJSON provider serving the same features (exported from our layer);
+- 163 monitoring points (``limit=163``), the reference case of peers.md §3.2;
+- 10,000 monitoring points, bbox + ``medium=`` filter, ``limit=100``, against pygeoapi's GeoJSON
+  provider on the same 10,000 features (20 bboxes in rotation);
+- distinct hazard tiles z8–13 over the province: the GeoTIFF our import stored, served by us
+  at ``/tiles/…`` and by TiTiler at ``/cog/tiles/WebMercatorQuad/…`` with the same class
+  colour map. Every tile request is distinct: each run walks its own copies of the raster
+  (``bench-landslide-K``, the same file), so our tile cache never answers (cold rendering).
+
+Load: wrk (Debian ``wrk``) with ``bench/wrk_rotate.lua``: bounded by time (``-d``) and count
+(``WRK_MAX`` per thread), loopback only. Servers: ours as in production (one uvicorn process,
+``--no-access-log``; ``--workers`` is not allowed with our in-process scheduler); peers with 2
+workers as in peers.md §3.2. Peers come from a benchmark-only venv (see bench/README.md):
+
+    uv venv bench/.peers/venv
+    uv pip install --python bench/.peers/venv/bin/python pygeoapi titiler.application uvicorn
+
+Usage: .venv/bin/python bench/bench_layers.py [--seconds 6] [--runs 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import numpy as np
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from layers.communes import load_province_outline  # noqa: E402
+from layers.rasters import colour_table  # noqa: E402
+from layers.store import zone_sources  # noqa: E402
 from layers.synthetic import landslide_raster  # noqa: E402
 from layers.zones import import_zones  # noqa: E402
 from service.bootstrap import import_points, import_stations, prepare_database  # noqa: E402
@@ -36,6 +59,12 @@ from stations.store.sites import upsert_sites  # noqa: E402
 from tests.layers.helpers import free_port  # noqa: E402
 
 DEMO = ROOT / "stations" / "demo"
+PEERS = ROOT / "bench" / ".peers" / "venv" / "bin"
+LUA = ROOT / "bench" / "wrk_rotate.lua"
+RASTER = "bench-landslide"
+BBOXES = [(106.2 + d / 100, 21.5, 106.8 + d / 100, 22.1) for d in range(20)]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+PROVINCE = (106.1, 21.35, 107.35, 22.45)
 
 
 def _extra_points(n: int) -> list[Site]:
@@ -56,78 +85,141 @@ def _extra_points(n: int) -> list[Site]:
     ]
 
 
+def prepare(tmp: Path, copies: int) -> Settings:
+    """Demo stations, 10,000 points, the province and a landslide raster registered ``copies``
+    times (``bench-landslide-K``, one file) so every run requests tiles nobody rendered yet."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp / "data",
+        scheduler_enabled=False,
+        auth_enabled=False,
+    )
+    engine = prepare_database(settings)
+    import_stations(engine, DEMO / "stations.yaml")
+    import_points(engine, DEMO / "points.csv")
+    with engine.begin() as conn:
+        upsert_sites(conn, _extra_points(10_000 - 163), 0)
+    load_province_outline(engine, 0)
+    import_zones(
+        engine,
+        landslide_raster(tmp / "ls.tif", pixel_m=100),
+        hazard="landslide",
+        data_dir=settings.data_dir,
+        now=0,
+        source_id=RASTER,
+        synthetic=True,
+    )
+    with engine.begin() as conn:
+        row = conn.execute(select(zone_sources).where(zone_sources.c.id == RASTER)).mappings()
+        first = dict(row.one())
+        for k in range(copies):
+            conn.execute(insert(zone_sources).values({**first, "id": f"{RASTER}-{k}"}))
+    engine.dispose()
+    return settings
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}) before answering {url}")
+        try:
+            if httpx.get(url, timeout=5).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"no answer from {url}")
+
+
 @contextmanager
-def server_process(settings: Settings) -> Iterator[str]:
-    """uvicorn in its own process (the load threads must not share the server's GIL)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "QUANTRAC_DATA_DIR": str(settings.data_dir),
-        "QUANTRAC_SCHEDULER_ENABLED": "false",
-        "QUANTRAC_AUTH_ENABLED": "false",
-    }
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app",
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
+def server(cmd: list[str], env: dict[str, str], probe: str, log: Path) -> Iterator[None]:
+    """A server process on 127.0.0.1, stopped (by its own pid) on exit."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out)
+        try:
+            _wait(probe, proc)
+            yield
+        finally:
+            proc.terminate()
             try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
-def load(urls: list[str], seconds: float, clients: int) -> dict[str, float]:
-    """Hit ``urls`` round-robin from ``clients`` threads for ``seconds``; req/s and latencies."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def worker(offset: int) -> None:
-        nonlocal errors
-        mine: list[float] = []
-        bad = 0
-        with httpx.Client(timeout=30) as client:
-            i = offset
-            while time.monotonic() < stop:
-                t0 = time.perf_counter()
-                r = client.get(urls[i % len(urls)])
-                mine.append(time.perf_counter() - t0)
-                bad += r.status_code != 200
-                i += clients
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - t0
-    ms = sorted(v * 1000 for v in latencies)
-    return {
-        "req_s": len(ms) / elapsed,
-        "p50_ms": statistics.median(ms),
-        "p99_ms": ms[int(len(ms) * 0.99) - 1],
-        "errors": errors,
+def pygeoapi_config(tmp: Path, port: int, files: dict[str, Path]) -> Path:
+    """A minimal pygeoapi config: one GeoJSON-provider collection per file."""
+    resources = {
+        name: {
+            "type": "collection",
+            "title": name,
+            "description": name,
+            "keywords": [name],
+            "extents": {"spatial": {"bbox": list(PROVINCE), "crs": CRS84}},
+            "providers": [
+                {"type": "feature", "name": "GeoJSON", "data": str(path), "id_field": "id"}
+            ],
+        }
+        for name, path in files.items()
+    }  # fmt: skip
+    config = {
+        "server": {
+            "bind": {"host": "127.0.0.1", "port": port},
+            "url": f"http://127.0.0.1:{port}",
+            "mimetype": "application/json; charset=UTF-8",
+            "encoding": "utf-8",
+            "languages": ["en-US"],
+            "limits": {"default_items": 100, "max_items": 10000},
+            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": ""},
+        },
+        "logging": {"level": "ERROR"},
+        "metadata": {
+            "identification": {
+                "title": "bench",
+                "description": "bench",
+                "keywords": ["bench"],
+                "keywords_type": "theme",
+                "terms_of_service": "",
+                "url": "http://x",
+            },
+            "license": {"name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+            "provider": {"name": "bench", "url": "http://x"},
+            "contact": {
+                "name": "bench",
+                "url": "http://x",
+                "email": "x@x",
+                "position": "x",
+                "address": "x",
+                "city": "x",
+                "stateorprovince": "x",
+                "postalcode": "x",
+                "country": "x",
+                "phone": "x",
+                "fax": "x",
+                "hours": "x",
+                "instructions": "x",
+                "role": "pointOfContact",
+            },
+        },
+        "resources": resources,
     }
+    cfg = tmp / "pygeoapi.yml"
+    cfg.write_text(json.dumps(config, ensure_ascii=False))  # JSON is YAML
+    openapi = tmp / "pygeoapi-openapi.yml"
+    subprocess.run(
+        [str(PEERS / "pygeoapi"), "openapi", "generate", str(cfg), "--output-file", str(openapi)],
+        check=True,
+        env={**os.environ, "PYGEOAPI_CONFIG": str(cfg), "PYGEOAPI_OPENAPI": str(openapi)},
+        capture_output=True,
+    )
+    return cfg
 
 
-def tile_urls(base: str) -> list[str]:
-    """Distinct tiles z9..12 over the province."""
-    import math
-
-    urls = []
-    for z in (9, 10, 11, 12):
+def tile_xyz() -> list[tuple[int, int, int]]:
+    """Every tile z8..13 over the province (the same list for us and TiTiler)."""
+    out = []
+    for z in range(8, 14):
 
         def tx(lon: float, z: int = z) -> int:
             return int((lon + 180) / 360 * 2**z)
@@ -136,65 +228,258 @@ def tile_urls(base: str) -> list[str]:
             r = math.radians(lat)
             return int((1 - math.asinh(math.tan(r)) / math.pi) / 2 * 2**z)
 
-        for x in range(tx(106.1), tx(107.35) + 1):
-            for y in range(ty(22.45), ty(21.35) + 1):
-                urls.append(f"{base}/tiles/bench-landslide/{z}/{x}/{y}.png")
-    return urls
+        minx, miny, maxx, maxy = PROVINCE
+        out += [
+            (z, x, y) for x in range(tx(minx), tx(maxx) + 1) for y in range(ty(maxy), ty(miny) + 1)
+        ]
+    return out
+
+
+def wrk(
+    base: str, paths: list[str], seconds: float, clients: int, tmp: Path, *, distinct: bool = False
+) -> dict[str, float]:
+    """One bounded wrk run (2 threads) rotating over ``paths``; req/s, p50/p99 ms, errors.
+
+    ``distinct``: each path at most once (the run fails if the list runs out)."""
+    listing = tmp / "paths.txt"
+    listing.write_text("".join(p + "\n" for p in paths))
+    threads = 2
+    cap = len(paths) // threads if distinct else 200_000
+    env = {
+        **os.environ,
+        "WRK_PATHS": str(listing),
+        "WRK_MAX": str(cap),
+        "WRK_THREADS": str(threads),
+    }
+    cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{round(seconds)}s", "--timeout", "10s",
+           "--latency", "-s", str(LUA), base]  # fmt: skip
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)\b", out)
+        if not m:
+            raise RuntimeError(f"unexpected wrk output:\n{out}")
+        return float(m[1]) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m[2]]
+
+    done = re.search(r"(\d+) requests in ([\d.]+)(ms|s)", out)
+    bad = re.search(r"bench: (\d+) responses not 200, (\d+) requests", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if not (done and bad):
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    elapsed = float(done[2]) / (1000 if done[3] == "ms" else 1)
+    count = int(bad[2])
+    if distinct and count >= threads * cap:
+        raise RuntimeError("the path list ran out: requests were not all distinct")
+    return {
+        "req_s": count / elapsed,
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "errors": int(bad[1]) + (sum(int(g) for g in sock.groups()) if sock else 0),
+    }
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Per-metric medians of several runs (errors summed)."""
+    keys = ("req_s", "p50_ms", "p99_ms")
+    med = {k: statistics.median(r[k] for r in runs) for k in keys}
+    med["errors"] = sum(r["errors"] for r in runs)
+    return med
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=6.0, help="per wrk run")
+    parser.add_argument("--runs", type=int, default=3, help="runs per case; medians reported")
+    parser.add_argument("--keep", type=Path, help="keep the data and logs in this folder")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            data_dir=Path(tmp) / "data",
-            scheduler_enabled=False,
-            auth_enabled=False,
-        )
-        engine = prepare_database(settings)
-        import_stations(engine, DEMO / "stations.yaml")
-        import_points(engine, DEMO / "points.csv")
-        with engine.begin() as conn:
-            upsert_sites(conn, _extra_points(10_000 - 163), 0)
-        load_province_outline(engine, 0)
-        import_zones(
-            engine,
-            landslide_raster(Path(tmp) / "ls.tif", pixel_m=100),
-            hazard="landslide",
-            data_dir=settings.data_dir,
-            now=0,
-            source_id="bench-landslide",
-            synthetic=True,
-        )
-        engine.dispose()
-        with server_process(settings) as base:
-            cases = {
-                "stations GeoJSON /api/stations": [f"{base}/api/stations"],
-                "stations OGC items": [f"{base}/ogc/collections/stations/items?limit=100"],
-                "10k points bbox+medium, limit=100": [
-                    f"{base}/ogc/collections/monitoring-points/items?"
-                    f"bbox={106.2 + d / 100},21.5,{106.8 + d / 100},22.1&medium=groundwater"
-                    for d in range(20)
+    for tool in ("wrk", str(PEERS / "uvicorn"), str(PEERS / "pygeoapi")):
+        if not shutil.which(tool):
+            sys.exit(f"missing {tool}: see the docstring (apt-get install wrk; the peers venv)")
+    clients_list = (10, 50)
+    tile_runs = args.runs * len(clients_list)
+    with ExitStack() as stack:
+        tmp = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        tmp.mkdir(parents=True, exist_ok=True)
+        # Two copies per tile run for us and as many files for TiTiler: never a repeated tile.
+        settings = prepare(tmp, copies=2 * tile_runs)
+        ours_port, pygeo_port, titiler_port = free_port(), free_port(), free_port()
+        ours = f"http://127.0.0.1:{ours_port}"
+        stack.enter_context(
+            server(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "service.app:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(ours_port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
                 ],
-            }
-            tiles = tile_urls(base)
-            print("| case | clients | req/s | p50 ms | p99 ms | errors |")
-            print("|---|---|---|---|---|---|")
-            for name, urls in cases.items():
-                httpx.get(urls[0])  # build the snapshot once
-                for clients in (10, 50):
-                    r = load(urls, args.seconds, clients)
-                    print(
-                        f"| {name} | {clients} | {r['req_s']:.0f} | {r['p50_ms']:.1f} | "
-                        f"{r['p99_ms']:.1f} | {r['errors']} |"
-                    )
-            r = load(tiles, args.seconds, 10)
-            print(
-                f"| {len(tiles)} distinct tiles z9-12, first pass (cold + cache) | 10 | "
-                f"{r['req_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |"
+                {
+                    "QUANTRAC_DATA_DIR": str(settings.data_dir),
+                    "QUANTRAC_SCHEDULER_ENABLED": "false",
+                    "QUANTRAC_AUTH_ENABLED": "false",
+                },
+                f"{ours}/healthz",
+                tmp / "ours.log",
             )
+        )
+        # The peers serve exactly our features and our stored GeoTIFF.
+        files = {
+            "stations": tmp / "stations.geojson",
+            "points163": tmp / "points163.geojson",
+            "points10k": tmp / "points10k.geojson",
+        }
+        files["stations"].write_bytes(httpx.get(f"{ours}/api/stations", timeout=60).content)
+        points = httpx.get(
+            f"{ours}/ogc/collections/monitoring-points/items?limit=10000", timeout=60
+        ).json()
+        files["points10k"].write_text(json.dumps(points, ensure_ascii=False))
+        demo = [f for f in points["features"] if not str(f["id"]).startswith("BENCH-")]
+        files["points163"].write_text(
+            json.dumps({"type": "FeatureCollection", "features": demo}, ensure_ascii=False)
+        )
+        cfg = pygeoapi_config(tmp, pygeo_port, files)
+        pygeo = f"http://127.0.0.1:{pygeo_port}"
+        stack.enter_context(
+            server(
+                [
+                    str(PEERS / "uvicorn"),
+                    "pygeoapi.starlette_app:APP",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(pygeo_port),
+                    "--workers",
+                    "2",
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                {
+                    "PYGEOAPI_CONFIG": str(cfg),
+                    "PYGEOAPI_OPENAPI": str(tmp / "pygeoapi-openapi.yml"),
+                },
+                f"{pygeo}/collections?f=json",
+                tmp / "pygeoapi.log",
+            )
+        )
+        titiler = f"http://127.0.0.1:{titiler_port}"
+        stack.enter_context(
+            server(
+                [
+                    str(PEERS / "uvicorn"),
+                    "titiler.application.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(titiler_port),
+                    "--workers",
+                    "2",
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                {},
+                f"{titiler}/healthz",
+                tmp / "titiler.log",
+            )
+        )
+        stored = settings.data_dir / "rasters" / f"{RASTER}.tif"
+        tiff_copies = []
+        for k in range(2 * tile_runs):
+            dst = tmp / f"titiler-{k}.tif"
+            shutil.copyfile(stored, dst)
+            tiff_copies.append(dst)
+        cmap = json.dumps({str(k): list(v) for k, v in colour_table().items()})
+        tiles = tile_xyz()
+
+        def our_tiles(run: int) -> list[str]:
+            return [f"/tiles/{RASTER}-{k}/{z}/{x}/{y}.png" for k in (2 * run, 2 * run + 1)
+                    for z, x, y in tiles]  # fmt: skip
+
+        def titiler_tiles(run: int) -> list[str]:
+            query = httpx.QueryParams({"colormap": cmap, "resampling": "nearest"})
+            return [
+                f"/cog/tiles/WebMercatorQuad/{z}/{x}/{y}.png?url=file://{tiff_copies[k]}&{query}"
+                for k in (2 * run, 2 * run + 1)
+                for z, x, y in tiles
+            ]
+
+        bbox_q = [f"bbox={','.join(map(str, b))}&medium=groundwater&limit=100" for b in BBOXES]
+        cases = {
+            "stations GeoJSON /api/stations": [
+                (ours, ["/api/stations"]),
+                (pygeo, ["/collections/stations/items?f=json&limit=100"]),
+            ],
+            "stations OGC items": [
+                (ours, ["/ogc/collections/stations/items?limit=100"]),
+                (pygeo, ["/collections/stations/items?f=json&limit=100"]),
+            ],
+            "163 points, limit=163": [
+                (ours, ["/ogc/collections/monitoring-points/items?limit=163"]),
+                (pygeo, ["/collections/points163/items?f=json&limit=163"]),
+            ],
+            "10k points, bbox + medium=, limit=100": [
+                (ours, [f"/ogc/collections/monitoring-points/items?{q}" for q in bbox_q]),
+                (pygeo, [f"/collections/points10k/items?f=json&{q}" for q in bbox_q]),
+            ],
+        }
+        # Check every URL answers and the bodies agree in size class before loading.
+        for name, sides in cases.items():
+            for base, paths in sides:
+                r = httpx.get(base + paths[0], timeout=120)
+                r.raise_for_status()
+                print(f"# {name}: {base} {len(r.content)} bytes, "
+                      f"{len(r.json()['features'])} features", file=sys.stderr)  # fmt: skip
+        for base, paths in ((ours, our_tiles(0)), (titiler, titiler_tiles(0))):
+            r = httpx.get(base + paths[len(tiles) // 2], timeout=60)
+            assert r.status_code == 200 and r.headers["content-type"] == "image/png", r.text
+        print(f"# uptime before: {os.getloadavg()}", file=sys.stderr)
+        results: dict[tuple[str, str, int], list[dict[str, float]]] = {}
+        for run in range(args.runs):
+            for clients in clients_list:
+                for name, sides in cases.items():
+                    for label, (base, paths) in zip(("ours", "peer"), sides, strict=True):
+                        r = wrk(base, paths, args.seconds, clients, tmp)
+                        results.setdefault((name, label, clients), []).append(r)
+                t = run * len(clients_list) + clients_list.index(clients)
+                for label, base, paths in (
+                    ("ours", ours, our_tiles(t)),
+                    ("peer", titiler, titiler_tiles(t)),
+                ):
+                    r = wrk(base, paths, args.seconds, clients, tmp, distinct=True)
+                    results.setdefault(("distinct tiles z8-13", label, clients), []).append(r)
+                print(f"# run {run + 1} clients {clients} load {os.getloadavg()}", file=sys.stderr)
+        print(f"# uptime after: {os.getloadavg()}", file=sys.stderr)
+        names = [*cases, "distinct tiles z8-13"]
+        print(
+            "| case | clients | ours req/s | p50 ms | p99 ms | peer req/s | p50 ms | p99 ms "
+            "| ratio |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for name in names:
+            for clients in clients_list:
+                o = median_of(results[(name, "ours", clients)])
+                p = median_of(results[(name, "peer", clients)])
+                errors = ""
+                if o["errors"] + p["errors"]:
+                    errors = f" ({o['errors']:.0f}/{p['errors']:.0f} errors)"
+                print(
+                    f"| {name} | {clients} | {o['req_s']:.0f} | {o['p50_ms']:.1f} | "
+                    f"{o['p99_ms']:.1f} | {p['req_s']:.1f} | {p['p50_ms']:.1f} | "
+                    f"{p['p99_ms']:.1f} | {o['req_s'] / p['req_s']:.1f}×{errors} |"
+                )
+        every = {
+            f"{n} | {lb} | {c}": [round(r["req_s"], 1) for r in v]
+            for (n, lb, c), v in results.items()
+        }
+        print("\nall runs (req/s): " + json.dumps(every, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from layers import revision
 from layers.catalogue import layer_catalogue
 from layers.errors import UnknownCollection
 from layers.export import export_features
@@ -91,22 +93,51 @@ def _tile_cache(ctx: Any) -> TileCache:
     return cache  # type: ignore[no-any-return]
 
 
+# Raster sources seen by the tile route: id -> (checked at, generation, raster_path, imported_at).
+# Re-checked against the database at most once a second, and at once after a write by this
+# process (the same rule as the layer snapshots), so a tile costs no query.
+_SOURCE_TTL = 1.0
+
+
+def _raster_source(ctx: Any, raster: str) -> tuple[str | None, Any]:
+    sources = ctx.extras.setdefault("layers.tile_sources", {})
+    seen = sources.get(raster)
+    now = time.monotonic()
+    if seen is not None and seen[1] == revision.current() and now - seen[0] < _SOURCE_TTL:
+        return seen[2], seen[3]
+    generation = revision.current()
+    with ctx.engine.connect() as conn:
+        row = conn.execute(
+            select(zone_sources.c.raster_path, zone_sources.c.imported_at).where(
+                zone_sources.c.id == raster
+            )
+        ).first()
+    found = (row.raster_path, row.imported_at) if row is not None else (None, None)
+    sources[raster] = (now, generation, *found)
+    return found
+
+
+def _tile_png(ctx: Any, raster: str, z: int, x: int, y: int) -> bytes:
+    raster_path, imported_at = _raster_source(ctx, raster)
+    if not raster_path:
+        raise HTTPException(404, str(UnknownCollection(raster, "raster", "raster")))
+    path = ctx.settings.data_dir / raster_path
+    key = (raster, imported_at, z, x, y)
+    cache = _tile_cache(ctx)
+    png = cache.cached(key)
+    if png is not None:
+        return png
+    if not path.exists():
+        raise HTTPException(404, f"Tệp raster bị thiếu / raster file missing: {raster_path}")
+    return cache.render(key, path, imported_at, z, x, y)
+
+
 @router.get(
     "/tiles/{raster}/{z}/{x}/{y}.png",
     summary="Hazard raster as XYZ PNG tiles (Web Mercator), class colours",
     response_class=Response,
 )
-def tile(raster: str, z: int, x: int, y: int, ctx: ContextDep, conn: ConnDep) -> Response:
+def tile(raster: str, z: int, x: int, y: int, ctx: ContextDep) -> Response:
     """One tile; transparent outside the raster; 404 for an unknown raster."""
-    row = conn.execute(
-        select(zone_sources.c.raster_path, zone_sources.c.imported_at).where(
-            zone_sources.c.id == raster
-        )
-    ).first()
-    if row is None or not row.raster_path:
-        raise HTTPException(404, str(UnknownCollection(raster, "raster", "raster")))
-    path = ctx.settings.data_dir / row.raster_path
-    if not path.exists():
-        raise HTTPException(404, f"Tệp raster bị thiếu / raster file missing: {row.raster_path}")
-    png = _tile_cache(ctx).get((raster, row.imported_at, z, x, y), path, z, x, y)
+    png = _tile_png(ctx, raster, z, x, y)
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=300"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from service.deps import ContextDep
 from stations.timeutil import now_epoch
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+MAX_CACHED_PAGES = 512  # per snapshot
 CRS_HEADER = {"Content-Crs": f"<{ogc.CRS84_URI}>"}
 
 
@@ -107,9 +109,20 @@ def queryables(collection_id: str, request: Request) -> JSONResponse:
 def items(collection_id: str, request: Request, ctx: ContextDep) -> Response:
     """A page of features with ``numberMatched``/``numberReturned`` and next/prev links."""
     snap = snapshot(ctx, collection_id)
+    base = _base(request)
+    # Whole pages are cached on the snapshot per (base URL, query string) for the second of
+    # their ``timeStamp``; a new snapshot starts with an empty cache.
+    key = ("items", base, request.url.query)
+    stamp = int(time.time())
+    hit = snap.responses.get(key)
+    if hit is not None and hit[0] == stamp:
+        return Response(hit[1], media_type=ogc.GEOJSON, headers=CRS_HEADER)
     params = _params(request)
     query = parse_query(snap.collection, params)
-    body = ogc.items_body(_base(request), snap, query, params)
+    body = ogc.items_body(base, snap, query, params)
+    if len(snap.responses) >= MAX_CACHED_PAGES:
+        snap.responses.clear()
+    snap.responses[key] = (stamp, body)
     return Response(body, media_type=ogc.GEOJSON, headers=CRS_HEADER)
 
 

@@ -23,5 +23,8 @@ def list_stations(ctx: ContextDep) -> Response:
     rebuilt when station data, compliance state or the minute changes (see layers/snapshot.py).
     """
     snap = get_snapshots(ctx).get("stations")
-    body = b'{"type":"FeatureCollection","features":[' + b",".join(snap.encoded) + b"]}"
+    body = snap.responses.get("api")
+    if body is None:  # encoded once per snapshot
+        body = b'{"type":"FeatureCollection","features":[' + b",".join(snap.encoded) + b"]}"
+        snap.responses["api"] = body
     return Response(body, media_type="application/geo+json")
