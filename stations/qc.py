@@ -98,6 +98,95 @@ class QcState:
                 self.last[(station_id, parameter)] = [observed_at, value, 1]
 
 
+ReadingRow = tuple[str, str, int, float, str, str, int, int | None]
+"""A reading ready to store: the :class:`Reading` fields, then ``qc_flags`` and ``file_id``."""
+
+_INF = float("inf")
+
+
+class QcChecker:
+    """Flags readings batch after batch with one configuration and one :class:`QcState`.
+
+    Lookups per (station, parameter) are cached, so the per-reading work is a few comparisons.
+    Call :meth:`rows` with each file's readings in time order per station and parameter.
+    """
+
+    __slots__ = ("_config", "_future", "_last", "_oldest", "_ranges", "_stations", "_units")
+
+    def __init__(
+        self,
+        *,
+        units: Mapping[str, Mapping[str, str]],
+        ranges: Mapping[str, tuple[float | None, float | None]],
+        now: int,
+        config: QcConfig,
+        state: QcState,
+    ) -> None:
+        self._units, self._ranges, self._config, self._last = units, ranges, config, state.last
+        self._future = now + config.future_tolerance_s
+        self._oldest = now - config.retention_s if config.retention_s is not None else -_INF
+        # {station: {parameter: [lo, hi, span, expected unit, previous status-00 reading]}}
+        self._stations: dict[str, dict[str, list]] = {}  # type: ignore[type-arg]
+
+    def _info(self, station: str, parameter: str) -> list:  # type: ignore[type-arg]
+        lo, hi = self._ranges.get(parameter, (None, None))
+        span = hi - lo if lo is not None and hi is not None else None
+        expected = self._units.get(station, {}).get(parameter)
+        info = [
+            -_INF if lo is None else lo,
+            _INF if hi is None else hi,
+            span,
+            expected,
+            self._last.get((station, parameter)),
+        ]
+        self._stations.setdefault(station, {})[parameter] = info
+        return info
+
+    def rows(self, readings: Iterable[Reading], file_id: int | None) -> list[ReadingRow]:
+        """``(*reading, qc_flags, file_id)`` for each reading, in order; updates the state."""
+        future, oldest = self._future, self._oldest
+        flatline_n, spike_gap = self._config.flatline_n, self._config.spike_gap_s
+        fraction = self._config.spike_fraction
+        stations = self._stations
+        out: list[ReadingRow] = []
+        append = out.append
+        cur_station: str | None = None
+        params: dict[str, list] = {}  # type: ignore[type-arg]
+        for station, parameter, t, value, unit, status in readings:
+            if station != cur_station:
+                cur_station, params = station, stations.get(station, {})
+            info = params.get(parameter)
+            if info is None:
+                info = self._info(station, parameter)
+                params = stations[station]
+            lo, hi, span, expected, prev = info
+            if status == STATUS_MEASURING:
+                flags = 0
+                if prev is None:
+                    info[4] = self._last[(station, parameter)] = [t, value, 1]
+                elif value == prev[1]:
+                    prev[2] += 1
+                    if prev[2] >= flatline_n:
+                        flags = _FLAT
+                    prev[0] = t
+                else:
+                    if span and t - prev[0] <= spike_gap and abs(value - prev[1]) > fraction * span:
+                        flags = _SPIKE
+                    prev[0], prev[1], prev[2] = t, value, 1
+            else:
+                flags = _CAL if status == STATUS_CALIBRATING else _ERR
+            if value < lo or value > hi:
+                flags |= _RANGE
+            if t > future:
+                flags |= _FUTURE
+            elif t < oldest:
+                flags |= _OLD
+            if unit != expected:
+                flags |= _NOCONF if expected is None else _UNIT
+            append((station, parameter, t, value, unit, status, flags, file_id))
+        return out
+
+
 def apply_qc(
     readings: Sequence[Reading],
     *,
@@ -118,49 +207,8 @@ def apply_qc(
         config: thresholds.
         state: flat-line/spike memory; updated in place.
     """
-    future_limit = now + config.future_tolerance_s
-    oldest = now - config.retention_s if config.retention_s is not None else None
-    flatline_n, spike_gap, fraction = config.flatline_n, config.spike_gap_s, config.spike_fraction
-    last = state.last
-    out: list[int] = []
-    cur: tuple[str, str] | None = None
-    lo = hi = span = None
-    expected: str | None = None
-    for station, parameter, t, value, unit, status in readings:
-        if cur is None or cur[0] != station or cur[1] != parameter:
-            cur = (station, parameter)
-            lo, hi = ranges.get(parameter, (None, None))
-            span = hi - lo if lo is not None and hi is not None else None
-            expected = units.get(station, {}).get(parameter)
-        flags = 0
-        if status != STATUS_MEASURING:
-            flags = _CAL if status == STATUS_CALIBRATING else _ERR
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            flags |= _RANGE
-        if t > future_limit:
-            flags |= _FUTURE
-        elif oldest is not None and t < oldest:
-            flags |= _OLD
-        if expected is None:
-            flags |= _NOCONF
-        elif unit != expected:
-            flags |= _UNIT
-        if status == STATUS_MEASURING:
-            prev = last.get(cur)
-            if prev is None:
-                last[cur] = [t, value, 1]
-            else:
-                if value == prev[1]:
-                    prev[2] += 1
-                    if prev[2] >= flatline_n:
-                        flags |= _FLAT
-                else:
-                    if span and t - prev[0] <= spike_gap and abs(value - prev[1]) > fraction * span:
-                        flags |= _SPIKE
-                    prev[1], prev[2] = value, 1
-                prev[0] = t
-        out.append(flags)
-    return out
+    checker = QcChecker(units=units, ranges=ranges, now=now, config=config, state=state)
+    return [row[6] for row in checker.rows(readings, None)]
 
 
 # Readings with these flags do not become a station's "latest value" (a skewed clock must not

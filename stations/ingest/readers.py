@@ -9,42 +9,53 @@ path is handed on under its full name so the pipeline quarantines it.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from stations.ingest.archive import archive_bytes
-from stations.ingest.pipeline import IncomingFile
+from stations.ingest.model import IncomingFile
+from stations.ingest.zipdir import iter_members
 from stations.sources.base import waiting
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # bigger members are read only up to this (then rejected)
 
 
-def _member_name(info: zipfile.ZipInfo) -> str:
-    raw = info.filename
+def _member_name(raw: str) -> str:
     parts = raw.replace("\\", "/").split("/")
     if raw.startswith(("/", "\\")) or ".." in parts or (len(raw) > 1 and raw[1] == ":"):
         return raw  # unsafe: keep the full name so the pipeline quarantines it with the reason
     return parts[-1]
 
 
+def _members(data: bytes) -> Iterator[tuple[str, bytes]]:
+    """``(name, bytes)`` of each file member (directories and temporary uploads skipped)."""
+    fast = iter_members(data, MAX_MEMBER_BYTES)
+    if fast is None:
+        fast = _zipfile_members(data)
+    for name, content in fast:
+        if not name.endswith("/") and waiting(name.rsplit("/", 1)[-1]):
+            yield name, content
+
+
+def _zipfile_members(data: bytes) -> Iterator[tuple[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            with zf.open(info) as fh:
+                yield info.filename, fh.read(MAX_MEMBER_BYTES + 1)
+
+
 def read_zip(path: Path, archive_dir: Path) -> Iterator[IncomingFile]:
     """Members of a zip archive (after archiving the zip itself)."""
     data = path.read_bytes()
     kept = archive_bytes(archive_dir, hashlib.sha256(data).hexdigest(), data)
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            if info.is_dir() or not waiting(info.filename.rsplit("/", 1)[-1]):
-                continue
-            with zf.open(info) as fh:
-                content = fh.read(MAX_MEMBER_BYTES + 1)
-            yield IncomingFile(
-                name=_member_name(info),
-                data=content,
-                origin=f"{path}#{info.filename}",
-                archived=f"{kept}#{info.filename}",
-            )
+    origin, archived = f"{path}#", f"{kept}#"
+    for name, content in _members(data):
+        yield IncomingFile(_member_name(name), content, origin + name, archived + name)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from stations.ingest.pipeline import BatchResult
+from stations.ingest.model import BatchResult
 
 MAX_LISTED = 1000  # line errors listed in full; the count is always exact
 

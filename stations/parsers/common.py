@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from stations.parsers.base import ParserOptions
 from stations.timeutil import VN_OFFSET
@@ -35,22 +36,25 @@ def station_from_name(name: str, ext: str = "txt") -> tuple[str, str] | None:
     return match.group(1), match.group(2)
 
 
+@lru_cache(maxsize=4096)
+def _local_midnight(day: str) -> int | None:
+    """UTC epoch of 00:00 local (UTC+7) on ``YYYYMMDD``; None if no such day."""
+    try:
+        local = datetime(int(day[0:4]), int(day[4:6]), int(day[6:8]))
+    except ValueError:
+        return None
+    return (local - _LOCAL_EPOCH) // _ONE_SECOND
+
+
 def stamp_to_epoch(stamp: str) -> int | None:
     """A local (UTC+7) ``YYYYMMDDhhmmss`` stamp -> UTC epoch seconds; None if impossible."""
     if len(stamp) != 14 or not stamp.isdigit() or not stamp.isascii():
         return None
-    try:
-        local = datetime(
-            int(stamp[0:4]),
-            int(stamp[4:6]),
-            int(stamp[6:8]),
-            int(stamp[8:10]),
-            int(stamp[10:12]),
-            int(stamp[12:14]),
-        )
-    except ValueError:
+    midnight = _local_midnight(stamp[:8])
+    hour, minute, second = int(stamp[8:10]), int(stamp[10:12]), int(stamp[12:14])
+    if midnight is None or hour > 23 or minute > 59 or second > 59:
         return None
-    return (local - _LOCAL_EPOCH) // _ONE_SECOND
+    return midnight + hour * 3600 + minute * 60 + second
 
 
 def iso_or_stamp_to_epoch(text: str) -> int | None:
@@ -90,7 +94,7 @@ def decode_text(raw: bytes, options: ParserOptions) -> tuple[str | None, str | N
 
 def split_lines(text: str, options: ParserOptions) -> tuple[list[str] | None, str | None]:
     """Lines of a CRLF file (or LF when allowed); ``(None, reason)`` for LF in strict mode."""
-    if "\n" in text.replace("\r\n", ""):
+    if text.count("\n") != text.count("\r\n"):  # a bare LF somewhere
         if not options.lf:
             return None, "xuống dòng LF / LF line ends; canonical is CRLF (source option lf: true)"
         return [line.rstrip("\r") for line in text.split("\n")], None

@@ -1,93 +1,161 @@
 """Bulk writes and range reads on ``readings``, ``latest_values`` and ``hourly_means``.
 
-The write path is the ingestion hot path: rows go to the driver as tuples with one
-``executemany`` (SQLite) or one ``unnest`` statement (PostgreSQL), skipping per-row ORM work.
-Keys are (station, parameter, observed_at) and inserts are ``ON CONFLICT DO NOTHING``: the
-first value received for a key is kept, so re-ingesting can never change stored evidence.
+The write path is the ingestion hot path: rows go to the DBAPI driver as plain tuples, skipping
+SQLAlchemy's per-row work: one ``executemany`` on SQLite, ``COPY`` into a staging table then one
+``INSERT … SELECT`` on PostgreSQL. Keys are (station, parameter, observed_at) and inserts are
+``ON CONFLICT DO NOTHING``: the first value received for a key is kept, so re-ingesting can
+never change stored evidence. Derived tables are refreshed with one set-based statement per
+batch from the stored readings, so late and out-of-order files are handled.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
 
-from stations.qc import INVALID_MASK
-from stations.store.schema import ingested_files, site_parameters, sites
+from stations.qc import FUTURE_OR_OLD, INVALID_MASK, ReadingRow
+from stations.store.schema import site_parameters, sites
 
-ReadingRow = tuple[str, str, int, float, str, str, int, int | None]
 _COLUMNS = "station_id, parameter, observed_at, value, unit, status, qc_flags, file_id"
-_PG_TYPES = ("text", "text", "bigint", "float8", "text", "text", "int", "int")
+FILE_COLUMNS = (
+    "sha256, name, origin, station_id, received_at, size, outcome, reason, readings, "
+    "line_errors, archive_path"
+)
+"""Column order of the tuples :func:`record_files` takes (``line_errors`` as JSON text)."""
+_HOUR_KEY = {"station_id": "text", "parameter": "text", "hour_start": "bigint"}
+_SPAN_KEY = {"station_id": "text", "parameter": "text", "lo": "bigint", "hi": "bigint"}
 
 
 def _is_pg(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+def _cursor(conn: Connection) -> Any:
+    """The DBAPI cursor of ``conn``'s connection, inside its current transaction."""
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
 def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
     """Insert readings, keeping existing keys untouched; returns the number newly stored."""
     if not rows:
         return 0
-    if _is_pg(conn):
-        # One statement with column arrays: ~5x faster than executemany round trips.
-        arrays = [list(col) for col in zip(*rows, strict=True)]
-        unnest = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-        sql = (
-            f"INSERT INTO readings ({_COLUMNS}) SELECT * FROM unnest({unnest}) "
-            "ON CONFLICT (station_id, parameter, observed_at) DO NOTHING"
+    cur = _cursor(conn)
+    conflict = "ON CONFLICT (station_id, parameter, observed_at) DO NOTHING"
+    if not _is_pg(conn):
+        cur.executemany(
+            f"INSERT INTO readings ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?) {conflict}", rows
         )
-        return int(conn.exec_driver_sql(sql, tuple(arrays)).rowcount)
-    sql = (
-        f"INSERT INTO readings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (station_id, parameter, observed_at) DO NOTHING"
+        return int(cur.rowcount)
+    # COPY is the fastest way in; the staging table lets ON CONFLICT keep the first value.
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming_readings "
+        "(LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    return int(conn.exec_driver_sql(sql, list(rows)).rowcount)
+    with cur.copy(f"COPY incoming_readings ({_COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(
+        f"INSERT INTO readings ({_COLUMNS}) SELECT {_COLUMNS} FROM incoming_readings {conflict}"
+    )
+    stored = int(cur.rowcount)
+    cur.execute("DELETE FROM incoming_readings")  # a second batch in this transaction
+    return stored
 
 
-_HOURLY_SQL = f"""
+def record_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert ``ingested_files`` rows (tuples in :data:`FILE_COLUMNS` order); returns their ids."""
+    if not rows:
+        return []
+    cur = _cursor(conn)
+    if _is_pg(conn):
+        arrays = [list(col) for col in zip(*rows, strict=True)]
+        types = ("text",) * 4 + ("bigint", "bigint") + ("text",) * 2 + ("int", "text", "text")
+        unnest = ", ".join(f"%s::{t}[]" for t in types)
+        cols = FILE_COLUMNS.split(", ")
+        select_list = ", ".join(f"{c}::json" if c == "line_errors" else c for c in cols)
+        cur.execute(
+            f"INSERT INTO ingested_files ({FILE_COLUMNS}) SELECT {select_list} "
+            f"FROM unnest({unnest}) AS t({FILE_COLUMNS}) RETURNING sha256, id",
+            arrays,
+        )
+        ids = dict(cur.fetchall())
+        return [ids[r[0]] for r in rows]
+    cur.executemany(
+        f"INSERT INTO ingested_files ({FILE_COLUMNS}) VALUES ({', '.join('?' * 11)})", rows
+    )
+    # This transaction holds SQLite's write lock and ``id`` is a rowid alias without
+    # AUTOINCREMENT, so the new rows got the consecutive ids ending at max(id).
+    last = cur.execute("SELECT max(id) FROM ingested_files").fetchone()[0]
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+_VALID = f"qc_flags & {INVALID_MASK} = 0"
+_HOURLY_SELECT = f"""
 INSERT INTO hourly_means
     (station_id, parameter, hour_start, mean, min, max, n_valid, n_total, unit)
-SELECT station_id, parameter, (observed_at / 3600) * 3600,
-    AVG(CASE WHEN qc_flags & {INVALID_MASK} = 0 THEN value END),
-    MIN(CASE WHEN qc_flags & {INVALID_MASK} = 0 THEN value END),
-    MAX(CASE WHEN qc_flags & {INVALID_MASK} = 0 THEN value END),
-    SUM(CASE WHEN qc_flags & {INVALID_MASK} = 0 THEN 1 ELSE 0 END),
+SELECT k.station_id, k.parameter, k.hour_start,
+    AVG(CASE WHEN {_VALID} THEN value END),
+    MIN(CASE WHEN {_VALID} THEN value END),
+    MAX(CASE WHEN {_VALID} THEN value END),
+    SUM(CASE WHEN {_VALID} THEN 1 ELSE 0 END),
     COUNT(*),
-    COALESCE(MAX(CASE WHEN qc_flags & {INVALID_MASK} = 0 THEN unit END), MAX(unit))
-FROM readings
-WHERE station_id = :station AND parameter IN :params
-    AND observed_at >= :start AND observed_at < :end
-GROUP BY station_id, parameter, (observed_at / 3600) * 3600
+    COALESCE(MAX(CASE WHEN {_VALID} THEN unit END), MAX(unit))
+FROM {{keys}} CROSS JOIN readings r
+WHERE r.station_id = k.station_id AND r.parameter = k.parameter
+    AND r.observed_at >= k.hour_start AND r.observed_at < k.hour_start + 3600
+GROUP BY k.station_id, k.parameter, k.hour_start
 ON CONFLICT (station_id, parameter, hour_start) DO UPDATE SET
     mean = excluded.mean, min = excluded.min, max = excluded.max,
     n_valid = excluded.n_valid, n_total = excluded.n_total, unit = excluded.unit
 """
-_HOURLY = text(_HOURLY_SQL).bindparams(bindparam("params", expanding=True))
 
 
-def refresh_hourly(
-    conn: Connection, station_id: str, parameters: Iterable[str], start: int, end: int
+def _keyed(
+    conn: Connection,
+    sql: str,
+    keys: Collection[tuple[Any, ...]],
+    name: str,
+    columns: dict[str, str],
 ) -> None:
-    """Recompute the hourly means of the hours touching ``[start, end]`` (UTC epoch seconds).
+    """Run ``sql`` whose ``{keys}`` is a relation ``k`` holding the key tuples, with
+    ``columns`` ``{name: PostgreSQL type}``: arrays on PostgreSQL; on SQLite a temporary table
+    ``name`` keyed on all columns, so grouping by its columns needs no sort."""
+    if not keys:
+        return
+    cur = _cursor(conn)
+    names = ", ".join(columns)
+    if _is_pg(conn):
+        unnest = ", ".join(f"%s::{t}[]" for t in columns.values())
+        relation = f"unnest({unnest}) AS k({names})"
+        cur.execute(sql.format(keys=relation), [list(c) for c in zip(*keys, strict=True)])
+        return
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} ({names}, PRIMARY KEY ({names})) WITHOUT ROWID"
+    )
+    cur.executemany(f"INSERT OR IGNORE INTO {name} VALUES ({','.join('?' * len(columns))})", keys)
+    cur.execute(sql.format(keys=f"{name} AS k"))
+    cur.execute(f"DELETE FROM {name}")
 
-    Means are recomputed from stored readings, so late and out-of-order files are handled.
+
+def refresh_hourly(conn: Connection, hours: Collection[tuple[str, str, int]]) -> None:
+    """Recompute the hourly means of ``(station, parameter, hour_start)`` keys from storage.
+
     Only readings without an *invalid* QC flag count (``n_valid``); ``n_total`` counts all.
     """
-    params = sorted(set(parameters))
-    if not params:
-        return
-    hour0 = start // 3600 * 3600
-    conn.execute(
-        _HOURLY,
-        {"station": station_id, "params": params, "start": hour0, "end": end // 3600 * 3600 + 3600},
-    )
+    _keyed(conn, _HOURLY_SELECT, hours, "hour_keys", _HOUR_KEY)
 
 
-_LATEST_SQL = """
+_LATEST_SELECT = f"""
 INSERT INTO latest_values (station_id, parameter, observed_at, value, unit, status, qc_flags)
-VALUES ({ph})
+SELECT r.station_id, r.parameter, r.observed_at, r.value, r.unit, r.status, r.qc_flags
+FROM {{keys}} CROSS JOIN readings r
+WHERE r.station_id = k.station_id AND r.parameter = k.parameter AND r.observed_at = (
+    SELECT x.observed_at FROM readings x
+    WHERE x.station_id = k.station_id AND x.parameter = k.parameter
+        AND x.observed_at >= k.lo AND x.observed_at <= k.hi AND x.qc_flags & {FUTURE_OR_OLD} = 0
+    ORDER BY x.observed_at DESC LIMIT 1)
 ON CONFLICT (station_id, parameter) DO UPDATE SET
     observed_at = excluded.observed_at, value = excluded.value, unit = excluded.unit,
     status = excluded.status, qc_flags = excluded.qc_flags
@@ -95,21 +163,17 @@ WHERE excluded.observed_at >= latest_values.observed_at
 """
 
 
-def upsert_latest(
-    conn: Connection, rows: Sequence[tuple[str, str, int, float, str, str, int]]
-) -> None:
-    """Upsert ``(station, parameter, observed_at, value, unit, status, qc_flags)`` if newer."""
-    if not rows:
-        return
-    ph = ", ".join(["%s" if _is_pg(conn) else "?"] * 7)
-    conn.exec_driver_sql(_LATEST_SQL.format(ph=ph), list(rows))
+def refresh_latest(conn: Connection, spans: Collection[tuple[str, str, int, int]]) -> None:
+    """Make the newest stored reading in each ``(station, parameter, lo, hi)`` span (not in the
+    future nor too old) the latest value, when it is at least as new as the current one."""
+    _keyed(conn, _LATEST_SELECT, spans, "span_keys", _SPAN_KEY)
 
 
-_HISTORY = text(
-    "SELECT parameter, observed_at, value, status FROM readings "
-    "WHERE station_id = :station AND parameter IN :params "
-    "AND observed_at >= :start AND observed_at < :end ORDER BY parameter, observed_at"
-).bindparams(bindparam("params", expanding=True))
+def _in_list(conn: Connection, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """A DBAPI ``IN`` test on ``values``: SQL text and its parameters."""
+    if _is_pg(conn):
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({','.join('?' * len(values))})", list(values)
 
 
 def history_before(
@@ -119,11 +183,16 @@ def history_before(
     params = sorted(set(parameters))
     if not params:
         return []
-    result = conn.execute(
-        _HISTORY,
-        {"station": station_id, "params": params, "start": before - window_s, "end": before},
+    ph = "%s" if _is_pg(conn) else "?"
+    test, args = _in_list(conn, params)
+    cur = _cursor(conn)
+    cur.execute(
+        f"SELECT parameter, observed_at, value, status FROM readings WHERE station_id = {ph} "
+        f"AND parameter {test} AND observed_at >= {ph} AND observed_at < {ph} "
+        "ORDER BY parameter, observed_at",
+        [station_id, *args, before - window_s, before],
     )
-    return [tuple(r) for r in result]  # type: ignore[misc]
+    return cur.fetchall()  # type: ignore[no-any-return]
 
 
 def station_units(conn: Connection) -> dict[str, dict[str, str]]:
@@ -140,33 +209,13 @@ def station_units(conn: Connection) -> dict[str, dict[str, str]]:
 def known_hashes(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int, str]]:
     """``{sha256: (file id, outcome)}`` for hashes already recorded."""
     found: dict[str, tuple[int, str]] = {}
+    cur = _cursor(conn)
     for i in range(0, len(hashes), 500):
-        chunk = list(hashes[i : i + 500])
-        query = select(ingested_files.c.sha256, ingested_files.c.id, ingested_files.c.outcome)
-        for sha, file_id, outcome in conn.execute(query.where(ingested_files.c.sha256.in_(chunk))):
+        test, args = _in_list(conn, hashes[i : i + 500])
+        cur.execute(f"SELECT sha256, id, outcome FROM ingested_files WHERE sha256 {test}", args)
+        for sha, file_id, outcome in cur.fetchall():
             found[sha] = (file_id, outcome)
     return found
-
-
-def record_files(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert ``ingested_files`` rows; returns ``{sha256: id}``."""
-    if not rows:
-        return {}
-    values = [{**r, "line_errors": r.get("line_errors") or []} for r in rows]
-    if _is_pg(conn):
-        stmt = ingested_files.insert().returning(ingested_files.c.sha256, ingested_files.c.id)
-        return dict(conn.execute(stmt, values).all())  # type: ignore[arg-type]
-    # SQLite: the driver's lastrowid per row is ~10x cheaper than RETURNING batches through
-    # the ORM-level insertmanyvalues path, and this runs once per received file.
-    cols = list(values[0])
-    sql = f"INSERT INTO ingested_files ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    ids = {}
-    for v in values:
-        v["line_errors"] = json.dumps(v["line_errors"], ensure_ascii=False)
-        cur.execute(sql, [v[c] for c in cols])
-        ids[v["sha256"]] = cur.lastrowid
-    return ids  # type: ignore[return-value]
 
 
 # --- range reads for the API (``GET /api/stations/{id}/readings``) ---------------------------

@@ -135,19 +135,19 @@ def test_file_leaves_ftp_only_after_commit(
     cfg = load_sources(ctx.settings.sources_file).sources[0]  # type: ignore[arg-type]
     import stations.ingest.pipeline as pipeline
 
-    real_store = pipeline._store
+    real_store = pipeline.store_work
 
     def crash_before_commit(*args, **kwargs):  # type: ignore[no-untyped-def]
         real_store(*args, **kwargs)  # everything written, then the process "dies"
         raise RuntimeError("injected failure between download and commit")
 
-    monkeypatch.setattr(pipeline, "_store", crash_before_commit)
+    monkeypatch.setattr(pipeline, "store_work", crash_before_commit)
     result = poll_source(ctx, cfg)
     assert (result.fetched, result.finished, len(result.failed)) == (2, 0, 2)
     assert len(_remote_files(ftp)) == 2  # still on the server
     with ctx.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(readings)) == 0  # rolled back
-    monkeypatch.setattr(pipeline, "_store", real_store)
+    monkeypatch.setattr(pipeline, "store_work", real_store)
     result = poll_source(ctx, cfg)  # "after restart"
     assert result.finished == 2 and _remote_files(ftp) == []
     with ctx.engine.connect() as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from service.bootstrap import import_stations
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch, ingest_file
 from stations.ingest.readers import read_paths
-from stations.qc import flag_names
+from stations.qc import FUTURE_OR_OLD, INVALID_MASK, flag_names
 from stations.simulator.model import StationModel, demo_scenario, history, render_tt10
 from stations.store.readings import station_units
 from stations.store.schema import hourly_means, ingested_files, latest_values, readings
@@ -220,3 +221,140 @@ def test_zip_members_point_into_the_archived_zip(engine: Engine, sites, tmp_path
         archived = conn.execute(select(ingested_files.c.archive_path)).scalar_one()
     assert archived.endswith(f"#LS_SONNMT_KK01/2026/11/20/{name}")
     assert Path(archived.split("#")[0]).read_bytes() == buf.getvalue()
+
+
+def _reference_hourly(engine: Engine) -> dict[tuple[str, str, int], tuple[object, ...]]:
+    """Hourly means by their definition, recomputed in Python from every stored reading."""
+    groups: dict[tuple[str, str, int], list[tuple[float, str, int]]] = defaultdict(list)
+    cols = (readings.c.station_id, readings.c.parameter, readings.c.observed_at)
+    with engine.connect() as conn:
+        rows = conn.execute(select(*cols, readings.c.value, readings.c.unit, readings.c.qc_flags))
+        for station, parameter, t, value, unit, flags in rows:
+            groups[(station, parameter, t - t % 3600)].append((value, unit, flags))
+    out = {}
+    for key, group in groups.items():
+        valid = [(v, u) for v, u, f in group if not f & INVALID_MASK]
+        values = [v for v, _ in valid]
+        unit = max(u for _, u in valid) if valid else max(u for _, u, _ in group)
+        mean = sum(values) / len(values) if values else None
+        out[key] = (mean, min(values, default=None), max(values, default=None))
+        out[key] += (len(values), len(group), unit)
+    return out
+
+
+def _reference_latest(engine: Engine) -> dict[tuple[str, str], tuple[int, float]]:
+    """The newest stored reading without a future/too-old flag, per station and parameter."""
+    out: dict[tuple[str, str], tuple[int, float]] = {}
+    with engine.connect() as conn:
+        for station, parameter, t, value, flags in conn.execute(
+            select(readings.c.station_id, readings.c.parameter, readings.c.observed_at)
+            .add_columns(readings.c.value, readings.c.qc_flags)
+            .order_by(readings.c.observed_at)
+        ):
+            if not flags & FUTURE_OR_OLD:
+                out[(station, parameter)] = (t, value)
+    return out
+
+
+def test_set_based_hourly_means_and_latest_match_a_recomputation(
+    engine: Engine, sites, tmp_path: Path
+) -> None:
+    kk01 = StationModel("LS_SONNMT_KK01", "air", sites["LS_SONNMT_KK01"])
+    kk02 = StationModel("LS_SONNMT_KK02", "air", sites["LS_SONNMT_KK02"])
+    start = NOW - 4 * 3600 - 1200  # batches end mid-hour, so hours are refreshed twice
+    files = [
+        IncomingFile(n, d, "t") for n, d in history([kk01, kk02], start, NOW, demo_scenario(NOW))
+    ]
+    kw = {"sites": sites, "now": NOW, "archive_dir": tmp_path / "a"}
+    for i in range(0, len(files), 17):  # in-order backfill, several batches
+        ingest_batch(engine, files[i : i + 17], **kw)
+    late = [  # into hours that already have means: a calibration, an odd time, a future value
+        render_tt10("LS_SONNMT_KK01", NOW - 3 * 3600 + 150, [("PM2.5", 80.0, "µg/Nm³", "01")]),
+        render_tt10("LS_SONNMT_KK01", NOW - 2 * 3600 + 7, [("PM10", 999.0, "µg/Nm³", "00")]),
+        render_tt10("LS_SONNMT_KK02", NOW + 3600, [("PM2.5", 7.0, "µg/Nm³", "00")]),
+        render_tt10("LS_SONNMT_KK02", NOW - 60, [("PM2.5", 9.0, "mg/m³", "00")]),  # wrong unit
+    ]
+    # The same name twice with other bytes in one batch: the first value received is kept.
+    twice = render_tt10("LS_SONNMT_KK02", NOW - 30, [("SO2", 1.0, "µg/Nm³", "00")])
+    other = render_tt10("LS_SONNMT_KK02", NOW - 30, [("SO2", 2.0, "µg/Nm³", "00")])
+    batch = [IncomingFile(n, d, "t") for n, d in [*late, twice, other]]
+    assert ingest_batch(engine, batch, **kw).stored == 5
+    csv_body = (  # one file over two hours (several times in a file)
+        "station_id,parameter,value,unit,time,status\n"
+        "LS_SONNMT_KK01,CO,1500,µg/Nm³,20261120050500,00\n"
+        "LS_SONNMT_KK01,CO,1700,µg/Nm³,20261120062000,00\n"
+    ).encode()
+    options = IngestOptions(fmt="csv")
+    ingest_batch(engine, [IncomingFile("export.csv", csv_body, "t")], options=options, **kw)
+    with engine.connect() as conn:
+        stored_hours = {
+            (s, p, h): (mean, lo, hi, n_valid, n_total, unit)
+            for s, p, h, mean, lo, hi, n_valid, n_total, unit in conn.execute(select(hourly_means))
+        }
+        latest = {
+            (s, p): (t, v)
+            for s, p, t, v in conn.execute(
+                select(
+                    latest_values.c.station_id,
+                    latest_values.c.parameter,
+                    latest_values.c.observed_at,
+                    latest_values.c.value,
+                )
+            )
+        }
+        so2 = conn.scalar(select(readings.c.value).where(readings.c.observed_at == NOW - 30))
+    expected = _reference_hourly(engine)
+    assert stored_hours.keys() == expected.keys()
+    for key, row in expected.items():
+        mean, *rest = stored_hours[key]
+        assert (mean, *rest) == (pytest.approx(row[0]) if row[0] is not None else None, *row[1:])
+    assert latest == _reference_latest(engine)
+    assert latest[("LS_SONNMT_KK02", "PM2.5")][0] < NOW  # the future reading never became latest
+    assert so2 == 1.0
+
+
+def _zip(members: list[tuple[str, bytes]], **kwargs: object) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", **kwargs) as zf:  # type: ignore[arg-type]
+        for name, data in members:
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_zip_members_read_directly_match_zipfile(tmp_path: Path, compression: int) -> None:
+    members = [
+        ("LS_SONNMT_KK01/2026/11/20/LS_SONNMT_KK01_20261120083000.txt", b"PM10\t1\n"),
+        ("folder/", b""),
+        ("../escape_20261120083000.txt", b"x"),
+        ("/abs/LS_A_20261120083000.txt", b"y"),
+        ("Trạm_20261120083000.txt", b"z"),
+        (".hidden.txt", b"h"),
+        ("upload.txt.part", b"p"),
+    ]
+    path = tmp_path / "m.zip"
+    path.write_bytes(_zip(members, compression=compression))
+    got = [(f.name, f.data, f.origin.split("#", 1)[1]) for f in read_paths([path], tmp_path)]
+    assert got == [
+        ("LS_SONNMT_KK01_20261120083000.txt", b"PM10\t1\n", members[0][0]),
+        ("../escape_20261120083000.txt", b"x", members[2][0]),  # kept whole: quarantined later
+        ("/abs/LS_A_20261120083000.txt", b"y", members[3][0]),
+        ("Trạm_20261120083000.txt", b"z", members[4][0]),
+    ]
+
+
+def test_zip64_member_count_and_corrupt_member(tmp_path: Path) -> None:
+    from stations.ingest.zipdir import stored_members
+
+    members = [(f"S_{i:014d}.txt", str(i).encode()) for i in range(0x10000)]  # > 65,535
+    data = _zip(members)
+    listed = stored_members(data, 1 << 20)
+    assert listed is not None and len(listed) == len(members)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert listed[-1][0] == zf.infolist()[-1].filename
+    broken = bytearray(_zip(members[:3]))
+    broken[broken.find(b"S_00000000000001.txt") + 20] ^= 1  # ...the member's byte after the name
+    path = tmp_path / "broken.zip"
+    path.write_bytes(bytes(broken))
+    files = list(read_paths([path], tmp_path))  # bad CRC: the archive itself is quarantined
+    assert [f.name for f in files][-1] == "broken.zip"

@@ -177,3 +177,47 @@ def test_generated_valid_files_round_trip(t: int, lines: list[tuple[str, float, 
     assert out.fatal is None and out.errors == []
     assert [(r.parameter, r.value, r.unit, r.status) for r in out.readings] == rows
     assert {r.observed_at for r in out.readings} == {t}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=14, max_size=14))
+def test_stamp_arithmetic_matches_the_calendar(stamp: str) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        local = datetime(
+            int(stamp[:4]),
+            int(stamp[4:6]),
+            int(stamp[6:8]),
+            int(stamp[8:10]),
+            int(stamp[10:12]),
+            int(stamp[12:14]),
+            tzinfo=timezone(timedelta(hours=7)),
+        )
+    except ValueError:
+        expected = None
+    else:
+        expected = int(local.timestamp())
+    assert stamp_to_epoch(stamp) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Bụi\t1\tmg/Nm³\t20261120083000\t00", "unknown parameter"),
+        ("Dust\t1\tmg/Nm³\t20261120083000", "expected 5 fields, found 4"),
+        ("Dust\tnan\tmg/Nm³\t20261120083000\t00", "not a number"),
+        ("Dust\t1\tmg/Nm³\t20261131083000\t00", "impossible timestamp"),
+        ("Dust\t1\tmg/Nm³\t20261120083000\t03", "unknown status"),
+    ],
+)
+def test_bad_line_reasons_next_to_a_good_line(line: str, reason: str) -> None:
+    raw = (line + "\r\n").encode() + CANON
+    out = parse(raw, NAME, "tt10", ParserOptions())
+    assert len(out.readings) == 2 and len(out.errors) == 1
+    assert reason in out.errors[0].reason and out.errors[0].line == 1
+
+
+def test_blank_lines_even_of_tabs_are_skipped() -> None:
+    out = parse(b"\t\t\t\t\r\n\r\n" + CANON, NAME, "tt10", ParserOptions())
+    assert (len(out.readings), out.errors) == (2, [])

@@ -1,0 +1,98 @@
+"""Before storing: recognise duplicates, archive the raw bytes, parse, decide each outcome.
+
+Each accepted file is summarised once here (its stations, parameters and time span), so the
+store step works per file and per batch instead of per reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from stations.ingest.archive import archive_bytes
+from stations.ingest.model import FileOutcome, IncomingFile, IngestOptions
+from stations.parsers import Reading, parse
+from stations.parsers.base import LineError
+from stations.parsers.common import unsafe_name
+from stations.store.readings import known_hashes
+
+
+@dataclass(slots=True)
+class Work:
+    """A file to record, its accepted readings and their summary (empty when quarantined)."""
+
+    outcome: FileOutcome
+    incoming: IncomingFile
+    archive: str
+    readings: list[Reading] = field(default_factory=list)
+    stations: set[str] = field(default_factory=set)
+    parameters: set[str] = field(default_factory=set)
+    times: set[int] = field(default_factory=set)
+    first: int = 0  # earliest observed_at
+    last: int = 0  # latest observed_at
+
+
+def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOptions) -> None:
+    """Parse one file, decide its outcome and summarise its accepted readings (sets ``w``)."""
+    f, o = w.incoming, w.outcome
+    reason = unsafe_name(f.name)
+    if reason is None:
+        parsed = parse(f.data, f.name, options.fmt, options.parser)
+        o.station_id = parsed.station_id
+        o.line_errors = parsed.errors
+        reason = parsed.fatal
+        if reason is None:
+            readings = parsed.readings
+            stations = {r[0] for r in readings}
+            if not stations <= sites.keys():
+                readings = [r for r in readings if r[0] in sites]
+                unknown = sorted(stations - sites.keys())
+                stations &= sites.keys()
+                if not readings:
+                    reason = f"trạm không có trong danh mục / unknown station {', '.join(unknown)}"
+                else:
+                    o.line_errors.append(LineError(0, f"unknown station(s) {unknown} skipped"))
+    if reason is not None:
+        o.outcome, o.reason = "quarantined", reason
+        return
+    o.readings = len(readings)
+    o.outcome = "partial" if o.line_errors else "ok"
+    w.readings, w.stations = readings, stations
+    w.parameters = {r[1] for r in readings}
+    w.times = times = {r[2] for r in readings}
+    w.first, w.last = min(times), max(times)
+
+
+def select_work(
+    conn: Connection,
+    files: Sequence[IncomingFile],
+    outcomes: list[FileOutcome],
+    sites: Mapping[str, Mapping[str, str]],
+    archive_dir: Path,
+    options: IngestOptions,
+) -> list[Work]:
+    """The files to record (duplicates are marked in ``outcomes`` and left out)."""
+    known = known_hashes(conn, sorted({o.sha256 for o in outcomes}))
+    seen: set[str] = set()
+    work = []
+    for f, o in zip(files, outcomes, strict=True):
+        previous = known.get(o.sha256)
+        if o.sha256 in seen or (previous is not None and previous[1] != "quarantined"):
+            o.outcome, o.file_id = "duplicate", previous[0] if previous else None
+            continue
+        seen.add(o.sha256)
+        archived = f.archived or str(
+            archive_bytes(
+                archive_dir, hashlib.sha256(f.data).hexdigest(), f.data, fsync=options.fsync
+            )
+        )
+        w = Work(o, f, archived)
+        prepare(w, sites, options)
+        if previous is not None:
+            o.file_id = previous[0]
+        work.append(w)
+    return work
