@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -210,9 +210,14 @@ def _missing_columns(rows: list[dict[str, Any]], required: tuple[str, ...]) -> l
     return errors
 
 
-def parse_stations(rows: list[dict[str, Any]], source: str = "<stations>") -> list[Site]:
-    """Validate station rows; raise :class:`ImportRejected` naming every bad row and column."""
-    errors = _missing_columns(rows, REQUIRED_COLUMNS)
+def _parse_all(
+    rows: list[dict[str, Any]],
+    source: str,
+    required: tuple[str, ...],
+    build: Callable[[_Row, str, str, float, float], Site],
+) -> list[Site]:
+    """Check columns, then build every row, collecting all errors; all or nothing."""
+    errors = _missing_columns(rows, required)
     if not rows:
         errors.append(RowError(1, "-", "tệp không có dòng nào / the file has no rows"))
     if errors:
@@ -222,77 +227,72 @@ def parse_stations(rows: list[dict[str, Any]], source: str = "<stations>") -> li
     for number, raw in enumerate(rows, start=2):
         row = _Row(number, raw, errors)
         site_id, name, lon, lat = _check_common(row, seen)
-        kind = (row.text("kind", required=True) or "").lower()
-        if kind and kind not in STATION_KINDS:
-            row.error("kind", f"loại trạm phải là / kind must be one of {STATION_KINDS}: {kind!r}")
-        parameters = _parse_parameters(row, kind)
-        permit = _parse_permit(row, kind)
-        polling = _parse_polling(row)
-        sites.append(
-            Site(
-                id=site_id,
-                name=name,
-                site_type="station",
-                kind=kind,
-                medium=MEDIUM_OF_KIND.get(kind, ""),
-                lon=lon,
-                lat=lat,
-                commune=row.text("commune"),
-                district_former=row.text("district_former"),
-                facility=row.text("facility"),
-                active=row.flag("active", True),
-                synthetic=row.flag("synthetic", False),
-                parameters=parameters,
-                permit=permit,
-                config={"polling": polling},
-            )
-        )
+        sites.append(build(row, site_id, name, lon, lat))
     if errors:
         raise ImportRejected(source, errors)
     return sites
+
+
+def _common_fields(row: _Row) -> dict[str, Any]:
+    return {
+        "commune": row.text("commune"),
+        "district_former": row.text("district_former"),
+        "facility": row.text("facility"),
+        "active": row.flag("active", True),
+        "synthetic": row.flag("synthetic", False),
+    }
+
+
+def _station(row: _Row, site_id: str, name: str, lon: float, lat: float) -> Site:
+    kind = (row.text("kind", required=True) or "").lower()
+    if kind and kind not in STATION_KINDS:
+        row.error("kind", f"loại trạm phải là / kind must be one of {STATION_KINDS}: {kind!r}")
+    return Site(
+        id=site_id,
+        name=name,
+        site_type="station",
+        kind=kind,
+        medium=MEDIUM_OF_KIND.get(kind, ""),
+        lon=lon,
+        lat=lat,
+        parameters=_parse_parameters(row, kind),
+        permit=_parse_permit(row, kind),
+        config={"polling": _parse_polling(row)},
+        **_common_fields(row),
+    )
+
+
+def _point(row: _Row, site_id: str, name: str, lon: float, lat: float) -> Site:
+    medium = (row.text("medium", required=True) or "").lower()
+    if medium and medium not in POINT_MEDIA:
+        row.error("medium", f"medium must be one of {POINT_MEDIA}: {medium!r}")
+    water_class = (row.text("water_class") or "").upper() or None
+    if water_class and water_class not in ("A", "B", "C", "D"):
+        row.error("water_class", f"QCVN 08:2023 level must be A, B, C or D: {water_class!r}")
+    extra: dict[str, Any] = {"water_class": water_class} if water_class else {}
+    if desc := row.text("description"):
+        extra["description"] = desc
+    return Site(
+        id=site_id,
+        name=name,
+        site_type="point",
+        kind="point",
+        medium=medium,
+        lon=lon,
+        lat=lat,
+        config=extra,
+        **_common_fields(row),
+    )
+
+
+def parse_stations(rows: list[dict[str, Any]], source: str = "<stations>") -> list[Site]:
+    """Validate station rows; raise :class:`ImportRejected` naming every bad row and column."""
+    return _parse_all(rows, source, REQUIRED_COLUMNS, _station)
 
 
 def parse_points(rows: list[dict[str, Any]], source: str = "<points>") -> list[Site]:
     """Validate periodic monitoring point rows (``quantrac import points``), all or nothing."""
-    errors = _missing_columns(rows, POINT_REQUIRED_COLUMNS)
-    if not rows:
-        errors.append(RowError(1, "-", "tệp không có dòng nào / the file has no rows"))
-    if errors:
-        raise ImportRejected(source, errors)
-    sites: list[Site] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(rows, start=2):
-        row = _Row(number, raw, errors)
-        site_id, name, lon, lat = _check_common(row, seen)
-        medium = (row.text("medium", required=True) or "").lower()
-        if medium and medium not in POINT_MEDIA:
-            row.error("medium", f"medium must be one of {POINT_MEDIA}: {medium!r}")
-        water_class = (row.text("water_class") or "").upper() or None
-        if water_class and water_class not in ("A", "B", "C", "D"):
-            row.error("water_class", f"QCVN 08:2023 level must be A, B, C or D: {water_class!r}")
-        extra = {"water_class": water_class} if water_class else {}
-        if desc := row.text("description"):
-            extra["description"] = desc
-        sites.append(
-            Site(
-                id=site_id,
-                name=name,
-                site_type="point",
-                kind="point",
-                medium=medium,
-                lon=lon,
-                lat=lat,
-                commune=row.text("commune"),
-                district_former=row.text("district_former"),
-                facility=row.text("facility"),
-                active=row.flag("active", True),
-                synthetic=row.flag("synthetic", False),
-                config=extra,
-            )
-        )
-    if errors:
-        raise ImportRejected(source, errors)
-    return sites
+    return _parse_all(rows, source, POINT_REQUIRED_COLUMNS, _point)
 
 
 def load_stations(path: Path) -> list[Site]:

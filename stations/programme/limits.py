@@ -13,16 +13,14 @@ force, the one :data:`REGULATION_OF_MEDIUM` names.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from stations.limits import LIMITS_DIR, Limit, load_limits
 from stations.timeutil import VN_OFFSET
-
-LIMITS_DIR = Path(__file__).resolve().parent.parent / "data" / "limits"
 
 # The regulation a medium is compared with when rows of several regulations are in force.
 REGULATION_OF_MEDIUM = {
@@ -82,55 +80,40 @@ class LimitRow:
         return f"≤ {upper:g}"
 
 
-def _float(text: str | None) -> float | None:
-    text = (text or "").strip()
-    return float(text) if text else None
-
-
-def _day_start(text: str | None, *, next_day: bool = False) -> int | None:
-    text = (text or "").strip()
-    if not text:
+def _day_start(day: date | None, *, next_day: bool = False) -> int | None:
+    if day is None:
         return None
-    day = date.fromisoformat(text) + timedelta(days=1 if next_day else 0)
+    day += timedelta(days=1 if next_day else 0)
     return int(datetime(day.year, day.month, day.day, tzinfo=VN_OFFSET).timestamp())
 
 
-def parse_limit_rows(rows: Iterable[dict[str, str]]) -> list[LimitRow]:
-    """Limit rows of the programme's media from CSV dictionaries (other media are skipped)."""
-    out = []
-    for r in rows:
-        if r["medium"] not in PROGRAMME_MEDIA:
-            continue
-        out.append(
-            LimitRow(
-                regulation=r["regulation"].strip(),
-                table=r["table"].strip(),
-                medium=r["medium"].strip(),
-                parameter=r["parameter"].strip(),
-                averaging=(r["averaging"] or "sample").strip(),
-                column_class=(r["column_class"] or "").strip().upper() or None,
-                value=_float(r["value"]),
-                low=_float(r["low"]),
-                high=_float(r["high"]),
-                unit=r["unit"].strip(),
-                valid_from=_day_start(r["effective_from"]),
-                valid_to=_day_start(r["effective_to"], next_day=True),
-                citation=r["citation"].strip(),
-                confidence=r["confidence"].strip(),
-                note=(r.get("note") or "").strip(),
-            )
-        )
-    return out
+def _as_row(limit: Limit) -> LimitRow:
+    # The compliance engine's loader validates the files; here a row only changes shape:
+    # local calendar days (inclusive) become epoch bounds (``to`` exclusive).
+    return LimitRow(
+        regulation=limit.regulation,
+        table=limit.table,
+        medium=limit.medium,
+        parameter=limit.parameter,
+        averaging=limit.averaging or "sample",
+        column_class=limit.column_class,
+        value=limit.value,
+        low=limit.low,
+        high=limit.high,
+        unit=limit.unit,
+        valid_from=_day_start(limit.effective_from),
+        valid_to=_day_start(limit.effective_to, next_day=True),
+        citation=limit.citation,
+        confidence=str(limit.confidence),
+        note=limit.note,
+    )
 
 
 @cache
 def programme_limits(directory: Path = LIMITS_DIR) -> tuple[LimitRow, ...]:
-    """Every limit row of the programme's media in ``directory`` (read once)."""
-    rows: list[LimitRow] = []
-    for path in sorted(directory.glob("*.csv")):
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows.extend(parse_limit_rows(csv.DictReader(fh)))
-    return tuple(rows)
+    """Every limit row of the programme's media in ``directory`` (read once, through the
+    shared loader :func:`stations.limits.load_limits`, which rejects bad rows)."""
+    return tuple(_as_row(r) for r in load_limits(directory) if r.medium in PROGRAMME_MEDIA)
 
 
 @dataclass(frozen=True, slots=True)
