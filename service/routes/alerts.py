@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.alerting.runtime import AlertRuntime, runtime_for
+from service.auth.deps import PrincipalDep
 from service.deps import ConnDep, ContextDep
 from stations.alerts.documents import alert_document
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
@@ -43,7 +44,13 @@ HEARTBEAT_S = 15.0
 class AckBody(BaseModel):
     """Who acknowledges, and why."""
 
-    by: str = Field(min_length=1, max_length=200, description="name or account of the officer")
+    by: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="name of the officer; required only when login is off (a logged-in "
+        "account is recorded as itself)",
+    )
     comment: str | None = Field(None, max_length=2000)
 
 
@@ -195,11 +202,21 @@ def get_one(alert_id: int, conn: ConnDep, ctx: ContextDep) -> dict[str, Any]:
 
 
 @router.post("/{alert_id}/ack", summary="Acknowledge an alert (stops reminders and escalation)")
-def ack(alert_id: int, body: AckBody, ctx: ContextDep) -> dict[str, Any]:
-    """404 for an unknown id, 409 for a resolved alert."""
+def ack(alert_id: int, body: AckBody, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    """404 for an unknown id, 409 for a resolved alert.
+
+    The record names the logged-in account (session or API token) — evidence must not depend
+    on what a client writes in the body; with login off, ``by`` is required instead.
+    """
+    if principal.via in ("session", "token"):
+        by = principal.actor
+    elif body.by and body.by.strip():
+        by = body.by.strip()
+    else:
+        raise HTTPException(422, "Thiếu người xác nhận / 'by' is required when login is off")
     rt = runtime_for(ctx)
     try:
-        row = rt.acknowledge(alert_id, body.by.strip(), body.comment)
+        row = rt.acknowledge(alert_id, by, body.comment)
     except UnknownAlert as exc:
         raise HTTPException(404, str(exc)) from exc
     except AlertAlreadyResolved as exc:

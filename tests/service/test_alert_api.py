@@ -49,14 +49,14 @@ def api(settings: Settings, tmp_path: Path, hook: WebhookReceiver) -> Iterator[T
         yield client
 
 
-def open_one(client: TestClient, engine: Engine) -> int:
-    """Create one firing exceedance alert now; returns its id."""
+def open_one(client: TestClient, engine: Engine, headers: dict[str, str] | None = None) -> int:
+    """Create one firing exceedance alert now; returns its id (``headers`` for the feed)."""
     make_station(engine)
     now = now_epoch()
     add_readings(engine, ST, "COD", [(now - 60, 180.0, "00")])
     ComplianceFeed(engine).event(ST, "COD", "opened", now - 60, 180.0)
     runtime_for(client.app.state.ctx).evaluate()  # type: ignore[attr-defined]
-    (alert,) = client.get("/api/alerts", params={"state": "firing"}).json()
+    (alert,) = client.get("/api/alerts", params={"state": "firing"}, headers=headers).json()
     return int(alert["id"])
 
 
@@ -174,3 +174,28 @@ def test_jobs_and_hook_are_registered(settings: Settings, engine: Engine) -> Non
     assert jobs["alerts:outbox"].max_instances == 1 and jobs["alerts:outbox"].coalesce
     hooks = ctx.extras["after_ingest"]
     assert hooks[-1] == runtime_for(ctx).after_ingest  # alerts run after ingest and compliance
+
+
+def test_logged_in_account_is_recorded_not_the_body(
+    settings: Settings, tmp_path: Path, hook: WebhookReceiver, engine: Engine
+) -> None:
+    from tests.service.test_auth_fixtures import bearer, make_users
+
+    data = alert_config(hook.url)
+    path = tmp_path / "alerts.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    s = settings.model_copy(update={"alerts_file": path, "auth_enabled": True})
+    app = create_app(s, scheduler=False)
+    tokens = make_users(app)
+    with TestClient(app) as client:
+        alert_id = open_one(client, engine, bearer(tokens["viewer"]))
+        body = {"by": "someone else", "comment": "đã xử lý"}
+        viewer = client.post(
+            f"/api/alerts/{alert_id}/ack", json=body, headers=bearer(tokens["viewer"])
+        )
+        assert viewer.status_code == 403
+        response = client.post(
+            f"/api/alerts/{alert_id}/ack", json=body, headers=bearer(tokens["operator"])
+        )
+        assert response.status_code == 200
+        assert response.json()["acknowledged"]["by"] == "operator1"
