@@ -117,11 +117,15 @@ class SchedulerLeader:
         start: Callable[[], Stoppable],
         *,
         retry_seconds: float = 30.0,
+        watch_seconds: float = 5.0,
         key: int = LOCK_KEY,
     ) -> None:
         self.lock = AdvisoryLock(engine, key)
         self._start = start
         self._retry = retry_seconds
+        # The leader checks its lock more often than followers retry to take it, so a leader
+        # whose lock connection died stops before another replica can start (no two schedulers).
+        self._watch = min(watch_seconds, retry_seconds)
         self._running: Stoppable | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -157,7 +161,7 @@ class SchedulerLeader:
         return self
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._retry):
+        while not self._stop.wait(self._watch if self.is_leader else self._retry):
             self.step()
 
     def shutdown(self, wait: bool = False) -> None:
