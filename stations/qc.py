@@ -101,6 +101,9 @@ class QcState:
 ReadingRow = tuple[str, str, int, float, str, str, int, int | None]
 """A reading ready to store: the :class:`Reading` fields, then ``qc_flags`` and ``file_id``."""
 
+HourKey = tuple[str, str, int]
+"""``(station_id, parameter, hour_start)``; ``hour_start`` in UTC epoch seconds."""
+
 _INF = float("inf")
 
 
@@ -109,9 +112,24 @@ class QcChecker:
 
     Lookups per (station, parameter) are cached, so the per-reading work is a few comparisons.
     Call :meth:`rows` with each file's readings in time order per station and parameter.
+
+    As it goes, the checker also collects each hour's readings in :attr:`hours`, so the writer
+    can compute hourly means without a second pass: ``{(station, parameter, hour_start):
+    [values without an invalid flag in reading order, number of invalid readings, greatest
+    unit among the invalid ones]}``. A valid reading's unit is always the station's configured
+    unit (any other unit is flagged).
     """
 
-    __slots__ = ("_config", "_future", "_last", "_oldest", "_ranges", "_stations", "_units")
+    __slots__ = (
+        "_config",
+        "_future",
+        "_last",
+        "_oldest",
+        "_ranges",
+        "_stations",
+        "_units",
+        "hours",
+    )
 
     def __init__(
         self,
@@ -125,8 +143,10 @@ class QcChecker:
         self._units, self._ranges, self._config, self._last = units, ranges, config, state.last
         self._future = now + config.future_tolerance_s
         self._oldest = now - config.retention_s if config.retention_s is not None else -_INF
-        # {station: {parameter: [lo, hi, span, expected unit, previous status-00 reading]}}
+        # {station: {parameter: [lo, hi, span, expected unit, previous status-00 reading,
+        #                        current hour_start, that hour's totals]}}
         self._stations: dict[str, dict[str, list]] = {}  # type: ignore[type-arg]
+        self.hours: dict[HourKey, list] = {}  # type: ignore[type-arg]
 
     def _info(self, station: str, parameter: str) -> list:  # type: ignore[type-arg]
         lo, hi = self._ranges.get(parameter, (None, None))
@@ -138,52 +158,76 @@ class QcChecker:
             span,
             expected,
             self._last.get((station, parameter)),
+            -_INF,  # no current hour yet
+            None,
         ]
         self._stations.setdefault(station, {})[parameter] = info
         return info
 
     def rows(self, readings: Iterable[Reading], file_id: int | None) -> list[ReadingRow]:
-        """``(*reading, qc_flags, file_id)`` for each reading, in order; updates the state."""
+        """``(*reading, qc_flags, file_id)`` for each reading, in order; updates the state
+        and :attr:`hours`."""
+        return self.rows_of(((readings, file_id),))
+
+    def rows_of(self, files: Iterable[tuple[Iterable[Reading], int | None]]) -> list[ReadingRow]:
+        """:meth:`rows` of several files' ``(readings, file_id)``, concatenated in order."""
         future, oldest = self._future, self._oldest
         flatline_n, spike_gap = self._config.flatline_n, self._config.spike_gap_s
         fraction = self._config.spike_fraction
-        stations = self._stations
+        stations, hours, invalid = self._stations, self.hours, INVALID_MASK
         out: list[ReadingRow] = []
         append = out.append
         cur_station: str | None = None
         params: dict[str, list] = {}  # type: ignore[type-arg]
-        for station, parameter, t, value, unit, status in readings:
-            if station != cur_station:
-                cur_station, params = station, stations.get(station, {})
-            info = params.get(parameter)
-            if info is None:
-                info = self._info(station, parameter)
-                params = stations[station]
-            lo, hi, span, expected, prev = info
-            if status == STATUS_MEASURING:
-                flags = 0
-                if prev is None:
-                    info[4] = self._last[(station, parameter)] = [t, value, 1]
-                elif value == prev[1]:
-                    prev[2] += 1
-                    if prev[2] >= flatline_n:
-                        flags = _FLAT
-                    prev[0] = t
+        for readings, file_id in files:
+            for station, parameter, t, value, unit, status in readings:
+                if station != cur_station:
+                    cur_station, params = station, stations.get(station, {})
+                info = params.get(parameter)
+                if info is None:
+                    info = self._info(station, parameter)
+                    params = stations[station]
+                lo, hi, span, expected, prev, hour, total = info
+                if status == STATUS_MEASURING:
+                    flags = 0
+                    if prev is None:
+                        info[4] = self._last[(station, parameter)] = [t, value, 1]
+                    elif value == prev[1]:
+                        prev[2] += 1
+                        if prev[2] >= flatline_n:
+                            flags = _FLAT
+                        prev[0] = t
+                    else:
+                        if (
+                            span
+                            and t - prev[0] <= spike_gap
+                            and abs(value - prev[1]) > fraction * span
+                        ):
+                            flags = _SPIKE
+                        prev[0], prev[1], prev[2] = t, value, 1
                 else:
-                    if span and t - prev[0] <= spike_gap and abs(value - prev[1]) > fraction * span:
-                        flags = _SPIKE
-                    prev[0], prev[1], prev[2] = t, value, 1
-            else:
-                flags = _CAL if status == STATUS_CALIBRATING else _ERR
-            if value < lo or value > hi:
-                flags |= _RANGE
-            if t > future:
-                flags |= _FUTURE
-            elif t < oldest:
-                flags |= _OLD
-            if unit != expected:
-                flags |= _NOCONF if expected is None else _UNIT
-            append((station, parameter, t, value, unit, status, flags, file_id))
+                    flags = _CAL if status == STATUS_CALIBRATING else _ERR
+                if value < lo or value > hi:
+                    flags |= _RANGE
+                if t > future:
+                    flags |= _FUTURE
+                elif t < oldest:
+                    flags |= _OLD
+                if unit != expected:
+                    flags |= _NOCONF if expected is None else _UNIT
+                append((station, parameter, t, value, unit, status, flags, file_id))
+                if not hour <= t < hour + 3600:  # another hour than this parameter's last reading
+                    key = (station, parameter, t - t % 3600)
+                    total = hours.get(key)
+                    if total is None:
+                        total = hours[key] = [[], 0, ""]
+                    info[5], info[6] = key[2], total
+                if flags & invalid:
+                    total[1] += 1
+                    if unit > total[2]:
+                        total[2] = unit
+                else:
+                    total[0].append(value)
         return out
 
 

@@ -32,6 +32,7 @@ from stations.ingest.model import (
 )
 from stations.ingest.prepare import Work, select_work
 from stations.ingest.writer import store_work
+from stations.store.readings import tune_for_batch
 
 log = logging.getLogger(__name__)
 
@@ -86,38 +87,43 @@ def ingest_batch(
         hooks: called after commit as ``hook(engine, station_id, start, end)``.
     """
     options = options or IngestOptions()
-    outcomes = [FileOutcome(name=f.name, origin=f.origin, sha256=file_key(f)) for f in files]
     try:
-        with _collector_paused(), engine.begin() as conn:
-            work = select_work(conn, files, outcomes, sites, archive_dir, options)
-            stored, spans = store_work(conn, work, sites, now, options) if work else (0, {})
+        with _collector_paused():
+            outcomes = [FileOutcome(f.name, f.origin, file_key(f)) for f in files]
+            with engine.begin() as conn:
+                tune_for_batch(conn)
+                work = select_work(conn, files, outcomes, sites, archive_dir, options)
+                stored, spans = store_work(conn, work, sites, now, options) if work else (0, {})
+            # Drop the parsed readings while the collector is still paused (it would otherwise
+            # walk them all once it resumes); only the quarantined files are needed below.
+            quarantined = [w for w in work if w.outcome.outcome == "quarantined"]
+            del work
     except SQLAlchemyError:
         if len(files) == 1:
             raise
         log.warning("batch of %d files failed; retrying one by one", len(files), exc_info=True)
         return _one_by_one(engine, files, sites, now, archive_dir, options, hooks)
-    _after_commit(engine, work, options, spans, hooks)
+    _after_commit(engine, quarantined, options, spans, hooks)
     return BatchResult(outcomes, stored, spans)
 
 
 def _after_commit(
     engine: Engine,
-    work: list[Work],
+    quarantined: list[Work],
     options: IngestOptions,
     spans: dict[str, tuple[int, int]],
     hooks: Sequence[AfterIngestHook],
 ) -> None:
-    for w in work:
-        if w.outcome.outcome == "quarantined":
-            log.warning("quarantined %s: %s", w.incoming.name[:120], w.outcome.reason)
-            if options.quarantine_dir is not None:
-                quarantine(
-                    options.quarantine_dir,
-                    w.outcome.sha256,
-                    w.incoming.name,
-                    w.incoming.data,
-                    w.outcome.reason or "",
-                )
+    for w in quarantined:
+        log.warning("quarantined %s: %s", w.incoming.name[:120], w.outcome.reason)
+        if options.quarantine_dir is not None:
+            quarantine(
+                options.quarantine_dir,
+                w.outcome.sha256,
+                w.incoming.name,
+                w.incoming.data,
+                w.outcome.reason or "",
+            )
     for station, (start, end) in spans.items():
         for hook in hooks:
             try:

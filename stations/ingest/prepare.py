@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -28,10 +29,9 @@ class Work:
     outcome: FileOutcome
     incoming: IncomingFile
     archive: str
-    readings: list[Reading] = field(default_factory=list)
-    stations: set[str] = field(default_factory=set)
-    parameters: set[str] = field(default_factory=set)
-    times: set[int] = field(default_factory=set)
+    readings: Sequence[Reading] = ()
+    stations: AbstractSet[str] = frozenset()
+    parameters: AbstractSet[str] = frozenset()
     first: int = 0  # earliest observed_at
     last: int = 0  # latest observed_at
 
@@ -47,7 +47,7 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
         reason = parsed.fatal
         if reason is None:
             readings = parsed.readings
-            stations = {r[0] for r in readings}
+            stations = set(next(zip(*readings, strict=True), ()))
             if not stations <= sites.keys():
                 readings = [r for r in readings if r[0] in sites]
                 unknown = sorted(stations - sites.keys())
@@ -61,9 +61,10 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
         return
     o.readings = len(readings)
     o.outcome = "partial" if o.line_errors else "ok"
-    w.readings, w.stations = readings, stations
-    w.parameters = {r[1] for r in readings}
-    w.times = times = {r[2] for r in readings}
+    columns = zip(*readings, strict=True)  # station_id, parameter, observed_at, ...
+    next(columns)
+    w.readings, w.stations, w.parameters = readings, stations, set(next(columns))
+    times = next(columns)
     w.first, w.last = min(times), max(times)
 
 

@@ -1,28 +1,34 @@
 """The store step of one batch: file records, QC, readings, hourly means, latest values.
 
 Everything runs in the caller's transaction. The per-reading work is the QC pass (which builds
-the insert tuples) and the insert itself; spans and the keys of the derived tables come from
-the per-file summaries of :mod:`stations.ingest.prepare`, and each derived table is refreshed
-with one set-based statement per batch.
+the insert tuples and collects each hour's values) and the insert itself; spans come from the
+per-file summaries of :mod:`stations.ingest.prepare`. Hourly means of hours that held no stored
+reading before the batch are computed from the QC pass when every reading of the batch was new
+(the usual backfill and the first file of an hour); the other hours, and every hour of a batch
+with duplicate readings, are recomputed from storage with one set-based statement. Latest
+values take one set-based statement per batch.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection, delete
 
 from stations.ingest.model import IngestOptions
 from stations.ingest.prepare import Work
 from stations.parameters import catalogue
-from stations.qc import QcChecker, QcConfig, QcState, ReadingRow
+from stations.qc import HourKey, QcChecker, QcConfig, QcState
 from stations.store.readings import (
     history_before,
     insert_readings,
     record_files,
     refresh_hourly,
     refresh_latest,
+    stored_hours,
+    write_hourly,
 )
 from stations.store.schema import ingested_files
 
@@ -55,44 +61,54 @@ def _file_row(w: Work, now: int) -> tuple[object, ...]:
     )
 
 
-def seed_state(conn: Connection, accepted: list[Work], qc: QcConfig) -> QcState:
-    """Flat-line/spike memory from the readings stored just before each station's batch."""
+def seed_state(conn: Connection, keys: list[tuple[str, str, int, int]], qc: QcConfig) -> QcState:
+    """Flat-line/spike memory from the readings stored just before each station's batch
+    (``keys``: the batch's ``(station, parameter, lo, hi)``, ``lo`` the station's earliest)."""
     state = QcState()
     first: dict[str, tuple[int, set[str]]] = {}
-    for w in accepted:
-        for station in w.stations:
-            t, params = first.get(station, (w.first, set()))
-            params |= w.parameters
-            first[station] = (min(t, w.first), params)
+    for station, parameter, lo, _hi in keys:
+        first.setdefault(station, (lo, set()))[1].add(parameter)
     window = qc.flatline_n * 600  # covers cadences up to 10 minutes
     for station, (start, params) in first.items():
         state.seed(station, history_before(conn, station, params, start, window))
     return state
 
 
-def _derived_keys(
-    accepted: list[Work], rows: list[ReadingRow]
-) -> tuple[set[tuple[str, str, int]], list[tuple[str, str, int, int]], dict[str, Span]]:
-    """Hour keys, (station, parameter, lo, hi) spans and the per-station spans of the batch."""
-    hours: set[tuple[str, str, int]] = set()
-    many_times = False
+def _spans(
+    accepted: list[Work],
+) -> tuple[list[tuple[str, str, int, int]], dict[str, Span]]:
+    """``(station, parameter, lo, hi)`` keys and the per-station spans of the batch."""
     spans: dict[str, Span] = {}
     params: dict[str, set[str]] = {}
     for w in accepted:
         first, last = w.first, w.last
-        if len(w.times) == 1:  # the usual file: one stamp
-            hour = first - first % 3600
-            hours.update([(s, p, hour) for s in w.stations for p in w.parameters])
-        else:
-            many_times = True
         for s in w.stations:
             lo, hi = spans.get(s, (first, last))
             spans[s] = (min(lo, first), max(hi, last))
             params.setdefault(s, set()).update(w.parameters)
-    if many_times:
-        hours.update({(r[0], r[1], r[2] - r[2] % 3600) for r in rows})
     keys = [(s, p, *spans[s]) for s, ps in params.items() for p in ps]
-    return hours, keys, spans
+    return keys, spans
+
+
+def _hourly_rows(
+    hours: dict[HourKey, list[Any]],
+    skip: set[HourKey],
+    units: Mapping[str, Mapping[str, str]],
+) -> list[tuple[Any, ...]]:
+    """Hourly-means rows (``HOURLY_COLUMNS`` order) from :attr:`QcChecker.hours`, but for the
+    hours in ``skip``; ``units`` are the stations' configured units (those of valid readings).
+    """
+    out = []
+    for key, (values, n_invalid, invalid_unit) in hours.items():
+        if key in skip:
+            continue
+        n = len(values)
+        if n:
+            unit = units[key[0]][key[1]]
+            out.append((*key, sum(values) / n, min(values), max(values), n, n + n_invalid, unit))
+        else:
+            out.append((*key, None, None, None, 0, n_invalid, invalid_unit))
+    return out
 
 
 def store_work(
@@ -115,18 +131,25 @@ def store_work(
     accepted = [w for w in work if w.readings]
     # Time order per station makes flat-line/spike checks compare true neighbours.
     accepted.sort(key=lambda w: (min(w.stations), w.first))
+    keys, spans = _spans(accepted)
     checker = QcChecker(
         units=sites,
         ranges=_ranges(),
         now=now,
         config=options.qc,
-        state=seed_state(conn, accepted, options.qc),
+        state=seed_state(conn, keys, options.qc),
     )
-    rows: list[ReadingRow] = []
-    for w in accepted:
-        rows += checker.rows(w.readings, w.outcome.file_id)
+    rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted])
+    # An hour with no reading stored before this batch, whose readings were all new, holds
+    # exactly the batch's readings: its mean is computed here. Other hours are recomputed
+    # from storage (first value wins on duplicates, earlier files count).
+    before = stored_hours(conn, keys) if rows else set()
     stored = insert_readings(conn, rows)
-    hours, keys, spans = _derived_keys(accepted, rows)
-    refresh_hourly(conn, hours)
+    hours = checker.hours
+    if stored == len(rows):
+        write_hourly(conn, _hourly_rows(hours, before, sites))
+        refresh_hourly(conn, [k for k in hours if k in before])
+    else:
+        refresh_hourly(conn, list(hours))
     refresh_latest(conn, keys)
     return stored, spans

@@ -5,12 +5,15 @@ SQLAlchemy's per-row work: one ``executemany`` on SQLite, ``COPY`` into a stagin
 ``INSERT … SELECT`` on PostgreSQL. Keys are (station, parameter, observed_at) and inserts are
 ``ON CONFLICT DO NOTHING``: the first value received for a key is kept, so re-ingesting can
 never change stored evidence. Derived tables are refreshed with one set-based statement per
-batch from the stored readings, so late and out-of-order files are handled.
+batch from the stored readings, so late and out-of-order files are handled; hourly means the
+caller computed itself (hours new to the database) are upserted as they are.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -35,6 +38,18 @@ def _is_pg(conn: Connection) -> bool:
 def _cursor(conn: Connection) -> Any:
     """The DBAPI cursor of ``conn``'s connection, inside its current transaction."""
     return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def tune_for_batch(conn: Connection) -> None:
+    """SQLite: keep this connection's temporary tables (a batch's key tables) in memory.
+
+    Call first in the transaction: SQLite refuses the change inside a write transaction (the
+    setting is then left as it was). Durability is unaffected: only temporary tables and sort
+    scratch space move to memory.
+    """
+    if not _is_pg(conn):
+        with suppress(sqlite3.OperationalError):  # only a speed setting: never fail a batch
+            _cursor(conn).execute("PRAGMA temp_store=MEMORY")
 
 
 def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
@@ -91,6 +106,11 @@ def record_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]
     return list(range(last - len(rows) + 1, last + 1))
 
 
+_HOURLY_UPSERT = """
+ON CONFLICT (station_id, parameter, hour_start) DO UPDATE SET
+    mean = excluded.mean, min = excluded.min, max = excluded.max,
+    n_valid = excluded.n_valid, n_total = excluded.n_total, unit = excluded.unit
+"""
 _VALID = f"qc_flags & {INVALID_MASK} = 0"
 _HOURLY_SELECT = f"""
 INSERT INTO hourly_means
@@ -106,10 +126,7 @@ FROM {{keys}} CROSS JOIN readings r
 WHERE r.station_id = k.station_id AND r.parameter = k.parameter
     AND r.observed_at >= k.hour_start AND r.observed_at < k.hour_start + 3600
 GROUP BY k.station_id, k.parameter, k.hour_start
-ON CONFLICT (station_id, parameter, hour_start) DO UPDATE SET
-    mean = excluded.mean, min = excluded.min, max = excluded.max,
-    n_valid = excluded.n_valid, n_total = excluded.n_total, unit = excluded.unit
-"""
+{_HOURLY_UPSERT}"""
 
 
 def _keyed(
@@ -118,25 +135,28 @@ def _keyed(
     keys: Collection[tuple[Any, ...]],
     name: str,
     columns: dict[str, str],
-) -> None:
+) -> list[tuple[Any, ...]]:
     """Run ``sql`` whose ``{keys}`` is a relation ``k`` holding the key tuples, with
     ``columns`` ``{name: PostgreSQL type}``: arrays on PostgreSQL; on SQLite a temporary table
-    ``name`` keyed on all columns, so grouping by its columns needs no sort."""
+    ``name`` keyed on all columns, so grouping by its columns needs no sort. Returns the rows
+    a ``SELECT`` gives (``[]`` for other statements)."""
     if not keys:
-        return
+        return []
     cur = _cursor(conn)
     names = ", ".join(columns)
     if _is_pg(conn):
         unnest = ", ".join(f"%s::{t}[]" for t in columns.values())
         relation = f"unnest({unnest}) AS k({names})"
-        cur.execute(sql.format(keys=relation), [list(c) for c in zip(*keys, strict=True)])
-        return
+        pg_sql = sql.replace("%", "%%").format(keys=relation)  # psycopg reads % as placeholder
+        cur.execute(pg_sql, [list(c) for c in zip(*keys, strict=True)])
+        return cur.fetchall() if cur.description else []  # type: ignore[no-any-return]
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {name} ({names}, PRIMARY KEY ({names})) WITHOUT ROWID"
     )
     cur.executemany(f"INSERT OR IGNORE INTO {name} VALUES ({','.join('?' * len(columns))})", keys)
-    cur.execute(sql.format(keys=f"{name} AS k"))
+    found = cur.execute(sql.format(keys=f"{name} AS k")).fetchall()
     cur.execute(f"DELETE FROM {name}")
+    return found  # type: ignore[no-any-return]
 
 
 def refresh_hourly(conn: Connection, hours: Collection[tuple[str, str, int]]) -> None:
@@ -145,6 +165,54 @@ def refresh_hourly(conn: Connection, hours: Collection[tuple[str, str, int]]) ->
     Only readings without an *invalid* QC flag count (``n_valid``); ``n_total`` counts all.
     """
     _keyed(conn, _HOURLY_SELECT, hours, "hour_keys", _HOUR_KEY)
+
+
+_HOUR = "{t} - ({t} % 3600 + 3600) % 3600"  # floor to the hour, also before 1970
+_STORED_HOURS = f"""
+SELECT DISTINCT r.station_id, r.parameter, {_HOUR.format(t="r.observed_at")}
+FROM {{keys}} CROSS JOIN readings r
+WHERE r.station_id = k.station_id AND r.parameter = k.parameter
+    AND r.observed_at >= {_HOUR.format(t="k.lo")}
+    AND r.observed_at < {_HOUR.format(t="k.hi")} + 3600
+"""
+
+
+def stored_hours(
+    conn: Connection, spans: Collection[tuple[str, str, int, int]]
+) -> set[tuple[str, str, int]]:
+    """``(station, parameter, hour_start)`` of the hours already holding a stored reading, over
+    the whole hours of each ``(station, parameter, lo, hi)`` span (reads the key index only)."""
+    found = _keyed(conn, _STORED_HOURS, spans, "span_keys", _SPAN_KEY)
+    return {(station, parameter, hour) for station, parameter, hour in found}
+
+
+HOURLY_COLUMNS = "station_id, parameter, hour_start, mean, min, max, n_valid, n_total, unit"
+"""Column order of the tuples :func:`write_hourly` takes."""
+
+
+def write_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Upsert hourly means computed by the caller (tuples in :data:`HOURLY_COLUMNS` order).
+
+    Only for hours whose every stored reading the caller has seen: :func:`refresh_hourly`
+    recomputes the others from storage.
+    """
+    if not rows:
+        return
+    cur = _cursor(conn)
+    if _is_pg(conn):
+        types = ("text", "text", "bigint", "float8", "float8", "float8", "int", "int", "text")
+        unnest = ", ".join(f"%s::{t}[]" for t in types)
+        cur.execute(
+            f"INSERT INTO hourly_means ({HOURLY_COLUMNS}) SELECT * FROM unnest({unnest})"
+            + _HOURLY_UPSERT,
+            [list(c) for c in zip(*rows, strict=True)],
+        )
+        return
+    cur.executemany(
+        f"INSERT INTO hourly_means ({HOURLY_COLUMNS}) VALUES ({','.join('?' * 9)})"
+        + _HOURLY_UPSERT,
+        rows,
+    )
 
 
 _LATEST_SELECT = f"""
