@@ -5,6 +5,7 @@ Storage is UTC epoch seconds; file timestamps are local time; display is local t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -39,3 +40,18 @@ def epoch_to_local_iso(seconds: int, tz: timezone | ZoneInfo = VN_TZ) -> str:
 def now_epoch() -> int:
     """Current UTC epoch seconds (callers in the core receive ``now``; this is for the edges)."""
     return int(datetime.now(UTC).timestamp())
+
+
+# In a query string an unencoded "+07:00" arrives as " 07:00": restore the sign when the text
+# already has a time part ("T"), so "2026-11-20 08:00" (space as date/time separator) still works.
+_LOST_PLUS = re.compile(r"(T\S*) (\d{2}:?\d{2})$")
+
+
+def parse_iso_time(text: str, tz: timezone | ZoneInfo = VN_TZ) -> int:
+    """ISO 8601 date or date-time -> UTC epoch seconds; without an offset it is ``tz`` time.
+
+    Raises:
+        ValueError: the text is not ISO 8601 (callers turn it into a 400 or a CLI error).
+    """
+    dt = datetime.fromisoformat(_LOST_PLUS.sub(r"\1+\2", text.strip()))
+    return int((dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp())

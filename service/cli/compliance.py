@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -14,7 +14,7 @@ from service.jobs.compliance import engine_options
 from stations.compliance.engine import recompute
 from stations.limits import load_limits
 from stations.store.sites import list_sites
-from stations.timeutil import VN_OFFSET, now_epoch
+from stations.timeutil import VN_OFFSET, now_epoch, parse_iso_time
 
 compliance_app = typer.Typer(help="Tuân thủ quy chuẩn / compliance engine.")
 app.add_typer(compliance_app, name="compliance")
@@ -22,10 +22,9 @@ app.add_typer(compliance_app, name="compliance")
 
 def _epoch(text: str, name: str) -> int:
     try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso_time(text, VN_OFFSET)
     except ValueError as exc:
         raise fail(f"--{name}: not an ISO 8601 date/time: {text!r}", code=2) from exc
-    return int((dt if dt.tzinfo else dt.replace(tzinfo=VN_OFFSET)).timestamp())
 
 
 @compliance_app.command("recompute")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from stations.compliance.summary import station_summary
 from stations.errors import InvalidRequest, UnknownStation
 from stations.store.compliance import aqi_series, list_episodes
 from stations.store.sites import get_site
-from stations.timeutil import epoch_to_local_iso, now_epoch
+from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
 
 router = APIRouter(prefix="/api", tags=["compliance"])
 
@@ -31,14 +31,11 @@ def _parse_time(value: str | None, name: str, default: int, tz: tzinfo) -> int:
     if value is None or not value.strip():
         return default
     try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_iso_time(value, tz)
     except ValueError as exc:
         raise InvalidRequest(
             f"'{name}': thời gian không hợp lệ / not an ISO 8601 time: {value!r}"
         ) from exc
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz)
-    return int(dt.timestamp())
 
 
 def _window(start: str | None, end: str | None, tz: tzinfo, default_span: int) -> tuple[int, int]:

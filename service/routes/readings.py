@@ -15,7 +15,7 @@ from stations.parsers.aliases import alias_tables
 from stations.qc import INVALID_MASK, flag_names
 from stations.store.readings import read_series
 from stations.store.sites import get_site
-from stations.timeutil import epoch_to_local_iso, now_epoch
+from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
 
 router = APIRouter(prefix="/api", tags=["readings"])
 
@@ -32,13 +32,12 @@ def parse_time(text: str | None, name: str, tz: ZoneInfo) -> int | None:
     if text is None or not text.strip():
         return None
     try:
-        dt = datetime.fromisoformat(text.strip().replace(" ", "+"))
+        return parse_iso_time(text, tz)
     except ValueError:
         raise InvalidRequest(
             f"'{name}' không hợp lệ / '{name}' must be ISO 8601, e.g. 2026-11-20T08:00:00+07:00; "
             f"got {text[:40]!r}"
         ) from None
-    return int((dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp())
 
 
 def _parameters(text: str | None, configured: dict[str, str]) -> list[str]:

@@ -176,6 +176,9 @@ def test_aqi_and_routes(demo: Engine, client) -> None:  # type: ignore[no-untype
     assert item["at"] == "2026-03-01T00:00:00+07:00"
 
     exc = client.get("/api/exceedances?start=2026-03-01T00:00:00%2B07:00&end=2026-03-03").json()
+    # A "+" typed unencoded in the URL arrives as a space: same window, same answer.
+    raw_plus = client.get("/api/exceedances?start=2026-03-01T00:00:00+07:00&end=2026-03-03")
+    assert raw_plus.status_code == 200 and raw_plus.json() == exc
     # PM2.5 24-h 55 > 45 µg/Nm³ (from 2026-01-01) and NO2 24-h 118.7 > 100 (QCVN 05:2023 Bảng 1)
     found = {(e["parameter"], e["averaging"]): e for e in exc["exceedances"]}
     assert set(found) == {("PM2.5", "24h"), ("NO2", "24h")}
