@@ -83,22 +83,8 @@ def ingest(
         disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("ingest", total=len(files), n="")
-        for incoming in read_paths(progress.track(files, task_id=task), archive_dir):
-            pending.append(incoming)
-            if len(pending) >= batch:
-                summary.add(
-                    ingest_batch(
-                        engine,
-                        pending,
-                        sites=sites,
-                        now=now_epoch(),
-                        archive_dir=archive_dir,
-                        options=options,
-                    )
-                )
-                pending = []
-                progress.update(task, n=f"{summary.readings} readings")
-        if pending:
+
+        def flush() -> None:
             summary.add(
                 ingest_batch(
                     engine,
@@ -109,6 +95,15 @@ def ingest(
                     options=options,
                 )
             )
+            pending.clear()
+            progress.update(task, n=f"{summary.readings} readings")
+
+        for incoming in read_paths(progress.track(files, task_id=task), archive_dir):
+            pending.append(incoming)
+            if len(pending) >= batch:
+                flush()
+        if pending:
+            flush()
     engine.dispose()
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))

@@ -20,6 +20,21 @@ from stations.store.schema import sites
 E = exceedance_episodes
 
 
+def _aqi_dict(r: Any, at: int) -> dict[str, Any]:
+    """One stored AQI row (hourly or daily) as the API and the layers show it."""
+    return {
+        "station_id": r.station_id,
+        "at": at,
+        "aqi": r.aqi,
+        "category": r.category,
+        "label_vi": r.label_vi,
+        "label_en": category_of(r.aqi).label_en,
+        "colour": r.colour,
+        "dominant": r.dominant,
+        "sub_indices": dict(r.sub_indices or {}),
+    }
+
+
 def latest_aqi(conn: Connection) -> dict[str, dict[str, Any]]:
     """The newest hourly AQI of every station that has one."""
     newest = (
@@ -33,18 +48,7 @@ def latest_aqi(conn: Connection) -> dict[str, dict[str, Any]]:
     )
     out: dict[str, dict[str, Any]] = {}
     for r in conn.execute(query):
-        cat = category_of(r.aqi)
-        out[r.station_id] = {
-            "aqi": r.aqi,
-            "value": r.aqi,
-            "category": r.category,
-            "label_vi": r.label_vi,
-            "label_en": cat.label_en,
-            "colour": r.colour,
-            "dominant": r.dominant,
-            "sub_indices": dict(r.sub_indices or {}),
-            "at": int(r.hour_start),
-        }
+        out[r.station_id] = {**_aqi_dict(r, int(r.hour_start)), "value": r.aqi}
     return out
 
 
@@ -142,19 +146,6 @@ def aqi_series(
         query = query.where(table.c.station_id == station_id)
     out = []
     for r in conn.execute(query.order_by(table.c.station_id, key)):
-        cat = category_of(r.aqi)
-        out.append(
-            {
-                "station_id": r.station_id,
-                "at": int(r.hour_start if interval == "hour" else r.day_start),
-                "aqi": r.aqi,
-                "category": r.category,
-                "label_vi": r.label_vi,
-                "label_en": cat.label_en,
-                "colour": r.colour,
-                "dominant": r.dominant,
-                "sub_indices": dict(r.sub_indices or {}),
-                "concentrations": dict(r.concentrations or {}),
-            }
-        )
+        at = int(r.hour_start if interval == "hour" else r.day_start)
+        out.append({**_aqi_dict(r, at), "concentrations": dict(r.concentrations or {})})
     return out
