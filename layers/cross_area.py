@@ -1,47 +1,36 @@
-"""Values other areas compute, read through their store functions when those exist.
+"""Values other areas compute, read through their store functions.
 
 The compliance area provides ``stations.store.compliance`` (AQI, open exceedances, compliance
 state) and the programme area ``stations.store.programme`` (latest results per monitoring
-point). Until a module is installed, its properties are null: the schema stays the same.
+point). A provider that fails leaves its properties null: the schema stays the same.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import Connection
 
+from stations.store import compliance, programme
 from stations.timeutil import VN_TZ, epoch_to_local_iso
 
 log = logging.getLogger(__name__)
 
 
-def _call(module: str, func: str, conn: Connection) -> dict[str, Any]:
-    # Enrichment must never take the map down: a missing or failing provider leaves the
-    # properties null and is logged. The same connection is used (a second one per request
-    # exhausts the pool under load); a failed query is rolled back so ours can continue.
+def _call(fn: Callable[[Connection], dict[str, Any]], conn: Connection) -> dict[str, Any]:
+    # Enrichment must never take the map down: a failing provider leaves the properties null
+    # and is logged. The same connection is used (a second one per request exhausts the pool
+    # under load); a failed query is rolled back so ours can continue.
     try:
-        fn = getattr(importlib.import_module(module), func, None)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            log.warning("%s.%s unavailable: %s", module, func, exc)
-        return {}
+        return dict(fn(conn))
     except Exception as exc:
-        log.warning("%s.%s unavailable: %s", module, func, exc)
-        return {}
-    if fn is None:
-        return {}
-    try:
-        result = fn(conn)
-    except Exception as exc:
-        log.warning("%s.%s failed; its layer properties stay null: %s", module, func, exc)
+        log.warning("%s failed; its layer properties stay null: %s", fn.__qualname__, exc)
         if conn.in_transaction():
             conn.rollback()
         return {}
-    return dict(result) if isinstance(result, dict) else {}
 
 
 def station_extras(conn: Connection, tz: tzinfo = VN_TZ) -> dict[str, dict[str, Any]]:
@@ -52,9 +41,9 @@ def station_extras(conn: Connection, tz: tzinfo = VN_TZ) -> dict[str, dict[str, 
     colour}``: ``aqi_class`` is the Vietnamese label, ``aqi_category`` the class number 1..6.
     ``exceedances`` lists the open exceedance episodes, ``since`` in the display time zone.
     """
-    aqi = _call("stations.store.compliance", "latest_aqi", conn)
-    open_exc = _call("stations.store.compliance", "open_exceedances", conn)
-    state = _call("stations.store.compliance", "station_compliance_state", conn)
+    aqi = _call(compliance.latest_aqi, conn)
+    open_exc = _call(compliance.open_exceedances, conn)
+    state = _call(compliance.station_compliance_state, conn)
     out: dict[str, dict[str, Any]] = {}
     for sid in set(aqi) | set(open_exc) | set(state):
         a = aqi.get(sid)
@@ -98,4 +87,4 @@ def _exceedance(e: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
 
 def point_results(conn: Connection) -> dict[str, dict[str, Any]]:
     """``{point_id: {round, status, wqi, wqi_class, colour, exceedances, results}}``."""
-    return _call("stations.store.programme", "latest_point_results", conn)
+    return _call(programme.latest_point_results, conn)

@@ -1,45 +1,26 @@
 """Read the conditions the rules watch from the store: compliance events, analyser states,
 station silence and the hourly AQI.
 
-The compliance tables belong to the compliance engine; they are read through a lightweight
-``table()`` naming only the agreed columns, so this module works whether or not that area is
-installed (an absent table simply yields no events).
+Compliance events are the compliance engine's append-only ``compliance_events`` table, consumed
+by id with the alert engine's own cursor.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, column, func, inspect, select, table
+from sqlalchemy import Connection, func, select
 
+from stations.store import compliance as compliance_store
+from stations.store.compliance_tables import compliance_events
 from stations.store.schema import latest_values, readings
 
 MEASURING, CALIBRATING, DEVICE_ERROR = "00", "01", "02"
 
-# The contract with the compliance engine (append-only; consumed by id with our own cursor).
-compliance_events = table(
-    "compliance_events",
-    column("id"),
-    column("episode_id"),
-    column("station_id"),
-    column("parameter"),
-    column("event"),
-    column("at"),
-    column("value"),
-    column("unit"),
-    column("limit_value"),
-    column("ratio"),
-    column("band"),
-    column("averaging"),
-)
-
 
 def new_compliance_events(conn: Connection, after_id: int, limit: int = 5000) -> list[Any]:
-    """Compliance events with id > ``after_id``, in id order ([] if the table is absent)."""
-    if not inspect(conn).has_table("compliance_events"):
-        return []
+    """Compliance events with id > ``after_id``, in id order."""
     query = (
         select(compliance_events)
         .where(compliance_events.c.id > after_id)
@@ -122,26 +103,8 @@ def last_data_at(conn: Connection, station_ids: set[str] | None = None) -> dict[
 
 
 def latest_aqi(conn: Connection) -> dict[str, tuple[float, int]]:
-    """``{station_id: (hourly AQI, hour time)}`` from the compliance engine, if installed.
-
-    Accepts the provider's rows as mappings or objects with ``station_id``, ``aqi`` and
-    ``hour_start``/``at``; anything else is ignored rather than guessed.
-    """
-    try:
-        module = importlib.import_module("stations.store.compliance")
-    except ModuleNotFoundError:
-        return {}
-    provider = getattr(module, "latest_aqi", None)
-    if provider is None:
-        return {}
-    result = provider(conn)
-    items = result.items() if isinstance(result, dict) else ((None, r) for r in result)
-    out: dict[str, tuple[float, int]] = {}
-    for key, item in items:
-        get = item.get if isinstance(item, dict) else lambda k, i=item: getattr(i, k, None)
-        station = key or get("station_id")
-        aqi = item if isinstance(item, int | float) else get("aqi")
-        at = None if isinstance(item, int | float) else (get("hour_start") or get("at"))
-        if station is not None and aqi is not None:
-            out[str(station)] = (float(aqi), int(at or 0))
-    return out
+    """``{station_id: (hourly AQI, hour time)}`` from the compliance engine's newest hours."""
+    return {
+        station: (float(row["aqi"]), int(row["at"]))
+        for station, row in compliance_store.latest_aqi(conn).items()
+    }
