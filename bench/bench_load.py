@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from stations.simulator.model import Scenario, StationModel, station_file  # noqa: E402
 from stations.store.schema import ingested_files  # noqa: E402
 
-AIR = {"PM2.5": "µg/m³", "PM10": "µg/m³", "SO2": "µg/m³", "NO2": "µg/m³", "CO": "µg/m³"}
+AIR = dict.fromkeys(("PM2.5", "PM10", "SO2", "NO2", "CO"), "µg/Nm³")  # the catalogue units
 PAGE = [
     "/map",
     "/api/stations",
@@ -227,9 +227,12 @@ def _tile_urls(layers: list[dict]) -> list[str]:
     return out
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(*pids: int) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -246,6 +249,12 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=1)
     parser.add_argument("--drain", type=float, default=60, help="max wait for the backlog, s")
     parser.add_argument("--db-url", default=None, help="default: SQLite in the temp folder")
+    parser.add_argument(
+        "--split",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="HTTP and scheduler in two processes (serve --no-scheduler + worker)",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}  cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory(prefix="qt-bench-load-", ignore_cleanup_errors=True) as tmp:
@@ -274,12 +283,22 @@ def main() -> None:
             "QUANTRAC_PORT": str(port),
         }
         log = (Path(tmp) / "serve.log").open("wb")
+        quantrac = str(Path(sys.executable).with_name("quantrac"))
+        # --split: `quantrac serve --no-scheduler` + `quantrac worker` (the documented set-up
+        # for a busy installation); else one `quantrac serve` doing both.
         server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("quantrac")), "serve"],
+            [quantrac, "serve", *(["--no-scheduler"] if args.split else [])],
             env=env,
             cwd=tmp,
             stdout=log,
             stderr=subprocess.STDOUT,
+        )
+        worker = (
+            subprocess.Popen(
+                [quantrac, "worker"], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT
+            )
+            if args.split
+            else None
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -296,13 +315,14 @@ def main() -> None:
             periods = int(args.duration / args.period) + 1
             t0 = now - now % 300 - periods * 300 - 600  # the newest slot stays in the past
             writer = Writer(drop, models, args.period, t0)
-            cpu0, wall0, self0 = _cpu_seconds(server.pid), time.monotonic(), time.process_time()
+            pids = [p.pid for p in (server, worker) if p is not None]
+            cpu0, wall0, self0 = _cpu_seconds(*pids), time.monotonic(), time.process_time()
             writer.start()
             stats, errors = asyncio.run(load(base, args.clients, args.duration))
             writer.stop.set()
             writer.join()
             wall = time.monotonic() - wall0
-            cpu = _cpu_seconds(server.pid) - cpu0
+            cpu = _cpu_seconds(*pids) - cpu0
             mine = time.process_time() - self0
             load_during = os.getloadavg()
             drain_start = time.monotonic()
@@ -317,8 +337,10 @@ def main() -> None:
             for thread in ("writer", "monitor"):
                 if thread in locals():
                     locals()[thread].stop.set()
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (server, worker):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=30)
             log.close()
         _report(args, stats, errors, writer, monitor, wall, cpu, mine, load_during, drained)
 
@@ -354,6 +376,19 @@ def _report(args, stats, errors, writer, monitor, wall, cpu, mine, load_during, 
         print(
             f"ingest lag s: p50 {_pct(lags, 0.5):.1f}, p99 {_pct(lags, 0.99):.1f}, "
             f"max {max(lags):.1f} (target < 60)"
+        )
+        # Lag by when the file was written: a transient at start-up or a backlog that grows.
+        t0 = min(writer.written.values())
+        windows: dict[int, list[float]] = {}
+        for n, w in writer.written.items():
+            if n in monitor.seen:
+                windows.setdefault(int((w - t0) // 20), []).append(monitor.seen[n] - w)
+        print(
+            "ingest lag p50/p99 s by 20-s window of writing: "
+            + ", ".join(
+                f"{k * 20}-{k * 20 + 20} s: {_pct(v, 0.5):.1f}/{_pct(v, 0.99):.1f}"
+                for k, v in sorted(windows.items())
+            )
         )
     print(
         f"CPU: service {cpu:.0f} s = {cpu / wall * 100:.0f} % of one core; "

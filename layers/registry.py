@@ -137,6 +137,8 @@ class Collection:
     build: Builder
     fingerprint: Fingerprint
     temporal: str | None = None
+    # Built from station data that changes with every ingest (see layers.revision.bump_data).
+    live: bool = False
 
     @property
     def queryables(self) -> dict[str, Prop]:
@@ -191,6 +193,7 @@ COLLECTIONS: dict[str, Collection] = {
             ),
             _stations_fp,
             temporal="last_observed_at",
+            live=True,
         ),
         Collection(
             "monitoring-points",

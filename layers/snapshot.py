@@ -122,31 +122,47 @@ class SnapshotCache:
         self.check_every = check_every
         self._lock = threading.Lock()
         self._snaps: dict[str, Snapshot] = {}
-        self._checked: dict[str, tuple[float, int]] = {}
+        self._checked: dict[str, tuple[float, tuple[int, int]]] = {}
         self._refreshing: dict[str, threading.Lock] = {}
 
     def get(self, collection_id: str) -> Snapshot:
         """The current snapshot of a collection (404 error for an unknown id).
 
-        A write made by this process (a new :mod:`layers.revision` generation) is refreshed
-        before answering, so it is seen at once. The periodic check for changes made elsewhere
-        (other processes, the passing minute) runs in a background thread while requests keep
-        getting the current snapshot: no request waits for a rebuild, which kept p99 high.
+        A structural write made by this process (:func:`layers.revision.bump`: zones, communes,
+        sites) is refreshed before answering, so it is seen at once. Everything else is checked
+        at most every ``check_every`` seconds in a background thread while requests keep the
+        current snapshot: new station data (:func:`layers.revision.bump_data`, every ingest
+        batch), changes made by other processes and the passing minute. No request waits for a
+        rebuild (that kept p99 high), and a flood of ingest batches costs at most one rebuild per
+        period. Code that announces new data (the alert stream) calls :meth:`refresh_live`
+        first, so a client that reacts to the announcement sees the data.
         """
         collection = COLLECTIONS.get(collection_id)
         if collection is None:
             raise UnknownCollection(collection_id)
         snap = self._snaps.get(collection_id)
-        checked_at, generation = self._checked.get(collection_id, (-math.inf, -1))
-        if snap is None or generation != revision.current():
+        checked_at, generation = self._checked.get(collection_id, (-math.inf, (-1, -1)))
+        current = _generation(collection)
+        if snap is None or generation[0] != current[0]:
             return self._refresh(collection, wait=True) or snap  # type: ignore[return-value]
         if time.monotonic() - checked_at >= self.check_every:
-            with self._lock:  # one background check per period, not one per request
-                self._checked[collection_id] = (time.monotonic(), generation)
-            threading.Thread(
-                target=self._refresh, args=(collection,), kwargs={"wait": False}, daemon=True
-            ).start()
+            self._refresh_in_background(collection, current)
         return snap
+
+    def refresh_live(self) -> None:
+        """Bring every live collection up to date now (before the alert engine announces new
+        data to open maps)."""
+        for collection in COLLECTIONS.values():
+            if collection.live and collection.id in self._snaps:
+                self._refresh(collection, wait=True)
+
+    def _refresh_in_background(self, collection: Collection, generation: tuple[int, int]) -> None:
+        # Mark it checked first: one background refresh per period, not one per request.
+        with self._lock:
+            self._checked[collection.id] = (time.monotonic(), generation)
+        threading.Thread(
+            target=self._refresh, args=(collection,), kwargs={"wait": False}, daemon=True
+        ).start()
 
     def _refresh(self, collection: Collection, *, wait: bool) -> Snapshot | None:
         """Check the fingerprint and rebuild if it changed; single flight per collection.
@@ -161,7 +177,7 @@ class SnapshotCache:
         try:
             snap = self._snaps.get(collection_id)
             ctx = self.context()
-            generation = revision.current()
+            generation = _generation(collection)
             with self.engine.connect() as conn:
                 key = (generation, layers_revision(conn), collection.fingerprint(conn, ctx))
                 if snap is None or snap.key != key:
@@ -178,3 +194,8 @@ class SnapshotCache:
         finally:
             refresh.release()
         return snap
+
+
+def _generation(collection: Collection) -> tuple[int, int]:
+    """(structural, data) generation that a collection's snapshot depends on."""
+    return (revision.current(), revision.data_current() if collection.live else 0)

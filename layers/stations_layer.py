@@ -13,6 +13,7 @@ flood_level_en`` (highest level 1..5 of each hazard's zones containing it, or nu
 
 from __future__ import annotations
 
+import threading
 from datetime import tzinfo
 from typing import Any
 
@@ -24,13 +25,13 @@ from stations.averaging import HOUR, hour_floor
 from stations.compliance.current import current_limits
 from stations.compliance.inputs import normalised_parameters
 from stations.compliance.rules import AppliedLimit
-from stations.limits import load_limits
+from stations.limits import LimitTable, load_limits
 from stations.sites import Site
 from stations.status import data_status
 from stations.store.compliance_tables import normalised_hourly_means
 from stations.store.latest import latest_by_station
 from stations.store.schema import hourly_means
-from stations.store.sites import list_sites
+from stations.store.sites import cached_stations
 from stations.timeutil import VN_TZ, epoch_to_local_iso
 
 EXTRA_KEYS = (
@@ -47,16 +48,26 @@ EXTRA_KEYS = (
 MEAN_LOOKBACK_S = 24 * HOUR
 
 
-def latest_means(conn: Connection, site: Site, last_at: int) -> dict[str, tuple[int, float]]:
-    """``{parameter: (hour_start, mean)}``: the newest hourly mean of each parameter (flue-gas
-    concentrations: the O2-normalised mean the compliance engine compares)."""
+Means = dict[str, tuple[int, float]]
+# The bulk pass looks this far back from the current hour; a site whose newest mean is older
+# (offline for a while) gets its own lookup.
+RECENT_S = 2 * HOUR
+
+
+def _mean_tables(site: Site) -> list[tuple[Any, list[str]]]:
     normalised = set(normalised_parameters(site))
-    since = hour_floor(last_at) - MEAN_LOOKBACK_S
-    out: dict[str, tuple[int, float]] = {}
-    for table, params in (
+    return [
         (hourly_means, sorted(set(site.parameters) - normalised)),
         (normalised_hourly_means, sorted(normalised)),
-    ):
+    ]
+
+
+def latest_means(conn: Connection, site: Site, last_at: int) -> Means:
+    """``{parameter: (hour_start, mean)}``: the newest hourly mean of each parameter (flue-gas
+    concentrations: the O2-normalised mean the compliance engine compares)."""
+    since = hour_floor(last_at) - MEAN_LOOKBACK_S
+    out: Means = {}
+    for table, params in _mean_tables(site):
         if not params:
             continue
         query = select(table.c.parameter, table.c.hour_start, table.c.mean).where(
@@ -65,11 +76,76 @@ def latest_means(conn: Connection, site: Site, last_at: int) -> dict[str, tuple[
             table.c.hour_start >= since,
             table.c.mean.is_not(None),
         )
-        for parameter, hour, mean in conn.execute(query):
-            held = out.get(parameter)
-            if held is None or int(hour) > held[0]:
-                out[parameter] = (int(hour), float(mean))
+        _keep_newest(out, conn.execute(query))
     return out
+
+
+def _keep_newest(out: Means, rows: Any) -> None:
+    for parameter, hour, mean in rows:
+        held = out.get(parameter)
+        if held is None or int(hour) > held[0]:
+            out[parameter] = (int(hour), float(mean))
+
+
+def recent_means(conn: Connection, now: int) -> dict[tuple[str, str, str], tuple[int, float]]:
+    """``{(table, station, parameter): (hour_start, mean)}``: the newest non-null hourly mean of
+    every station and parameter since two hours before the current hour, in one query per table
+    (the stations layer is rebuilt after every ingest batch; one query per station was most of
+    its cost at 2,000 stations)."""
+    since = hour_floor(now) - RECENT_S
+    out: dict[tuple[str, str, str], tuple[int, float]] = {}
+    for table in (hourly_means, normalised_hourly_means):
+        query = select(table.c.station_id, table.c.parameter, table.c.hour_start, table.c.mean)
+        query = query.where(table.c.hour_start >= since, table.c.mean.is_not(None))
+        for station, parameter, hour, mean in conn.execute(query):
+            key = (table.name, station, parameter)
+            held = out.get(key)
+            if held is None or int(hour) > held[0]:
+                out[key] = (int(hour), float(mean))
+    return out
+
+
+def site_means(
+    conn: Connection,
+    site: Site,
+    last_at: int,
+    recent: dict[tuple[str, str, str], tuple[int, float]],
+) -> Means:
+    """:func:`latest_means`, answered from ``recent`` when it holds every parameter's newest
+    mean (a mean in the recent window is newer than any before it), else looked up."""
+    since = hour_floor(last_at) - MEAN_LOOKBACK_S
+    out: Means = {}
+    for table, params in _mean_tables(site):
+        for parameter in params:
+            held = recent.get((table.name, site.id, parameter))
+            if held is None or held[0] < since:
+                return latest_means(conn, site, last_at)
+            out[parameter] = held
+    return out
+
+
+class _LimitMemo:
+    """:func:`current_limits` per site and local day; the registry cache hands out the same
+    frozen ``Site`` objects until a site or permit changes, and the limit table object changes
+    when its files do, so identity checks keep this exact."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[Site, LimitTable, int, dict[str, AppliedLimit]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, site: Site, now: int, table: LimitTable) -> dict[str, AppliedLimit]:
+        day = (now + VN_OFFSET_S) // 86400
+        held = self._held.get(site.id)
+        if held is not None and held[0] is site and held[1] is table and held[2] == day:
+            return held[3]
+        limits = current_limits(site, now, table)
+        with self._lock:
+            self._held[site.id] = (site, table, day, limits)
+        return limits
+
+
+_limits = _LimitMemo()
+VN_OFFSET_S = 7 * HOUR  # Asia/Ho_Chi_Minh has no daylight saving time
 
 
 NO_LIMIT: dict[str, Any] = dict.fromkeys(
@@ -120,13 +196,14 @@ def station_features(
     extras = station_extras(conn, tz)
     zones = zones or zone_index(conn)
     table = load_limits()
+    recent = recent_means(conn, now)
     features = []
-    for site in list_sites(conn, site_type="station"):
+    for site in cached_stations(conn):
         values = latest.get(site.id, {})
         last_at = max((v["observed_at"] for v in values.values()), default=None)
         interval_s = float(site.config.get("polling", {}).get("interval_minutes", 5)) * 60
-        limits = current_limits(site, now, table)
-        means = latest_means(conn, site, last_at) if last_at is not None and limits else {}
+        limits = _limits.get(site, now, table)
+        means = site_means(conn, site, last_at, recent) if last_at is not None and limits else {}
         params = {}
         for code, v in sorted(values.items()):
             params[code] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,8 @@ from layers import revision
 from layers.levels import LEVELS
 from layers.zones_store import ZoneRecord, layers_revision, load_zones
 
+MAX_CACHED_POINTS = 50_000
+
 
 @dataclass(frozen=True, slots=True)
 class ZoneIndex:
@@ -21,6 +23,9 @@ class ZoneIndex:
 
     zones: tuple[ZoneRecord, ...]
     tree: shapely.STRtree
+    # levels_at per coordinate: sites do not move, and the stations layer is rebuilt after
+    # every ingest batch; the index itself is replaced when zones change.
+    _levels: dict[tuple[float, float], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, zones: list[ZoneRecord]) -> ZoneIndex:
@@ -45,6 +50,14 @@ class ZoneIndex:
 
     def levels_at(self, lon: float, lat: float) -> dict[str, Any]:
         """Flat properties for a feature: the highest level of each hazard at the point."""
+        held = self._levels.get((lon, lat))
+        if held is None:
+            held = self._levels_at(lon, lat)
+            if len(self._levels) < MAX_CACHED_POINTS:  # bounded: /api/zones/at takes any point
+                self._levels[(lon, lat)] = held
+        return dict(held)
+
+    def _levels_at(self, lon: float, lat: float) -> dict[str, Any]:
         out: dict[str, Any] = {}
         found = self.containing(lon, lat)
         for hazard in ("landslide", "flood"):

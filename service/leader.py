@@ -3,8 +3,10 @@
 On PostgreSQL the leader is whoever holds a session-level advisory lock
 (``pg_try_advisory_lock``) on a dedicated connection. The lock lives exactly as long as that
 connection: if the leader dies or loses the database, PostgreSQL releases it and another
-replica, retrying every ``retry_seconds``, takes over. On SQLite there is one process by
-construction (a file on one host), so it is always the leader.
+replica, retrying every ``retry_seconds``, takes over. On SQLite (one host by construction) the
+lock is an exclusive ``flock`` on ``<database file>.scheduler.lock``, so ``quantrac worker`` and a
+``quantrac serve`` started without ``--no-scheduler`` never both run the jobs; the kernel drops
+it when the holder dies. An in-memory SQLite database is always led by its only process.
 
 ``SchedulerLeader`` is a drop-in for the scheduler object in the app's lifespan::
 
@@ -16,10 +18,12 @@ construction (a file on one host), so it is always the leader.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from pathlib import Path
+from typing import IO, Any, Protocol
 
 from sqlalchemy import Connection, Engine, text
 
@@ -38,13 +42,14 @@ class Stoppable(Protocol):
 
 
 class AdvisoryLock:
-    """A PostgreSQL session advisory lock held on its own connection (SQLite: always held)."""
+    """A PostgreSQL session advisory lock held on its own connection (SQLite: a file lock)."""
 
     def __init__(self, engine: Engine, key: int = LOCK_KEY) -> None:
         self.engine = engine
         self.key = key
         self._conn: Connection | None = None
         self._sqlite_held = False
+        self._lock_file: IO[bytes] | None = None
 
     @property
     def held(self) -> bool:
@@ -54,8 +59,8 @@ class AdvisoryLock:
     def try_acquire(self) -> bool:
         """Take the lock if free; True when held afterwards. Never blocks."""
         if self.engine.dialect.name != "postgresql":
-            self._sqlite_held = True
-            return True
+            self._sqlite_held = self._sqlite_held or self._flock()
+            return self._sqlite_held
         if self._conn is not None:
             return True
         conn = self.engine.connect()
@@ -86,9 +91,25 @@ class AdvisoryLock:
             self._drop()
             return False
 
+    def _flock(self) -> bool:
+        database = self.engine.url.database
+        if not database or database == ":memory:" or database.startswith("file::memory:"):
+            return True
+        handle = Path(database + ".scheduler.lock").open("ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._lock_file = handle
+        return True
+
     def release(self) -> None:
         """Give the lock up (closing the connection would release it too)."""
         self._sqlite_held = False
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the descriptor drops the flock
+            self._lock_file = None
         if self._conn is None:
             return
         try:

@@ -12,16 +12,24 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from layers import revision
+from service.alerting.runtime import runtime_for
 from service.context import AppContext
 from service.jobs import alerts, compliance, ingest
+from service.layer_cache import EXTRA_KEY
 
 log = logging.getLogger(__name__)
 
 
-def _layers_changed(_engine: object, _station_id: str, _start: int, _end: int) -> None:
-    # Layer snapshots in this process must see the new readings and episodes before the alert
-    # engine publishes the events that make open maps fetch the stations again.
-    revision.bump()
+def _layers_changed(_engine: object, _spans: object) -> None:
+    # Cheap on purpose (once per ingest batch): layer snapshots pick the data up at their next
+    # periodic check, or at once when the alert engine is about to announce it.
+    revision.bump_data()
+
+
+def _refresh_live_layers(ctx: AppContext) -> None:
+    cache = ctx.extras.get(EXTRA_KEY)
+    if cache is not None:  # no HTTP app in this process: no snapshot to refresh
+        cache.refresh_live()
 
 
 def _log_job_event(event: JobExecutionEvent) -> None:
@@ -43,6 +51,7 @@ def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
     if _layers_changed not in hooks:
         hooks.append(_layers_changed)
     alerts.register(scheduler, ctx)
+    runtime_for(ctx).before_notify = lambda: _refresh_live_layers(ctx)
     return scheduler
 
 

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     display_tz: str = Field("Asia/Ho_Chi_Minh", description="time zone for display")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    keep_alive_seconds: int = Field(
+        30,
+        ge=1,
+        le=600,
+        description="idle HTTP keep-alive; longer than clients' pauses, so a reused connection "
+        "is not closed under a request",
+    )
     public_url: str | None = Field(
         None, description="base URL used in links sent by e-mail; default http://host:port"
     )

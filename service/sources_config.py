@@ -3,7 +3,8 @@
 Secrets are written as ``${ENV_VAR}`` and expanded from the environment when the file is read;
 they are held as ``SecretStr`` and never appear in logs, ``repr`` or API output. Example::
 
-    defaults: {interval_seconds: 60, timeout_seconds: 30, retries: 3, backoff_seconds: 2}
+    defaults: {interval_seconds: 60, timeout_seconds: 30, retries: 3, backoff_seconds: 2,
+               batch_files: 100}
     sources:
       - id: ftp-so
         type: ftp
@@ -57,6 +58,8 @@ class SourceConfig(BaseModel):
     timeout_seconds: float | None = Field(None, gt=0)
     retries: int | None = Field(None, ge=0, le=10)
     backoff_seconds: float | None = Field(None, ge=0)
+    # Files committed together (one transaction, one round of after-ingest hooks).
+    batch_files: int | None = Field(None, ge=1, le=5000)
     options: ParserVariant = Field(default_factory=ParserVariant)
     # ftp
     host: str | None = None
@@ -81,6 +84,7 @@ class Defaults(BaseModel):
     timeout_seconds: float = Field(30, gt=0)
     retries: int = Field(3, ge=0, le=10)
     backoff_seconds: float = Field(2, ge=0)
+    batch_files: int = Field(100, ge=1, le=5000)
 
 
 class SourcesFile(BaseModel):
@@ -101,6 +105,7 @@ class SourcesFile(BaseModel):
                 "backoff_seconds": d.backoff_seconds
                 if s.backoff_seconds is None
                 else s.backoff_seconds,
+                "batch_files": s.batch_files or d.batch_files,
             }
         )
 

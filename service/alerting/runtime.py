@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,8 @@ class AlertRuntime:
     broker: AlertBroker = field(default_factory=AlertBroker)
     clock: Callable[[], int] = now_epoch
     wake_sender: Callable[[], None] | None = None
+    # Called before open streams are told that alerts changed (the layer snapshots refresh).
+    before_notify: Callable[[], None] | None = None
     channels: dict[str, Channel] = field(default_factory=dict)
     _eval_lock: threading.Lock = field(default_factory=threading.Lock)
     _send_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -62,14 +64,22 @@ class AlertRuntime:
                 tz=self.tz,
             )
         if result.changed:
-            self.broker.notify()
+            self._notify()
         if result.queued and self.wake_sender is not None:
             self.wake_sender()
         return result
 
-    def after_ingest(self, _engine: Any, station_id: str, _start: int, _end: int) -> None:
-        """The pipeline's post-ingest hook: evaluate the station that just sent data."""
-        self.evaluate({station_id}, periodic=False)
+    def _notify(self) -> None:
+        if self.before_notify is not None:
+            try:
+                self.before_notify()
+            except Exception:  # a stale map is better than a silent stream
+                log.exception("before-notify callback failed")
+        self.broker.notify()
+
+    def after_ingest(self, _engine: Any, spans: Mapping[str, tuple[int, int]]) -> None:
+        """The pipeline's post-ingest hook: one pass over the stations that just sent data."""
+        self.evaluate(set(spans), periodic=False)
 
     def send(self) -> SendResult:
         """Deliver due outbox messages (one sender at a time)."""
@@ -86,6 +96,15 @@ class AlertRuntime:
             row = acknowledge_alert(conn, alert_id, by=by, comment=comment, now=self.clock())
         self.broker.notify()
         return row
+
+    def reload_config(self) -> AlertConfig:
+        """Re-read the alerts file (an administrator edited the recipients); the next pass
+        routes with it. A bad file raises and the running configuration stays. Channels keep
+        their servers and secrets (they come from the environment, not the file)."""
+        config = config_from_settings(self.settings)
+        with self._eval_lock:  # never swap the configuration in the middle of a pass
+            self.config = config
+        return config
 
 
 def build_channels(

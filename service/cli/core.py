@@ -1,4 +1,4 @@
-"""Core commands: ``db upgrade``, ``import stations|points``, ``serve``, ``demo``."""
+"""Core commands: ``db upgrade``, ``import stations|points``, ``serve``, ``worker``, ``demo``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from service.bootstrap import import_points, import_stations, prepare_database
 from service.cli.common import app, console, db_app, fail, get_settings, import_app
+from service.settings import Settings
 from stations.errors import ImportRejected
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -51,7 +52,6 @@ def serve(
     no_scheduler: Annotated[bool, typer.Option(help="Serve HTTP only (replicas).")] = False,
 ) -> None:
     """Chạy dịch vụ web và bộ lập lịch / run the web service and the scheduler."""
-    import uvicorn
 
     from service.app import create_app
 
@@ -63,7 +63,49 @@ def serve(
     settings = get_settings(**overrides)
     prepare_database(settings)
     app_ = create_app(settings, scheduler=not no_scheduler and settings.scheduler_enabled)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    _run(app_, settings)
+
+
+def _run(app_: object, settings: Settings) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        app_,  # type: ignore[arg-type]
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_keep_alive=settings.keep_alive_seconds,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Chỉ chạy bộ lập lịch (thu nhận, đánh giá, cảnh báo) / run the scheduler only.
+
+    Polling, compliance and alerts in their own process, beside ``quantrac serve
+    --no-scheduler``: a busy map then never slows ingestion (each process has its own
+    interpreter lock). On PostgreSQL several workers may run; one holds the leader lock.
+    """
+    import signal
+    import threading
+
+    from service.context import AppContext
+    from service.leader import SchedulerLeader
+    from service.scheduler import start_scheduler
+
+    settings = get_settings()
+    engine = prepare_database(settings)
+    ctx = AppContext(settings=settings, engine=engine)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    sched = SchedulerLeader(engine, lambda: start_scheduler(ctx)).start()
+    console.print("[bold green]quantrac worker[/]: scheduler running (Ctrl+C to stop)")
+    try:
+        stop.wait()
+    finally:
+        sched.shutdown(wait=True)
+        engine.dispose()
 
 
 @app.command()
@@ -73,7 +115,6 @@ def demo(
     days: Annotated[float, typer.Option(help="Days of simulated back-history.")] = 3.0,
 ) -> None:
     """Bản demo Lạng Sơn / the Lạng Sơn demo: demo data, simulator, scheduler, web map."""
-    import uvicorn
 
     from service.app import create_app
     from service.demo import setup_demo
@@ -83,4 +124,4 @@ def demo(
     settings = setup_demo(settings, engine, history_days=days, console=console)
     app_ = create_app(settings)
     console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    _run(app_, settings)

@@ -1,7 +1,8 @@
 """Compliance jobs: evaluate each ingested file's window, and a periodic catch-up.
 
-The ingestion pipeline calls every hook in ``ctx.extras["after_ingest"]`` after a file's
-transaction commits; ours re-derives that station's episodes and AQI (a few milliseconds).
+The ingestion pipeline calls every hook in ``ctx.extras["after_ingest"]`` after a batch of files
+commits; ours re-derives the episodes and AQI of each station the batch touched (a few
+milliseconds each).
 The catch-up re-evaluates the last hours of every station, so a missed hook or a reading that
 arrived late is picked up within the interval.
 """
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 from service.context import AppContext
 from service.settings import Settings
 from stations.compliance.engine import EngineOptions, after_ingest, recompute
+from stations.ingest.model import Spans
 from stations.timeutil import now_epoch
 
 log = logging.getLogger(__name__)
@@ -33,13 +35,15 @@ def engine_options(settings: Settings) -> EngineOptions:
 
 
 def make_hook(options: EngineOptions):  # type: ignore[no-untyped-def]
-    """The after-ingest hook: ``hook(engine, station_id, start_epoch, end_epoch)``."""
+    """The after-ingest hook: ``hook(engine, {station_id: (start_epoch, end_epoch)})``."""
 
-    def compliance_after_ingest(engine: Engine, station_id: str, start: int, end: int) -> None:
-        try:
-            after_ingest(engine, station_id, start, end, now_epoch(), options)
-        except Exception:  # never fail the ingestion of a file; the catch-up will retry
-            log.exception("compliance evaluation failed for %s", station_id)
+    def compliance_after_ingest(engine: Engine, spans: Spans) -> None:
+        now = now_epoch()
+        for station_id, (start, end) in spans.items():
+            try:
+                after_ingest(engine, station_id, start, end, now, options)
+            except Exception:  # one station's failure must not stop the others; catch-up retries
+                log.exception("compliance evaluation failed for %s", station_id)
 
     return compliance_after_ingest
 

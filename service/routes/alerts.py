@@ -31,7 +31,7 @@ from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.alerts.lifecycle import STATES
 from stations.alerts.messages import SiteInfo
 from stations.store import alert_outbox, alerts
-from stations.store.sites import list_sites
+from stations.store.sites import site_labels
 from stations.timeutil import epoch_to_local_iso
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,15 @@ class AckBody(BaseModel):
     comment: str | None = Field(None, max_length=2000)
 
 
-def _sites(conn: Connection) -> dict[str, SiteInfo]:
-    return {s.id: SiteInfo(s.id, s.name, s.facility, s.kind) for s in list_sites(conn)}
+def _sites(conn: Connection, ids: set[str]) -> dict[str, SiteInfo]:
+    # Only the sites the alerts name, by key: the feed is polled by every open map.
+    return {
+        r.id: SiteInfo(r.id, r.name, r.facility, r.kind) for r in site_labels(conn, sorted(ids))
+    }
 
 
 def _documents(conn: Connection, rows: list[Any], rt: AlertRuntime) -> list[dict[str, Any]]:
-    sites = _sites(conn)
+    sites = _sites(conn, {r.station_id for r in rows})
     counts = alert_outbox.delivery_counts(conn, [r.id for r in rows])
     base = rt.settings.base_url
     return [

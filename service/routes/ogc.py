@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
@@ -12,29 +11,15 @@ from fastapi.responses import JSONResponse, Response
 from layers import ogc
 from layers.errors import UnknownCollection
 from layers.query import parse_query
-from layers.registry import COLLECTIONS, BuildContext
-from layers.snapshot import Snapshot, SnapshotCache
+from layers.registry import COLLECTIONS
+from layers.snapshot import Snapshot
 from service.context import AppContext
 from service.deps import ContextDep
-from stations.timeutil import now_epoch
+from service.layer_cache import get_snapshots
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 MAX_CACHED_PAGES = 512  # per snapshot
 CRS_HEADER = {"Content-Crs": f"<{ogc.CRS84_URI}>"}
-
-
-def get_snapshots(ctx: AppContext) -> SnapshotCache:
-    """The service's snapshot cache (one per app, in ``ctx.extras``)."""
-    cache = ctx.extras.get("layers.snapshots")
-    if cache is None:
-        settings = ctx.settings
-        tz = ZoneInfo(settings.display_tz)
-        cache = SnapshotCache(
-            ctx.engine,
-            lambda: BuildContext(now_epoch(), tz, settings.offline_after_intervals),
-        )
-        ctx.extras["layers.snapshots"] = cache
-    return cache
 
 
 def snapshot(ctx: AppContext, collection_id: str) -> Snapshot:

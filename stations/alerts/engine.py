@@ -82,13 +82,19 @@ class _Pass:
         self.sites: dict[str, Site] = {s.id: s for s in cached_stations(conn)}
         infos = {s.id: SiteInfo(s.id, s.name, s.facility, s.kind) for s in self.sites.values()}
         self.notifier = Notifier(cfg, infos, base_url, tz)
-        self.open: dict[str, Any] = {r.open_key: r for r in alerts.open_alerts(conn)}
+        self.open: dict[str, Any] = {}
         self.result = PassResult()
         self.data_at: dict[str, int] = {}
 
     def run(self, station_ids: set[str] | None, periodic: bool) -> PassResult:
+        position = alerts.read_cursor(self.conn, CURSOR)
+        events = signals.new_compliance_events(self.conn, position)
+        # A pass after an ingest needs the open alerts of its stations and of the stations whose
+        # compliance events it folds, not all of them (thousands at a large department).
+        scope = None if station_ids is None else station_ids | {e.station_id for e in events}
+        self.open = {r.open_key: r for r in alerts.open_alerts(self.conn, scope)}
         self.data_at = signals.last_data_at(self.conn, station_ids)
-        self.compliance()
+        self.compliance(events)
         states = signals.instrument_states(self.conn, station_ids)
         self.instruments(states)
         self.silence(station_ids)
@@ -145,9 +151,7 @@ class _Pass:
             self.open[key] = row
 
     # --- compliance events ---------------------------------------------------------------
-    def compliance(self) -> None:
-        position = alerts.read_cursor(self.conn, CURSOR)
-        events = signals.new_compliance_events(self.conn, position)
+    def compliance(self, events: list[Any]) -> None:
         for ev in events:
             self.compliance_event(ev)
         if events:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +13,12 @@ from stations.parsers import ParserOptions
 from stations.parsers.base import LineError
 from stations.qc import QcConfig
 
-AfterIngestHook = Callable[[Engine, str, int, int], object]
-"""``hook(engine, station_id, start_epoch, end_epoch)``, called after commit."""
+Spans = Mapping[str, tuple[int, int]]
+"""``{station_id: (first, last)}`` observation times (UTC epoch seconds) a commit stored."""
+
+AfterIngestHook = Callable[[Engine, Spans], object]
+"""``hook(engine, spans)``, called once per committed batch with every station it touched
+(one call for a poll's batch of files, not one per file: the hooks' fixed costs are paid once)."""
 
 
 @dataclass(frozen=True, slots=True)

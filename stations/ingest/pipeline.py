@@ -84,7 +84,7 @@ def ingest_batch(
         now: receiving time, UTC epoch seconds (QC's clock).
         archive_dir: root of the raw archive.
         options: format, parser variants, QC thresholds, quarantine folder.
-        hooks: called after commit as ``hook(engine, station_id, start, end)``.
+        hooks: called once after commit as ``hook(engine, {station_id: (start, end)})``.
     """
     options = options or IngestOptions()
     try:
@@ -124,12 +124,13 @@ def _after_commit(
                 w.incoming.data,
                 w.outcome.reason or "",
             )
-    for station, (start, end) in spans.items():
-        for hook in hooks:
-            try:
-                hook(engine, station, start, end)
-            except Exception:  # one area's bug must not stop ingestion
-                log.exception("after-ingest hook %r failed for %s", hook, station)
+    if not spans:
+        return
+    for hook in hooks:
+        try:
+            hook(engine, spans)
+        except Exception:  # one area's bug must not stop ingestion
+            log.exception("after-ingest hook %r failed for %d stations", hook, len(spans))
 
 
 def _one_by_one(

@@ -75,34 +75,67 @@ class PollResult:
     failed: list[str] = field(default_factory=list)
 
 
+Fetched = tuple[RemoteFile, bytes]
+
+
 def poll(
     source: Source,
-    handle: Callable[[RemoteFile, bytes], object],
+    handle: Callable[[list[Fetched]], object],
     *,
     max_files: int = 1000,
+    batch_files: int = 1,
 ) -> PollResult:
-    """List, fetch, hand each file to ``handle`` (which commits it), then ``finish`` it.
+    """List, fetch up to ``batch_files`` files, hand them to ``handle`` (which commits them
+    together), then ``finish`` each; repeat until ``max_files`` are done.
 
-    ``handle`` raising leaves the file at the source for the next poll.
+    ``handle`` raising leaves its files at the source for the next poll. A failed batch is
+    retried file by file, so one bad file cannot hold back the others.
     """
     result = PollResult()
     with source.session() as session:
         files = session.list()
         result.listed = len(files)
-        for f in files[:max_files]:
-            data = session.fetch(f)
-            result.fetched += 1
-            try:
-                handle(f, data)
-            except Exception:
-                log.exception(
-                    "source %s: %s not ingested; left for the next poll", source.id, f.path
-                )
-                result.failed.append(f.path)
-                continue
-            session.finish(f)
-            result.finished += 1
+        todo = files[:max_files]
+        step = max(1, batch_files)
+        for i in range(0, len(todo), step):
+            batch = []
+            for f in todo[i : i + step]:
+                batch.append((f, session.fetch(f)))
+                result.fetched += 1
+            done = _handle(source, handle, batch, result)
+            for f in done:
+                session.finish(f)
+                result.finished += 1
     return result
+
+
+def _handle(
+    source: Source,
+    handle: Callable[[list[Fetched]], object],
+    batch: list[Fetched],
+    result: PollResult,
+) -> list[RemoteFile]:
+    """Files of ``batch`` whose outcome is committed (all of them, or those that pass alone)."""
+    try:
+        handle(batch)
+        return [f for f, _ in batch]
+    except Exception:
+        if len(batch) > 1:
+            log.warning(
+                "source %s: batch of %d files failed; retrying one by one",
+                source.id,
+                len(batch),
+                exc_info=True,
+            )
+            done: list[RemoteFile] = []
+            for one in batch:
+                done += _handle(source, handle, [one], result)
+            return done
+        log.exception(
+            "source %s: %s not ingested; left for the next poll", source.id, batch[0][0].path
+        )
+        result.failed.append(batch[0][0].path)
+        return []
 
 
 def with_retries(
@@ -136,4 +169,13 @@ def with_retries(
             attempt += 1
 
 
-__all__ = ["PollResult", "RemoteFile", "Source", "SourceSession", "poll", "waiting", "with_retries"]
+__all__ = [
+    "Fetched",
+    "PollResult",
+    "RemoteFile",
+    "Source",
+    "SourceSession",
+    "poll",
+    "waiting",
+    "with_retries",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -31,9 +32,11 @@ def open_alert(conn: Connection, key: str) -> Any | None:
     return conn.execute(select(alerts).where(alerts.c.open_key == key)).first()
 
 
-def open_alerts(conn: Connection) -> list[Any]:
-    """Every alert not yet resolved, oldest first."""
+def open_alerts(conn: Connection, station_ids: Collection[str] | None = None) -> list[Any]:
+    """Every alert not yet resolved (of ``station_ids`` when given), oldest first."""
     query = select(alerts).where(alerts.c.state.in_(OPEN_STATES)).order_by(alerts.c.id)
+    if station_ids is not None:
+        query = query.where(alerts.c.station_id.in_(sorted(station_ids)))
     return list(conn.execute(query))
 
 

@@ -165,6 +165,14 @@ def get_site(conn: Connection, site_id: str) -> Site | None:
     return _site_from_row(row, params, permit)
 
 
+def site_labels(conn: Connection, ids: list[str]) -> list[Any]:
+    """``(id, name, facility, kind)`` rows of the listed sites (no config decoding)."""
+    if not ids:
+        return []
+    query = select(sites.c.id, sites.c.name, sites.c.facility, sites.c.kind)
+    return list(conn.execute(query.where(sites.c.id.in_(ids))))
+
+
 def permit_as_dict(permit: Permit | None) -> dict[str, Any] | None:
     """A JSON-ready view of a permit."""
     return asdict(permit) if permit else None

@@ -244,3 +244,44 @@ def test_api_and_ogc_items_carry_the_limits(client: Any, engine: Engine) -> None
         assert cod["ratio"] == pytest.approx(1.25)
         assert cod["low_confidence"] is False
         assert "exceedances" in props
+
+
+# Hours of the stored means before the current hour, per parameter: the bulk "recent" pass
+# answers when every parameter has a mean in the last two hours, else the site is looked up.
+MEAN_AGES = {
+    "all recent": {"COD": 1, "TSS": 0},
+    "one parameter stale": {"COD": 1, "TSS": 5},
+    "all stale": {"COD": 6, "TSS": 9},
+    "beyond the lookback": {"COD": 30, "TSS": 2},
+}
+
+
+@pytest.mark.parametrize("ages", list(MEAN_AGES.values()), ids=list(MEAN_AGES))
+def test_site_means_equal_the_per_site_lookup(engine: Engine, ages: dict[str, int]) -> None:
+    from layers.stations_layer import latest_means, recent_means, site_means
+    from stations.store.sites import get_site
+
+    import_stations(engine, DEMO / "stations.yaml")
+    station = "LS_CCNHL_NT01"
+    with engine.begin() as conn:
+        for parameter, age in ages.items():
+            for extra in (0, 3):  # an older mean too: only the newest counts
+                conn.execute(
+                    insert(hourly_means).values(
+                        station_id=station,
+                        parameter=parameter,
+                        hour_start=hour_floor(NOW) - (age + extra) * HOUR,
+                        mean=10.0 * (age + extra + 1),
+                        n_valid=12,
+                        n_total=12,
+                        unit="mg/L",
+                    )
+                )
+    with engine.connect() as conn:
+        site = get_site(conn, station)
+        assert site is not None
+        want = latest_means(conn, site, NOW - 60)
+        got = site_means(conn, site, NOW - 60, recent_means(conn, NOW))
+    assert got == want
+    assert want["TSS"] == (hour_floor(NOW) - ages["TSS"] * HOUR, 10.0 * (ages["TSS"] + 1))
+    assert ("COD" in want) == (ages["COD"] <= 24)

@@ -87,7 +87,12 @@ def test_postgis_restart_during_ingest_loses_nothing_and_service_recovers(
     sources.write_text(
         yaml.safe_dump(
             {
-                "defaults": {"interval_seconds": 0.2, "retries": 1, "backoff_seconds": 0.05},
+                "defaults": {
+                    "interval_seconds": 0.2,
+                    "retries": 1,
+                    "backoff_seconds": 0.05,
+                    "batch_files": 4,  # small batches: the stop must land mid-ingest
+                },
                 "sources": [{"id": "drop", "type": "folder", "path": str(drop)}],
             }
         ),

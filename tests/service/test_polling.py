@@ -199,3 +199,39 @@ def test_sources_file_errors_name_the_variable(tmp_path: Path) -> None:
     bad.write_text("sources: [{id: x, type: gopher}]", encoding="utf-8")
     with pytest.raises(InvalidRequest, match="type"):
         load_sources(bad, env={})
+
+
+def test_poll_commits_in_batches_and_calls_hooks_once_per_batch(
+    ctx: AppContext, ftp: LocalFtpServer, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    models = _models(ctx)
+    LiveSimulator(
+        models, Scenario(), FtpUploader("127.0.0.1", ftp.port, "datalogger", PASSWORD), period_s=60
+    ).tick()
+    cfg = load_sources(ctx.settings.sources_file).sources[0]  # type: ignore[arg-type]
+    cfg = cfg.model_copy(update={"batch_files": 5})
+    calls: list[set[str]] = []
+    ctx.extras["after_ingest"] = [lambda _engine, spans: calls.append(set(spans))]
+    import stations.ingest.pipeline as pipeline
+
+    real_store = pipeline.store_work
+    names = sorted(f.name for f in _remote_files(ftp))  # polls take files in name order
+    bad_file = names[6]  # in the second batch of five
+    bad = bad_file.rsplit("_", 1)[0]  # <station id>_<yyyymmddhhmmss>.txt
+
+    def refuse_one_station(conn, work, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if any(bad in w.incoming.name for w in work):
+            raise RuntimeError("injected failure for one file")
+        return real_store(conn, work, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "store_work", refuse_one_station)
+    result = poll_source(ctx, cfg)
+    # 13 files in batches of 5, 5, 3; the batch holding the bad file is retried one by one.
+    assert (result.fetched, result.finished) == (13, 12)
+    assert [Path(f).name for f in result.failed] == [bad_file]
+    assert [f.name for f in _remote_files(ftp)] == [bad_file]
+    assert [len(c) for c in calls] == [5, 1, 1, 1, 1, 3]
+    assert set().union(*calls) == {m.station_id for m in models} - {bad}
+    with ctx.engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(readings))
+    assert stored == sum(len(m.parameters) for m in models if m.station_id != bad)

@@ -103,11 +103,10 @@ def test_late_file_updates_hourly_mean_and_not_latest(engine: Engine, sites, tmp
 def test_hooks_run_after_commit_with_the_span(engine: Engine, sites, tmp_path) -> None:
     seen = []
 
-    def hook(eng: Engine, station: str, start: int, end: int) -> None:
+    def hook(eng: Engine, spans: dict[str, tuple[int, int]]) -> None:
         with eng.connect() as conn:  # a new connection sees the committed readings
-            seen.append(
-                (station, start, end, conn.scalar(select(func.count()).select_from(readings)))
-            )
+            count = conn.scalar(select(func.count()).select_from(readings))
+        seen.extend((station, start, end, count) for station, (start, end) in spans.items())
 
     def broken(*_args: object) -> None:
         raise RuntimeError("another area's bug")
