@@ -10,11 +10,15 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from service import auth
+from service.admin.limits import overrides_file
 from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
 from service.routes import (
     admin,
+    admin_config,
+    admin_config_pages,
+    admin_pages,
     alerts,
     compliance,
     health,
@@ -28,6 +32,7 @@ from service.routes import (
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
 from service.settings import Settings
+from stations.limits import configure_overrides
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,9 @@ ROUTERS = (
     programme.router,
     auth_routes.router,
     admin.router,
+    admin_config.router,
+    admin_pages.router,
+    admin_config_pages.router,
     metrics.router,
 )
 
@@ -52,6 +60,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     """Build the app. ``scheduler`` overrides ``settings.scheduler_enabled`` (tests pass False)."""
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The administrator's limit overrides apply wherever load_limits() is called (one per process).
+    configure_overrides(overrides_file(settings.data_dir))
     ctx = AppContext(settings=settings, engine=make_engine(settings.db_url))
     run_scheduler = settings.scheduler_enabled if scheduler is None else scheduler
 

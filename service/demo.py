@@ -8,6 +8,7 @@ back-history, compliance, laboratory results) with
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -37,6 +38,9 @@ def setup_demo(
     for step in DEMO_STEPS:
         settings = step.run(settings, engine, console, history_days)
     if settings.alerts_file is None:
-        demo_alerts = Path(__file__).parent / "alerting" / "demo_alerts.yaml"
+        # A copy under the data directory: the administration page edits it, never the package.
+        demo_alerts = settings.data_dir / "demo_alerts.yaml"
+        if not demo_alerts.exists():
+            shutil.copyfile(Path(__file__).parent / "alerting" / "demo_alerts.yaml", demo_alerts)
         settings = settings.model_copy(update={"alerts_file": demo_alerts})
     return settings

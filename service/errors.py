@@ -10,6 +10,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from layers.errors import UnknownCollection
+from service.admin import errors as admin_errors
+from service.auth import errors as account_errors
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.errors import (
     ImportRejected,
@@ -31,13 +33,16 @@ STATUS_CODES: dict[type[Exception], int] = {
     UnknownReading: 404,
     UnknownStation: 404,
     UnknownParameter: 404,
+    **admin_errors.STATUS_CODES,
+    **account_errors.STATUS_CODES,
     InvalidRequest: 400,
     ImportRejected: 422,
     QuantracError: 400,
 }
 
 
-def _status_for(exc: Exception) -> int:
+def status_for(exc: Exception) -> int:
+    """The HTTP status of a domain error (500 for anything unexpected)."""
     for cls in type(exc).__mro__:
         if cls in STATUS_CODES:
             return STATUS_CODES[cls]
@@ -53,7 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body["errors"] = [
                 {"row": e.row, "column": e.column, "message": e.message} for e in exc.errors
             ]
-        return JSONResponse(body, status_code=_status_for(exc))
+        return JSONResponse(body, status_code=status_for(exc))
 
     async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
         # Busy or unreachable database: the request may succeed later, so 503 + Retry-After.

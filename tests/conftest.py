@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from service.database import make_engine, upgrade
 from service.settings import Settings
+from stations.limits import configure_overrides
 from stations.store.sites import sync_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("QUANTRAC_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("QUANTRAC_REQUIRE_PG") == "1"
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _no_limit_overrides_after_the_test() -> Iterator[None]:
+    """``create_app`` points ``load_limits()`` at its data directory's overlay (one per
+    process); tests that follow must see the package files unless they configure one."""
+    yield
+    configure_overrides(None)
 
 
 def _prepare(url: str) -> None:

@@ -30,13 +30,28 @@ def load_alert_config(path: Path | None, *, offline_after_intervals: int = 3) ->
     """
     data: dict[str, object] = {}
     if path is not None:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise AlertConfigError(path, str(exc)) from exc
-        if not isinstance(loaded, dict):
-            raise AlertConfigError(path, "the top level must be a mapping")
-        data = loaded
+        data = read_alerts_yaml(path)
+    return alert_config_from_data(
+        data, source=path, offline_after_intervals=offline_after_intervals
+    )
+
+
+def read_alerts_yaml(path: Path) -> dict[str, object]:
+    """The alerts file as a plain mapping (not validated yet)."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise AlertConfigError(path, str(exc)) from exc
+    if not isinstance(loaded, dict):
+        raise AlertConfigError(path, "the top level must be a mapping")
+    return loaded
+
+
+def alert_config_from_data(
+    data: dict[str, object], *, source: Path | None, offline_after_intervals: int = 3
+) -> AlertConfig:
+    """Validate an alerts mapping exactly as the alerts file is validated at start-up."""
+    data = dict(data)
     timing = data.get("timing") or {}
     if isinstance(timing, dict):
         data["timing"] = {"offline_after_intervals": offline_after_intervals, **timing}
@@ -46,7 +61,7 @@ def load_alert_config(path: Path | None, *, offline_after_intervals: int = 3) ->
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
         )
-        raise AlertConfigError(path or Path("<defaults>"), problems) from exc
+        raise AlertConfigError(source or Path("<defaults>"), problems) from exc
 
 
 def config_from_settings(settings: Settings) -> AlertConfig:

@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.credentials import session_principal, token_principal
+from service.auth.pages import render
 from service.auth.policy import SAFE_METHODS, Access, is_allowed, required_access
 from service.auth.principal import ANONYMOUS, Principal
 from service.auth.secret import same
@@ -127,6 +128,11 @@ class AuthMiddleware:
             await response(scope, receive, send)
             return
         role = access.role.label if access.role else "?"
+        if scope["method"] in SAFE_METHODS and "text/html" in headers.get("accept", ""):
+            # A person following a link gets a page, not JSON.
+            page = render("forbidden.html", 403, principal=principal, role=role)
+            await page(scope, receive, send)
+            return
         await _json(403, MSG_ROLE.format(role=role))(scope, receive, send)
 
     async def _check_csrf(

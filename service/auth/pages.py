@@ -10,12 +10,14 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "auth"
+# Administration pages live in templates/admin/ and extend auth's base.html (same look).
+ALL_TEMPLATES = TEMPLATES.parent
 
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader([TEMPLATES, ALL_TEMPLATES]),
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -23,7 +25,7 @@ def _environment() -> Environment:
 
 
 def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render ``templates/auth/<name>`` to an HTML response."""
+    """Render ``templates/auth/<name>`` (or ``templates/admin/...`` as ``admin/<name>``)."""
     html = _environment().get_template(name).render(**context)
     return HTMLResponse(html, status_code=status_code)
 

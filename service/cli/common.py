@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from service.admin.limits import overrides_file
 from service.settings import Settings
+from stations.limits import configure_overrides
 
 app = typer.Typer(
     name="quantrac",
@@ -36,11 +38,14 @@ def _global(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     _db_override["url"] = db
+    settings = Settings()
+    # Commands that evaluate limits (compliance recompute...) see the administrator's overrides.
+    configure_overrides(overrides_file(settings.data_dir))
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if Settings().log_format == "json":
+    if settings.log_format == "json":
         from service.auth.observability import configure_json_logging
 
         configure_json_logging(logging.DEBUG if verbose else logging.INFO)

@@ -145,7 +145,8 @@ def _tz(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.display_tz)
 
 
-def _changes(model: BaseModel) -> dict[str, Any]:
+def changes_of(model: BaseModel) -> dict[str, Any]:
+    """The fields a request sets (times as epoch seconds); InvalidRequest when none."""
     values = model.model_dump(exclude_unset=True, exclude={"reason"})
     for key, value in list(values.items()):
         if isinstance(value, datetime):
@@ -187,7 +188,7 @@ def users_update(
     username: str, body: UserUpdate, ctx: ContextDep, admin: AdminDep
 ) -> dict[str, Any]:
     """Disabling a user ends their sessions and stops their tokens at once."""
-    changes = _changes(body)
+    changes = changes_of(body)
     with ctx.engine.begin() as conn:
         account = update_account(
             conn, username, actor=admin.actor, now=now_epoch(), reason=body.reason, **changes
@@ -256,7 +257,7 @@ def stations_update(
     """Change a site's name and/or active flag, with a reason (audited)."""
     with ctx.engine.begin() as conn:
         return update_site(
-            conn, site_id, _changes(body), actor=admin.actor, reason=body.reason, now=now_epoch()
+            conn, site_id, changes_of(body), actor=admin.actor, reason=body.reason, now=now_epoch()
         )
 
 
@@ -267,7 +268,7 @@ def permits_update(
     """Record new permit fields with a reason (audited); compliance recomputes on its own."""
     with ctx.engine.begin() as conn:
         return update_permit(
-            conn, site_id, _changes(body), actor=admin.actor, reason=body.reason, now=now_epoch()
+            conn, site_id, changes_of(body), actor=admin.actor, reason=body.reason, now=now_epoch()
         )
 
 

@@ -3,18 +3,26 @@
 Format (one row per limit): ``regulation,table,medium,parameter,averaging,column_class,value,
 low,high,unit,effective_from,effective_to,applies_coefficients,citation,confidence,note``.
 A file with a bad row is refused whole, naming every bad row (:class:`ImportRejected`).
+
+An administrator's overlay file in the same format (``configure_overrides``) replaces package
+rows with the same identity or adds rows (:mod:`stations.limits.overrides`). ``load_limits()``
+returns the package table merged with it, re-read when the file changes (a ``stat()`` per call).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import threading
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 from stations.errors import ImportRejected, RowError
 from stations.limits.model import AVERAGINGS, COLUMN_CLASSES, Confidence, Limit
+from stations.limits.overrides import merge_overrides
 from stations.limits.table import LimitTable
 
 LIMITS_DIR = Path(__file__).resolve().parent.parent / "data" / "limits"
@@ -136,20 +144,57 @@ def parse_limits_csv(text: str, name: str) -> list[Limit]:
     return out
 
 
+def _cell(value: float | None) -> str:
+    if value is None:
+        return ""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_limits_csv(rows: Iterable[Limit]) -> str:
+    """The limits CSV that :func:`parse_limits_csv` reads back into the same rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in rows:
+        writer.writerow(
+            [
+                r.regulation,
+                r.table,
+                r.medium,
+                r.parameter,
+                r.averaging,
+                r.column_class or "",
+                _cell(r.value),
+                _cell(r.low),
+                _cell(r.high),
+                r.unit,
+                r.effective_from.isoformat() if r.effective_from else "",
+                r.effective_to.isoformat() if r.effective_to else "",
+                "yes" if r.applies_coefficients else "no",
+                r.citation,
+                str(r.confidence),
+                r.note,
+            ]
+        )
+    return out.getvalue()
+
+
 def load_limits(folder: Path | str | None = None) -> LimitTable:
-    """Every ``*.csv`` in ``folder`` (default ``stations/data/limits``) as one :class:`LimitTable`.
+    """Every ``*.csv`` in ``folder`` as one :class:`LimitTable`; without a folder, the package
+    files (``stations/data/limits``) merged with the overlay of :func:`configure_overrides`.
 
     Overlapping rows (same regulation, table, parameter, averaging and column in force on the
     same day) are refused: the engine must never have to choose between two values.
     """
-    path = Path(folder) if folder is not None else LIMITS_DIR
     if folder is None:
-        return _default_table()
-    return _load(path)
+        return limits_with_overrides(_overrides["path"])
+    return _load(Path(folder))
 
 
 @cache
-def _default_table() -> LimitTable:
+def package_table() -> LimitTable:
+    """The cited package files alone (read once)."""
     return _load(LIMITS_DIR)
 
 
@@ -158,3 +203,73 @@ def _load(path: Path) -> LimitTable:
     for file in sorted(path.glob("*.csv")):
         rows += parse_limits_csv(file.read_bytes().decode("utf-8-sig"), file.name)
     return LimitTable(rows)
+
+
+# --- the administrator's overlay ------------------------------------------------------------
+
+_overrides: dict[str, Path | None] = {"path": None}
+# path -> (file signature, merged table or the error it raised); a few entries at most.
+_merged: dict[Path, tuple[tuple[int, int, int] | None, LimitTable | ImportRejected]] = {}
+_merged_lock = threading.Lock()
+_MAX_CACHED = 8
+
+
+def configure_overrides(path: Path | str | None) -> None:
+    """Name the overlay file ``load_limits()`` applies (the service calls this at start-up;
+    None: the package files only). The file need not exist yet."""
+    _overrides["path"] = Path(path) if path is not None else None
+
+
+def overrides_path() -> Path | None:
+    """The configured overlay file, if any."""
+    return _overrides["path"]
+
+
+def read_overrides(path: Path) -> list[Limit]:
+    """The overlay's rows (none when the file does not exist); ImportRejected names bad rows."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return []
+    return parse_limits_csv(text, path.name)
+
+
+def merged_table(overlay: list[Limit]) -> LimitTable:
+    """The package rows with ``overlay`` applied, validated like any limits file."""
+    return LimitTable(merge_overrides(package_table().rows, overlay))
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    # The inode changes with every atomic replace, so two edits within one mtime tick differ.
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def limits_with_overrides(path: Path | None) -> LimitTable:
+    """The package table merged with the overlay at ``path``, cached until the file changes.
+
+    A bad overlay raises :class:`ImportRejected` (naming its rows) on every call until fixed:
+    the engine must not silently fall back to values the administrator replaced.
+    """
+    if path is None:
+        return package_table()
+    signature = _signature(path)
+    cached = _merged.get(path)
+    if cached is None or cached[0] != signature:
+        with _merged_lock:
+            try:
+                built: LimitTable | ImportRejected = (
+                    package_table() if signature is None else merged_table(read_overrides(path))
+                )
+            except ImportRejected as exc:
+                built = exc
+            if len(_merged) >= _MAX_CACHED and path not in _merged:
+                _merged.pop(next(iter(_merged)))
+            cached = _merged[path] = (signature, built)
+    if isinstance(cached[1], ImportRejected):
+        # A fresh exception each time: re-raising one object would grow its traceback.
+        raise ImportRejected(cached[1].source, cached[1].errors)
+    return cached[1]

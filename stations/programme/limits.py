@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
-from stations.limits import LIMITS_DIR, Limit, load_limits
+from stations.limits import Limit, LimitTable, load_limits
 from stations.timeutil import VN_OFFSET
 
 # The regulation a medium is compared with when rows of several regulations are in force.
@@ -109,11 +109,17 @@ def _as_row(limit: Limit) -> LimitRow:
     )
 
 
-@cache
-def programme_limits(directory: Path = LIMITS_DIR) -> tuple[LimitRow, ...]:
-    """Every limit row of the programme's media in ``directory`` (read once, through the
-    shared loader :func:`stations.limits.load_limits`, which rejects bad rows)."""
-    return tuple(_as_row(r) for r in load_limits(directory) if r.medium in PROGRAMME_MEDIA)
+def programme_limits(directory: Path | None = None) -> tuple[LimitRow, ...]:
+    """Every limit row of the programme's media, through the shared loader
+    :func:`stations.limits.load_limits` (which rejects bad rows): the files in ``directory``,
+    or by default the package files with the administrator's overlay applied."""
+    return _programme_rows(load_limits(directory))
+
+
+# Keyed by the table object: load_limits() hands back the same table until the overlay changes.
+@lru_cache(maxsize=4)
+def _programme_rows(table: LimitTable) -> tuple[LimitRow, ...]:
+    return tuple(_as_row(r) for r in table if r.medium in PROGRAMME_MEDIA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +169,11 @@ class LimitIndex:
         )
 
 
-@cache
 def default_index() -> LimitIndex:
-    """The index over the repository's limit files."""
-    return LimitIndex.build(programme_limits())
+    """The index over the repository's limit files with the administrator's overlay."""
+    return _index_of(load_limits())
+
+
+@lru_cache(maxsize=4)
+def _index_of(table: LimitTable) -> LimitIndex:
+    return LimitIndex.build(_programme_rows(table))

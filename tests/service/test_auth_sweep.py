@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from service.app import ROUTERS
 from tests.service.test_auth_fixtures import (  # noqa: F401
     auth_app,
     bearer,
@@ -28,7 +29,16 @@ ALWAYS_OPEN = {("GET", "/healthz"), ("GET", "/login"), ("GET", "/auth/static/aut
 # Form endpoints that do their own CSRF check (they answer 403 to a form without it).
 SELF_CHECKED = {("POST", "/login"), ("POST", "/logout")}
 # What public_read=True exposes (read-only).
-PUBLIC_READ = ("/map", "/ogc", "/api/stations", "/api/layers", "/tiles", "/export", "/api/aqi")
+PUBLIC_READ = (
+    "/map",
+    "/static",
+    "/ogc",
+    "/api/stations",
+    "/api/layers",
+    "/tiles",
+    "/export",
+    "/api/aqi",
+)
 # Writes an operator may make.
 OPERATOR_WRITES = (
     re.compile(r"^/api/alerts/[^/]+/ack$"),
@@ -51,7 +61,10 @@ def discover(app: FastAPI) -> list[tuple[str, str]]:
         for method in operations:
             if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
                 found.add((method.upper(), path))
-    for route in app.routes:
+    # Routes left out of the schema (pages, login, static files): the app's own and, since
+    # FastAPI keeps included routers as one entry in app.routes, each router's in ROUTERS.
+    routes = [*app.routes, *(route for router in ROUTERS for route in router.routes)]
+    for route in routes:
         if isinstance(route, Route) and route.methods:
             for method in route.methods - {"HEAD"}:
                 found.add((method, route.path))
@@ -93,6 +106,9 @@ def test_every_route_enforces_its_role(
     tokens = make_users(app)
     routes = discover(app)
     assert ("GET", "/api/admin/users") in routes and ("GET", "/api/stations") in routes
+    # The administration pages are left out of the OpenAPI document but swept all the same.
+    assert {("GET", "/admin"), ("POST", "/admin/users"), ("POST", "/admin/limits/0")} <= set(routes)
+    assert ("PUT", "/api/admin/limits/0") in routes and ("PUT", "/api/admin/recipients") in routes
     failures: list[str] = []
     with TestClient(app, raise_server_exceptions=False) as client:
         for method, path in routes:

@@ -1,0 +1,56 @@
+"""Atomic replacement and timestamped backups of the configuration files administrators edit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+
+NEW_FILE_MODE = 0o644
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix.
+
+    The temporary file is in the same folder (``os.replace`` is atomic only within one file
+    system) and is flushed to disk first; the file keeps its permissions.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else NEW_FILE_MODE
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def restore(path: Path, previous: bytes | None) -> None:
+    """Put back what ``path`` held before (None: it did not exist)."""
+    if previous is None:
+        with suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        write_atomically(path, previous)
+
+
+def backup_copy(path: Path, now: int) -> Path:
+    """Copy ``path`` to ``<name>.<UTC time>.bak`` beside it; returns the copy's path."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    target = path.with_name(f"{path.name}.{stamp}.bak")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+        n += 1
+    shutil.copy2(path, target)
+    return target
