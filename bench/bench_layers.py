@@ -13,9 +13,10 @@ Cases (same data for every server, same load settings, 10 and 50 concurrent clie
   (``bench-landslide-K``, the same file), so our tile cache never answers (cold rendering).
 
 Load: wrk (Debian ``wrk``) with ``bench/wrk_rotate.lua``: bounded by time (``-d``) and count
-(``WRK_MAX`` per thread), loopback only. Servers: ours as in production (one uvicorn process,
-``--no-access-log``; ``--workers`` is not allowed with our in-process scheduler); peers with 2
-workers as in peers.md §3.2. Peers come from a benchmark-only venv (see bench/README.md):
+(``WRK_MAX`` per thread), loopback only. Servers: ours as ``quantrac serve --no-scheduler
+--workers 2`` runs it (uvicorn, 2 worker processes, ``--no-access-log``; the scheduler runs in
+``quantrac worker``), peers with 2 workers as in peers.md §3.2. Peers come from a
+benchmark-only venv (see bench/README.md):
 
     uv venv bench/.peers/venv
     uv pip install --python bench/.peers/venv/bin/python pygeoapi titiler.application uvicorn
@@ -311,7 +312,9 @@ def main() -> None:
                     "-m",
                     "uvicorn",
                     "--factory",
-                    "service.app:create_app",
+                    "service.app:app_from_environment",
+                    "--workers",
+                    "2",
                     "--host",
                     "127.0.0.1",
                     "--port",

