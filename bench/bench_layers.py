@@ -13,10 +13,10 @@ Cases (same data for every server, same load settings, 10 and 50 concurrent clie
   (``bench-landslide-K``, the same file), so our tile cache never answers (cold rendering).
 
 Load: wrk (Debian ``wrk``) with ``bench/wrk_rotate.lua``: bounded by time (``-d``) and count
-(``WRK_MAX`` per thread), loopback only. Servers: ours as ``quantrac serve --no-scheduler
---workers 2`` runs it (uvicorn, 2 worker processes, ``--no-access-log``; the scheduler runs in
-``quantrac worker``), peers with 2 workers as in peers.md §3.2. Peers come from a
-benchmark-only venv (see bench/README.md):
+(``WRK_MAX`` per thread), loopback only. Servers: ours is ``quantrac serve --no-scheduler
+--workers 2`` (2 uvicorn worker processes; the scheduler belongs to ``quantrac worker``), peers
+uvicorn with 2 workers as in peers.md §3.2. Peers come from a benchmark-only venv (see
+bench/README.md):
 
     uv venv bench/.peers/venv
     uv pip install --python bench/.peers/venv/bin/python pygeoapi titiler.application uvicorn
@@ -287,11 +287,23 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return med
 
 
+COPIES = 4  # raster copies per tile run: enough distinct tiles for a run at our speed
+
+
+def _copies(run: int) -> range:
+    return range(COPIES * run, COPIES * run + COPIES)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=6.0, help="per wrk run")
     parser.add_argument("--runs", type=int, default=3, help="runs per case; medians reported")
     parser.add_argument("--keep", type=Path, help="keep the data and logs in this folder")
+    parser.add_argument(
+        "--peer-nodelay",
+        action="store_true",
+        help="run pygeoapi with TCP_NODELAY on its workers' socket (bench/nodelay_uvicorn.py)",
+    )
     args = parser.parse_args()
     for tool in ("wrk", str(PEERS / "uvicorn"), str(PEERS / "pygeoapi")):
         if not shutil.which(tool):
@@ -301,32 +313,25 @@ def main() -> None:
     with ExitStack() as stack:
         tmp = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         tmp.mkdir(parents=True, exist_ok=True)
-        # Two copies per tile run for us and as many files for TiTiler: never a repeated tile.
-        settings = prepare(tmp, copies=2 * tile_runs)
+        # COPIES copies per tile run for us and as many files for TiTiler: never a repeated tile.
+        settings = prepare(tmp, copies=COPIES * tile_runs)
         ours_port, pygeo_port, titiler_port = free_port(), free_port(), free_port()
         ours = f"http://127.0.0.1:{ours_port}"
         stack.enter_context(
             server(
                 [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "service.app:app_from_environment",
+                    str(Path(sys.executable).with_name("quantrac")),
+                    "serve",
+                    "--no-scheduler",
                     "--workers",
                     "2",
-                    "--host",
-                    "127.0.0.1",
                     "--port",
                     str(ours_port),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
                 ],
                 {
                     "QUANTRAC_DATA_DIR": str(settings.data_dir),
-                    "QUANTRAC_SCHEDULER_ENABLED": "false",
                     "QUANTRAC_AUTH_ENABLED": "false",
+                    "QUANTRAC_ACCESS_LOG": "false",  # as the peers run (--no-access-log)
                 },
                 f"{ours}/healthz",
                 tmp / "ours.log",
@@ -352,6 +357,15 @@ def main() -> None:
         stack.enter_context(
             server(
                 [
+                    str(PEERS / "python"),
+                    str(ROOT / "bench" / "nodelay_uvicorn.py"),
+                    "pygeoapi.starlette_app:APP",
+                    "127.0.0.1",
+                    str(pygeo_port),
+                    "2",
+                ]
+                if args.peer_nodelay
+                else [
                     str(PEERS / "uvicorn"),
                     "pygeoapi.starlette_app:APP",
                     "--host",
@@ -395,7 +409,7 @@ def main() -> None:
         )
         stored = settings.data_dir / "rasters" / f"{RASTER}.tif"
         tiff_copies = []
-        for k in range(2 * tile_runs):
+        for k in range(COPIES * tile_runs):
             dst = tmp / f"titiler-{k}.tif"
             shutil.copyfile(stored, dst)
             tiff_copies.append(dst)
@@ -403,14 +417,14 @@ def main() -> None:
         tiles = tile_xyz()
 
         def our_tiles(run: int) -> list[str]:
-            return [f"/tiles/{RASTER}-{k}/{z}/{x}/{y}.png" for k in (2 * run, 2 * run + 1)
+            return [f"/tiles/{RASTER}-{k}/{z}/{x}/{y}.png" for k in _copies(run)
                     for z, x, y in tiles]  # fmt: skip
 
         def titiler_tiles(run: int) -> list[str]:
             query = httpx.QueryParams({"colormap": cmap, "resampling": "nearest"})
             return [
                 f"/cog/tiles/WebMercatorQuad/{z}/{x}/{y}.png?url=file://{tiff_copies[k]}&{query}"
-                for k in (2 * run, 2 * run + 1)
+                for k in _copies(run)
                 for z, x, y in tiles
             ]
 

@@ -18,7 +18,9 @@ from layers.points_layer import point_features
 from layers.stations_layer import station_features
 from layers.zone_index import ZoneIndex
 from layers.zones_layer import commune_features, zone_features
+from stations.limits import load_limits
 from stations.store.compliance_tables import aqi_hourly, compliance_events
+from stations.store.programme_tables import programme_imports, programme_rounds
 from stations.store.schema import latest_values, sites
 from stations.timeutil import VN_TZ
 
@@ -170,7 +172,19 @@ def _stations_fp(conn: Connection, ctx: BuildContext) -> tuple[Any, ...]:
 
 
 def _points_fp(conn: Connection, ctx: BuildContext) -> tuple[Any, ...]:
-    return (_sites_fingerprint(conn, "point"), ctx.now // 60)
+    # Results change through imports (each recorded) and rounds; their compliance through the
+    # limits (a new table object when the administrator's overlay changes). A ten-minute
+    # bucket catches the rest (a file imported again after another changed its rows) without
+    # rebuilding the 10,000-point layer of a large department every minute.
+    imports = conn.execute(select(func.count(), func.max(programme_imports.c.imported_at))).one()
+    rounds = conn.execute(select(func.count(), func.max(programme_rounds.c.created_at))).one()
+    return (
+        _sites_fingerprint(conn, "point"),
+        tuple(imports),
+        tuple(rounds),
+        id(load_limits()),
+        ctx.now // 600,
+    )
 
 
 def _static_fp(_conn: Connection, _ctx: BuildContext) -> tuple[Any, ...]:

@@ -137,6 +137,16 @@ class SnapshotCache:
         period. Code that announces new data (the alert stream) calls :meth:`refresh_live`
         first, so a client that reacts to the announcement sees the data.
         """
+        snap = self.get_nowait(collection_id)
+        if snap is None:
+            held = self._snaps.get(collection_id)
+            snap = self._refresh(COLLECTIONS[collection_id], wait=True) or held
+        return snap  # type: ignore[return-value]
+
+    def get_nowait(self, collection_id: str) -> Snapshot | None:
+        """:meth:`get` without waiting: the current snapshot, or None when it must be (re)built
+        first (none yet, or a structural write). Never touches the database, so an event loop
+        may call it; a due background check is started as in :meth:`get`."""
         collection = COLLECTIONS.get(collection_id)
         if collection is None:
             raise UnknownCollection(collection_id)
@@ -144,7 +154,7 @@ class SnapshotCache:
         checked_at, generation = self._checked.get(collection_id, (-math.inf, (-1, -1)))
         current = _generation(collection)
         if snap is None or generation[0] != current[0]:
-            return self._refresh(collection, wait=True) or snap  # type: ignore[return-value]
+            return None
         if time.monotonic() - checked_at >= self.check_every:
             self._refresh_in_background(collection, current)
         return snap

@@ -12,17 +12,17 @@ from service.context import AppContext
 from service.settings import Settings
 
 
-def get_context(request: Request) -> AppContext:
-    """The service's :class:`AppContext`."""
+async def get_context(request: Request) -> AppContext:
+    """The service's :class:`AppContext` (async: no worker-thread hop for a dict lookup)."""
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
-def get_engine(ctx: Annotated[AppContext, Depends(get_context)]) -> Engine:
+async def get_engine(ctx: Annotated[AppContext, Depends(get_context)]) -> Engine:
     """The database engine."""
     return ctx.engine
 
 
-def get_settings(ctx: Annotated[AppContext, Depends(get_context)]) -> Settings:
+async def get_settings(ctx: Annotated[AppContext, Depends(get_context)]) -> Settings:
     """The service settings."""
     return ctx.settings
 

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     display_tz: str = Field("Asia/Ho_Chi_Minh", description="time zone for display")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    access_log: bool = Field(True, description="one log line per HTTP request (uvicorn)")
     keep_alive_seconds: int = Field(
         30,
         ge=1,

@@ -9,7 +9,6 @@ import typer
 
 from service.bootstrap import import_points, import_stations, prepare_database
 from service.cli.common import app, console, db_app, fail, get_settings, import_app
-from service.settings import Settings
 from stations.errors import ImportRejected
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -63,6 +62,7 @@ def serve(
     import os
 
     from service.app import create_app
+    from service.http_server import run_app, run_workers
 
     overrides: dict[str, object] = {}
     if host:
@@ -73,7 +73,7 @@ def serve(
     prepare_database(settings)
     scheduler = not no_scheduler and settings.scheduler_enabled
     if workers == 1:
-        _run(create_app(settings, scheduler=scheduler), settings)
+        run_app(create_app(settings, scheduler=scheduler), settings)
         return
     # Worker processes build their own app from the environment: hand the options down.
     os.environ.update(
@@ -82,20 +82,7 @@ def serve(
         QUANTRAC_PORT=str(settings.port),
         QUANTRAC_SCHEDULER_ENABLED=str(scheduler).lower(),
     )
-    _run("service.app:app_from_environment", settings, factory=True, workers=workers)
-
-
-def _run(app_: object, settings: Settings, **options: object) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        app_,  # type: ignore[arg-type]
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        timeout_keep_alive=settings.keep_alive_seconds,
-        **options,  # type: ignore[arg-type]
-    )
+    run_workers(settings, workers)
 
 
 @app.command()
@@ -138,10 +125,11 @@ def demo(
 
     from service.app import create_app
     from service.demo import setup_demo
+    from service.http_server import run_app
 
     settings = get_settings(host=host, port=port)
     engine = prepare_database(settings)
     settings = setup_demo(settings, engine, history_days=days, console=console)
     app_ = create_app(settings)
     console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
-    _run(app_, settings)
+    run_app(app_, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from service.deps import ContextDep
-from service.routes.ogc import get_snapshots
+from service.routes.ogc import snapshot_async
 
 router = APIRouter(prefix="/api", tags=["stations"])
 
@@ -16,13 +16,13 @@ router = APIRouter(prefix="/api", tags=["stations"])
     response_class=Response,
     responses={200: {"content": {"application/geo+json": {}}}},
 )
-def list_stations(ctx: ContextDep) -> Response:
+async def list_stations(ctx: ContextDep) -> Response:
     """A GeoJSON FeatureCollection of every automatic station.
 
     Served from the same in-memory snapshot as ``/ogc/collections/stations/items``; it is
     rebuilt when station data, compliance state or the minute changes (see layers/snapshot.py).
     """
-    snap = get_snapshots(ctx).get("stations")
+    snap = await snapshot_async(ctx, "stations")
     body = snap.responses.get("api")
     if body is None:  # encoded once per snapshot
         body = b'{"type":"FeatureCollection","features":[' + b",".join(snap.encoded) + b"]}"

@@ -100,3 +100,22 @@ def test_one_scheduler_among_processes(
     assert text.count("scheduler started with jobs") == 1, text[-3000:]
     if len(commands) == 1:
         assert text.count("Started server process") == 2
+
+
+def test_worker_socket_disables_nagle() -> None:
+    """Without TCP_NODELAY on the shared socket every small answer waited ~40 ms for the
+    client's delayed ACK (measured: 225 req/s at 10 clients, p50 44 ms)."""
+    import socket
+
+    from service.http_server import NoDelayConfig
+
+    sock = NoDelayConfig("service.app:app_from_environment", host="127.0.0.1", port=0).bind_socket()
+    try:
+        sock.listen()
+        client = socket.create_connection(sock.getsockname())
+        accepted, _ = sock.accept()
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        accepted.close()
+        client.close()
+    finally:
+        sock.close()
