@@ -34,15 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pyftpdlib.authorizers import AuthenticationFailed, DummyAuthorizer
 from pyftpdlib.filesystems import AbstractedFS, FilesystemError
 from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
-from service.sources_config import _expand
+from service.sources_config import read_yaml_with_env
 from stations.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -104,23 +103,7 @@ def load_accounts(path: Path, env: dict[str, str] | None = None) -> list[FtpAcco
 
     Errors name the file, the field or the unset variable, never a password.
     """
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidRequest(f"{path}: không đọc được / cannot read accounts file: {exc}") from exc
-    missing: set[str] = set()
-    data = _expand(raw, dict(os.environ) if env is None else env, missing)
-    if missing:
-        raise InvalidRequest(
-            f"{path}: biến môi trường chưa đặt / unset variables: {sorted(missing)}"
-        )
-    try:
-        parsed = AccountsFile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise InvalidRequest(f"{path}: {problems}") from None
+    parsed = read_yaml_with_env(path, AccountsFile, "accounts file", env)
     users = [a.user for a in parsed.accounts]
     if len(users) != len(set(users)):
         raise InvalidRequest(f"{path}: user names must be unique: {users}")

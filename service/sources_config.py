@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -127,12 +127,18 @@ def _expand(value: Any, env: dict[str, str], missing: set[str]) -> Any:
     return value
 
 
-def load_sources(path: Path, env: dict[str, str] | None = None) -> SourcesFile:
-    """Read and validate the sources file; errors name the field, never a secret's value."""
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def read_yaml_with_env(
+    path: Path, model: type[ModelT], what: str, env: dict[str, str] | None = None
+) -> ModelT:
+    """A YAML file with ``${VAR}`` expanded from ``env`` (default: the environment), validated
+    by ``model``. Errors name the file and the field or the unset variable, never a value."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise InvalidRequest(f"{path}: không đọc được / cannot read sources file: {exc}") from exc
+        raise InvalidRequest(f"{path}: không đọc được / cannot read {what}: {exc}") from exc
     missing: set[str] = set()
     data = _expand(raw, dict(os.environ) if env is None else env, missing)
     if missing:
@@ -140,12 +146,17 @@ def load_sources(path: Path, env: dict[str, str] | None = None) -> SourcesFile:
             f"{path}: biến môi trường chưa đặt / unset variables: {sorted(missing)}"
         )
     try:
-        parsed = SourcesFile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         raise InvalidRequest(f"{path}: {problems}") from None
+
+
+def load_sources(path: Path, env: dict[str, str] | None = None) -> SourcesFile:
+    """Read and validate the sources file; errors name the field, never a secret's value."""
+    parsed = read_yaml_with_env(path, SourcesFile, "sources file", env)
     ids = [s.id for s in parsed.sources]
     if len(ids) != len(set(ids)):
         raise InvalidRequest(f"{path}: source ids must be unique: {ids}")
