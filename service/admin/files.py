@@ -7,8 +7,11 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+
+from sqlalchemy import Connection, Engine
 
 NEW_FILE_MODE = 0o644
 
@@ -54,3 +57,21 @@ def backup_copy(path: Path, now: int) -> Path:
         n += 1
     shutil.copy2(path, target)
     return target
+
+
+def replace_with_audit(
+    engine: Engine, path: Path, data: bytes, audit: Callable[[Connection], object]
+) -> None:
+    """Audit entry and file change together: ``audit(conn)`` writes its rows, the file is
+    replaced last inside the transaction, and put back if the commit then fails."""
+    previous = path.read_bytes() if path.exists() else None
+    replaced = False
+    try:
+        with engine.begin() as conn:
+            audit(conn)
+            write_atomically(path, data)
+            replaced = True
+    except BaseException:
+        if replaced:
+            restore(path, previous)
+        raise

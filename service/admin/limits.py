@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine
 
 from service.admin.errors import NoOverride, UnknownLimit
-from service.admin.files import restore, write_atomically
+from service.admin.files import replace_with_audit
 from stations.errors import InvalidRequest
 from stations.limits.loader import (
     format_limits_csv,
@@ -182,7 +181,7 @@ def edit_limit(
                 at=now,
             )
 
-        _commit(engine, path, text, audit)
+        replace_with_audit(engine, path, text.encode("utf-8"), audit)
     return get_limit(path, key)
 
 
@@ -209,26 +208,10 @@ def revert_limit(
             before = _audit_record(entry.limit, "override", changed)
             record_audit(conn, actor, "limit.revert", f"limit:{key}", before, after, reason, at=now)
 
-        _commit(engine, path, text, audit)
+        replace_with_audit(engine, path, text.encode("utf-8"), audit)
     return None if back is None else get_limit(path, key)
 
 
 def _require_reason(reason: str) -> None:
     if len(reason.strip()) < 3:
         raise InvalidRequest("Cần ghi lý do / a reason is required")
-
-
-def _commit(engine: Engine, path: Path, text: str, audit: Callable[[Connection], None]) -> None:
-    """Audit entry and file change together: the file is replaced last inside the transaction,
-    and put back if the commit then fails."""
-    previous = path.read_bytes() if path.exists() else None
-    replaced = False
-    try:
-        with engine.begin() as conn:
-            audit(conn)
-            write_atomically(path, text.encode("utf-8"))
-            replaced = True
-    except BaseException:
-        if replaced:
-            restore(path, previous)
-        raise

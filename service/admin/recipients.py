@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection
 
 from service.admin.errors import AlertsFileNotConfigured, RecipientsRejected
-from service.admin.files import backup_copy, restore, write_atomically
+from service.admin.files import backup_copy, replace_with_audit
 from service.alerting.config import (
     AlertConfigError,
     alert_config_from_data,
@@ -160,27 +161,21 @@ def replace_recipients(
         text = _file_text(data)
         before, after = recipients_of(current), recipients_of(config)
         changed = [k for k in SECTIONS if before[k] != after[k]]
-        previous = path.read_bytes()
-        replaced = False
-        try:
-            with ctx.engine.begin() as conn:
-                backup = backup_copy(path, now)
-                record_audit(
-                    conn,
-                    actor,
-                    "alerts.recipients",
-                    f"file:{path.name}",
-                    {k: before[k] for k in changed},
-                    {**{k: after[k] for k in changed}, "backup": backup.name},
-                    reason,
-                    at=now,
-                )
-                write_atomically(path, text.encode("utf-8"))
-                replaced = True
-        except BaseException:
-            if replaced:
-                restore(path, previous)
-            raise
+        backup = backup_copy(path, now)
+
+        def audit(conn: Connection) -> None:
+            record_audit(
+                conn,
+                actor,
+                "alerts.recipients",
+                f"file:{path.name}",
+                {k: before[k] for k in changed},
+                {**{k: after[k] for k in changed}, "backup": backup.name},
+                reason,
+                at=now,
+            )
+
+        replace_with_audit(ctx.engine, path, text.encode("utf-8"), audit)
     runtime = ctx.extras.get(EXTRA_KEY)
     if runtime is not None:
         runtime.reload_config()
