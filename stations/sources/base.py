@@ -8,6 +8,8 @@ Contract for a :class:`SourceSession`:
   file's readings (or its quarantine record) are committed. A crash before ``finish`` means the
   file is fetched again at the next poll and recognised as a duplicate: nothing lost, nothing
   stored twice.
+- ``tidy()`` (optional) removes what the source's own bookkeeping left behind (a folder
+  source: empty, long-untouched upload folders); called at most once an hour, after a poll.
 """
 
 from __future__ import annotations
@@ -106,7 +108,25 @@ def poll(
             for f in done:
                 session.finish(f)
                 result.finished += 1
+        tidy = getattr(session, "tidy", None)
+        if tidy is not None and _tidy_due(source.id):
+            removed = tidy()
+            if removed:
+                log.info("source %s: removed %d empty upload folders", source.id, removed)
     return result
+
+
+_TIDY_EVERY_S = 3600.0
+_tidied: dict[str, float] = {}
+
+
+def _tidy_due(source_id: str) -> bool:
+    """True at most once an hour per source (sources are rebuilt for every poll)."""
+    now = time.monotonic()
+    if now - _tidied.get(source_id, -_TIDY_EVERY_S) < _TIDY_EVERY_S:
+        return False
+    _tidied[source_id] = now
+    return True
 
 
 def _handle(
