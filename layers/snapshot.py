@@ -138,9 +138,8 @@ class SnapshotCache:
         first, so a client that reacts to the announcement sees the data.
         """
         snap = self.get_nowait(collection_id)
-        if snap is None:
-            held = self._snaps.get(collection_id)
-            snap = self._refresh(COLLECTIONS[collection_id], wait=True) or held
+        if snap is None:  # waiting, _refresh returns the snapshot or raises
+            snap = self._refresh(COLLECTIONS[collection_id], wait=True)
         return snap  # type: ignore[return-value]
 
     def get_nowait(self, collection_id: str) -> Snapshot | None:

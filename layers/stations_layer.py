@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select
 
 from layers.cross_area import station_extras
 from layers.zone_index import ZoneIndex, zone_index
-from stations.averaging import HOUR, hour_floor
+from stations.averaging import HOUR, hour_floor, local_day_start
 from stations.compliance.current import current_limits
 from stations.compliance.inputs import normalised_parameters
 from stations.compliance.rules import AppliedLimit
@@ -76,15 +76,15 @@ def latest_means(conn: Connection, site: Site, last_at: int) -> Means:
             table.c.hour_start >= since,
             table.c.mean.is_not(None),
         )
-        _keep_newest(out, conn.execute(query))
+        for parameter, hour, mean in conn.execute(query):
+            _keep_newest(out, parameter, hour, mean)
     return out
 
 
-def _keep_newest(out: Means, rows: Any) -> None:
-    for parameter, hour, mean in rows:
-        held = out.get(parameter)
-        if held is None or int(hour) > held[0]:
-            out[parameter] = (int(hour), float(mean))
+def _keep_newest(out: dict[Any, tuple[int, float]], key: Any, hour: int, mean: float) -> None:
+    held = out.get(key)
+    if held is None or int(hour) > held[0]:
+        out[key] = (int(hour), float(mean))
 
 
 def recent_means(conn: Connection, now: int) -> dict[tuple[str, str, str], tuple[int, float]]:
@@ -98,10 +98,7 @@ def recent_means(conn: Connection, now: int) -> dict[tuple[str, str, str], tuple
         query = select(table.c.station_id, table.c.parameter, table.c.hour_start, table.c.mean)
         query = query.where(table.c.hour_start >= since, table.c.mean.is_not(None))
         for station, parameter, hour, mean in conn.execute(query):
-            key = (table.name, station, parameter)
-            held = out.get(key)
-            if held is None or int(hour) > held[0]:
-                out[key] = (int(hour), float(mean))
+            _keep_newest(out, (table.name, station, parameter), hour, mean)
     return out
 
 
@@ -134,7 +131,7 @@ class _LimitMemo:
         self._lock = threading.Lock()
 
     def get(self, site: Site, now: int, table: LimitTable) -> dict[str, AppliedLimit]:
-        day = (now + VN_OFFSET_S) // 86400
+        day = local_day_start(now)
         held = self._held.get(site.id)
         if held is not None and held[0] is site and held[1] is table and held[2] == day:
             return held[3]
@@ -145,7 +142,6 @@ class _LimitMemo:
 
 
 _limits = _LimitMemo()
-VN_OFFSET_S = 7 * HOUR  # Asia/Ho_Chi_Minh has no daylight saving time
 
 
 NO_LIMIT: dict[str, Any] = dict.fromkeys(

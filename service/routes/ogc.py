@@ -35,14 +35,11 @@ async def snapshot_async(ctx: AppContext, collection_id: str) -> Snapshot:
     """:func:`snapshot` for async routes: answered on the event loop when the snapshot is
     current (no thread hop: with 50 clients, 40 threads fighting over one interpreter lock cost
     more than the work), in a worker thread when it must be built first."""
-    cache = get_snapshots(ctx)
     try:
-        snap = cache.get_nowait(collection_id)
-        if snap is None:
-            snap = await run_in_threadpool(cache.get, collection_id)
+        snap = get_snapshots(ctx).get_nowait(collection_id)
     except UnknownCollection as exc:
         raise HTTPException(404, str(exc)) from exc
-    return snap
+    return snap if snap is not None else await run_in_threadpool(snapshot, ctx, collection_id)
 
 
 def _base(request: Request) -> str:

@@ -20,6 +20,7 @@ from layers import revision
 from layers.registry import COLLECTIONS, BuildContext
 from layers.snapshot import SnapshotCache
 from service.bootstrap import import_stations
+from tests.fixtures.alerts.builders import wait_for
 from tests.layers.conftest import DEMO, NOW
 
 
@@ -42,13 +43,6 @@ def gated(engine: Engine, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-u
     return cache, gate, builds
 
 
-def _wait_for(predicate, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def test_new_data_never_blocks_a_request(gated) -> None:  # type: ignore[no-untyped-def]
     cache, gate, builds = gated
     first = cache.get("stations")
@@ -64,7 +58,7 @@ def test_new_data_never_blocks_a_request(gated) -> None:  # type: ignore[no-unty
     assert cache.get("stations") is first
     assert time.monotonic() - started < 1
     gate.set()
-    _wait_for(lambda: cache.get("stations") is not first)
+    wait_for(lambda: cache.get("stations") is not first)
     assert len(builds) == 2  # one background refresh for three batches and many requests
 
 

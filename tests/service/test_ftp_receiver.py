@@ -43,6 +43,7 @@ from stations.sources.base import waiting
 from stations.store.schema import readings
 from stations.store.sites import list_sites
 from stations.timeutil import now_epoch
+from tests.fixtures.alerts.builders import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "xm-db-s3cret-never-logged"
@@ -109,15 +110,6 @@ def _client(rx: FtpReceiver, user: str = "xmdb", password: str = PASSWORD) -> ft
     return ftp
 
 
-def _wait_for(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())
-
-
 def _staged(root: Path) -> list[Path]:
     return list(root.rglob(f"*{STAGING_SUFFIX}"))
 
@@ -162,7 +154,7 @@ def test_a_file_appears_only_when_its_upload_completed(
     ftp = _client(receiver)
     conn = ftp.transfercmd("STOR y.txt")  # ASCII mode (the default): bytes are kept as sent
     conn.sendall(b"first half\r\n")
-    assert _wait_for(lambda: len(_staged(home)) == 1)
+    wait_for(lambda: len(_staged(home)) == 1, timeout=5.0)
     assert not (home / "y.txt").exists()
     assert not any(waiting(p.name) for p in home.iterdir())  # the folder source skips it
     conn.sendall(b"second half\r\n")
@@ -173,9 +165,9 @@ def test_a_file_appears_only_when_its_upload_completed(
     # an upload cut off (the datalogger loses its link) is discarded, not published
     conn = ftp.transfercmd("STOR z.txt")
     conn.sendall(b"partial")
-    assert _wait_for(lambda: len(_staged(home)) == 1)
+    wait_for(lambda: len(_staged(home)) == 1, timeout=5.0)
     ftp.close()  # control connection gone mid-transfer: the receiver drops the upload
-    assert _wait_for(lambda: _staged(home) == [])
+    wait_for(lambda: _staged(home) == [], timeout=5.0)
     conn.close()
     time.sleep(0.2)
     assert not (home / "z.txt").exists() and _staged(home) == []
@@ -195,7 +187,7 @@ def test_stopping_lets_an_upload_under_way_finish(receiver: FtpReceiver, incomin
     conn = ftp.transfercmd("STOR late.txt")
     conn.sendall(b"part 1\r\n")
     receiver.stop(wait=False)  # what SIGTERM does to the command
-    assert _wait_for(lambda: not _accepts_connections(receiver.port))  # no new sessions
+    wait_for(lambda: not _accepts_connections(receiver.port), timeout=5.0)  # no new sessions
     conn.sendall(b"part 2\r\n")
     conn.close()
     assert ftp.voidresp().startswith("226")
@@ -257,7 +249,7 @@ def test_passwords_never_reach_the_log(
     ftp.quit()
     with pytest.raises(ftplib.error_perm):
         _client(receiver, "xmdb", WRONG)
-    assert _wait_for(lambda: "failed login" in caplog.text)
+    wait_for(lambda: "failed login" in caplog.text, timeout=5.0)
     assert "xmdb logged in" in caplog.text
     assert "renamed 'xi-mang-dong-banh/a.txt.tmp' -> 'xi-mang-dong-banh/a.txt'" in caplog.text
     for secret in (PASSWORD, OTHER_PASSWORD, WRONG):
