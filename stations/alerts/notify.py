@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from stations.alerts.channels import CHANNELS, Notice
 from stations.alerts.config import AlertConfig
-from stations.alerts.documents import alert_document, map_url, webhook_body
+from stations.alerts.documents import alert_document, map_url
 from stations.alerts.lifecycle import NOTIFYING, SUPPRESSED, Transition
 from stations.alerts.messages import SiteInfo, email_text, one_line
 from stations.alerts.routing import AlertScope, recipients
@@ -88,10 +89,8 @@ def _enqueue(
     )
     for d in deliveries:
         key = alert_outbox.make_key(row.id, event_id, d.channel, d.contact_id)
-        if d.channel == "email":
-            payload: dict[str, Any] = {"subject": subject, "body": body, "key": key}
-        else:
-            payload = webhook_body(notification, event_id, key, now, document, n.tz)
+        notice = Notice(notification, event_id, key, now, subject, body, document, n.tz)
+        payload = CHANNELS[d.channel].payload(notice)
         alert_outbox.enqueue(
             conn,
             alert_id=row.id,
