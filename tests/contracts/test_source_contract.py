@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from service.jobs.ingest import RETRY_ON
 from service.source_types import SOURCE_TYPES
-from stations.sources.base import Fetched, poll, with_retries
+from stations.sources.base import Fetched, PollResult, Source, poll, with_retries
 from tests.contracts.source_harness import HARNESSES, SECRET, STALL_S, Harness, json_document
 
 NAME = "LS_CONTRACT_KK01_20261205080000.json"
@@ -35,6 +35,24 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     h = HARNESSES[request.param](tmp_path / "remote")
     yield h
     h.close()
+
+
+def _retrying(
+    source: Source,
+    handle: Callable[[list[Fetched]], object],
+    retries: int,
+    sleep: Callable[[float], None] = lambda _s: None,
+    backoff_s: float = 0,
+) -> PollResult:
+    """A poll with the job's retry policy (refused connections and timeouts are retried)."""
+    return with_retries(
+        lambda: poll(source, handle),
+        retries=retries,
+        backoff_s=backoff_s,
+        retry_on=RETRY_ON,
+        sleep=sleep,
+        label=f"poll {source.id}",
+    )
 
 
 def _needs_failures(h: Harness) -> None:
@@ -82,13 +100,7 @@ def test_refused_connection_is_retried_with_backoff(harness: Harness) -> None:
             harness.up()  # the server comes back during the second wait
 
     got: list[bytes] = []
-    result = with_retries(
-        lambda: poll(source, lambda batch: got.extend(d for _, d in batch)),
-        retries=3,
-        backoff_s=0.01,
-        retry_on=RETRY_ON,
-        sleep=backoff,
-    )
+    result = _retrying(source, lambda b: got.extend(d for _, d in b), 3, backoff, 0.01)
     assert waits == [0.01, 0.02]  # exponential
     assert got == [DATA] and result.finished == 1
 
@@ -98,13 +110,7 @@ def test_refused_for_good_raises_after_the_retries(harness: Harness) -> None:
     source = harness.config(TIMEOUT_S).build()
     harness.down()
     with pytest.raises(RETRY_ON):
-        with_retries(
-            lambda: poll(source, lambda _b: None),
-            retries=2,
-            backoff_s=0,
-            retry_on=RETRY_ON,
-            sleep=lambda _s: None,
-        )
+        _retrying(source, lambda _b: None, retries=2)
 
 
 def test_a_stall_costs_the_timeout_then_the_file_comes_through(harness: Harness) -> None:
@@ -137,14 +143,7 @@ def test_credentials_never_logged(harness: Harness, caplog: pytest.LogCaptureFix
     if harness.can_fail:
         harness.down()
         with pytest.raises(RETRY_ON) as failure:
-            with_retries(
-                lambda: poll(source, lambda _b: None),
-                retries=1,
-                backoff_s=0,
-                retry_on=RETRY_ON,
-                sleep=lambda _s: None,
-                label=f"poll {cfg.id}",
-            )
+            _retrying(source, lambda _b: None, retries=1)
         assert SECRET not in str(failure.value) and SECRET not in repr(failure.value)
     assert caplog.records  # something was logged, and none of it holds the secret
     assert SECRET not in caplog.text
