@@ -16,7 +16,7 @@ from sqlalchemy import Engine, event
 from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
 from service.demo import DEMO_STATIONS
-from stations.ingest.pipeline import IngestOptions, ingest_batch
+from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.ingest.readers import expand_paths, read_paths
 from stations.ingest.summary import IngestSummary
 from stations.parsers import AUTO, FORMATS, ParserOptions
@@ -73,7 +73,7 @@ def ingest(
     files = expand_paths(paths)
     gc.freeze()  # the collector need not rescan everything imported so far, batch after batch
     summary = IngestSummary()
-    pending = []
+    pending: list[IncomingFile] = []
     with Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),

@@ -44,19 +44,25 @@ def persist(
     """Write ``t``; returns the fresh alert row and the number of outbox messages queued."""
     was_suppressed = t.create is None and _state(conn, alert_id) == SUPPRESSED
     alert_id, written = alerts.apply_transition(conn, t, now, alert_id)
-    row = alerts.get_alert(conn, alert_id)
+    row = _fresh(conn, alert_id)
     site = n.sites.get(row.station_id) or SiteInfo(row.station_id, row.station_id, None, "")
     p_vi, p_en = n.param_names(row.parameter)
     vi, en = one_line(row._mapping, site, p_vi, p_en)
     if (vi, en) != (row.message_vi, row.message_en):
         alerts.set_messages(conn, alert_id, vi, en)
-        row = alerts.get_alert(conn, alert_id)
+        row = _fresh(conn, alert_id)
     silent = row.state == SUPPRESSED or (row.state == "resolved" and was_suppressed)
     queued = 0
     for event_id, name in written:
         if name in NOTIFYING and not silent:
             queued += _enqueue(conn, n, row, site, (p_vi, p_en), event_id, name, now)
     return row, queued
+
+
+def _fresh(conn: Connection, alert_id: int) -> Any:
+    row = alerts.get_alert(conn, alert_id)
+    assert row is not None  # written in this transaction
+    return row
 
 
 def _state(conn: Connection, alert_id: int | None) -> str | None:
