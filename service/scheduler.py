@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from layers import revision
 from service.alerting.runtime import runtime_for
 from service.context import AppContext
-from service.jobs import alerts, compliance, ingest
+from service.jobs import alerts, compliance, forward, ingest
 from service.layer_cache import EXTRA_KEY
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
         hooks.append(_layers_changed)
     alerts.register(scheduler, ctx)
     runtime_for(ctx).before_notify = lambda: _refresh_live_layers(ctx)
+    forward.register(scheduler, ctx)  # queued in the ingest transaction, sent by its own jobs
     return scheduler
 
 

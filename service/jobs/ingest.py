@@ -18,6 +18,7 @@ import httpx
 from apscheduler.schedulers.base import BaseScheduler
 
 from service.context import AppContext
+from service.forwarding import forwarding_for
 from service.sources_config import SourceConfig, build_source, load_sources, parser_options
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.sources.base import Fetched, PollResult, poll, with_retries
@@ -40,6 +41,7 @@ def poll_source(ctx: AppContext, cfg: SourceConfig) -> PollResult:
         parser=parser_options(cfg),
         quarantine_dir=data_dir / "quarantine",
         fsync=True,  # the source deletes its copy after commit: the archive must be on disk
+        on_record=forwarding_for(ctx).on_record(),  # queued for forwarding in the same commit
     )
     hooks = ctx.extras.setdefault("after_ingest", [])
     sites: dict[str, dict[str, str]] = {}

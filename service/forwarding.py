@@ -1,0 +1,183 @@
+"""The forwarding machinery of one running service: queue hook, sender, reconcile, lag watch.
+
+Built from ``settings.forward_file`` and kept in ``ctx.extras["forwarding"]``; jobs, routes and
+the CLI share it. Without a forwarding file nothing is queued and every call is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from service.context import AppContext
+from service.forward_config import (
+    DestinationConfig,
+    ForwardFile,
+    endpoint_of,
+    load_forwarding,
+    policy_of,
+    route_of,
+)
+from service.settings import Settings
+from stations.forward import outbox
+from stations.forward.reconcile import ReconcileReport, reconcile
+from stations.forward.route import Route
+from stations.forward.sender import SendResult, send_due
+from stations.forward.status import DestinationStatus, destination_status, lag_exceeded
+from stations.forward.transport import ftp_session
+from stations.ingest.model import OnRecord, RecordedFile
+from stations.timeutil import now_epoch
+
+log = logging.getLogger(__name__)
+EXTRA_KEY = "forwarding"
+
+
+@dataclass
+class Forwarding:
+    """Destinations of the forwarding file and what is done with them."""
+
+    engine: Engine
+    config: ForwardFile
+    clock: Callable[[], int] = now_epoch
+    # Destinations whose lag is over their threshold now (edge-triggered log lines).
+    lagging: set[str] = field(default_factory=set)
+    last_run: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+
+    @property
+    def destinations(self) -> list[DestinationConfig]:
+        """The enabled destinations."""
+        return [d for d in self.config.destinations if d.enabled]
+
+    @property
+    def routes(self) -> list[Route]:
+        """Their routes (what each takes, where it goes)."""
+        return [route_of(d) for d in self.destinations]
+
+    def on_record(self) -> OnRecord | None:
+        """The in-transaction ingest hook, or None when nothing is forwarded."""
+        routes = self.routes
+        if not routes:
+            return None
+        return partial(_enqueue, routes)
+
+    def _session(self, d: DestinationConfig) -> Any:
+        return partial(ftp_session, endpoint_of(d))
+
+    def send(self, dest_id: str) -> SendResult:
+        """Send one destination's due files now (one run at a time per destination)."""
+        d = self.config.get(dest_id)
+        lock = self._locks.setdefault(dest_id, threading.Lock())
+        with lock:
+            result = send_due(
+                self.engine,
+                route_of(d),
+                self._session(d),
+                now=self.clock,
+                policy=policy_of(d),
+                limit=d.batch_files or 500,
+            )
+        self.last_run[dest_id] = {
+            "at": self.clock(),
+            "sent": result.sent,
+            "present": result.present,
+            "retrying": result.retrying,
+            "dead": result.dead,
+            "error": result.error,
+        }
+        if result.sent or result.present or result.error:
+            log.info(
+                "forward %s: %d sent, %d already there, %d retrying, %d dead%s",
+                dest_id,
+                result.sent,
+                result.present,
+                result.retrying,
+                result.dead,
+                f", stopped: {result.error}" if result.error else "",
+            )
+        self.watch_lag()
+        return result
+
+    def reconcile(
+        self, dest_id: str, start: int, end: int, cap: int | None = None
+    ) -> ReconcileReport:
+        """List the destination for ``[start, end)`` and queue what it is missing."""
+        d = self.config.get(dest_id)
+        report = reconcile(
+            self.engine,
+            route_of(d),
+            self._session(d),
+            start=start,
+            end=end,
+            cap=cap or d.reconcile_cap or 720,
+            now=self.clock(),
+        )
+        log.info(
+            "forward %s: reconcile found %d missing, refilled %d, %d left for later",
+            dest_id,
+            len(report.missing),
+            report.refilled,
+            report.left,
+        )
+        return report
+
+    def reconcile_recent(self, dest_id: str) -> ReconcileReport:
+        """The scheduled reconciliation: the last ``reconcile_lookback_hours``."""
+        d = self.config.get(dest_id)
+        now = self.clock()
+        return self.reconcile(dest_id, now - int((d.reconcile_lookback_hours or 48) * 3600), now)
+
+    def status(self) -> list[DestinationStatus]:
+        """Figures per configured destination."""
+        with self.engine.connect() as conn:
+            return destination_status(conn, [d.id for d in self.destinations], self.clock())
+
+    def threshold_s(self, dest_id: str) -> int:
+        """The lag alert threshold of a destination, seconds."""
+        return int((self.config.get(dest_id).lag_alert_minutes or 30) * 60)
+
+    def watch_lag(self) -> list[str]:
+        """Destinations over their lag threshold; logs an error when one crosses it."""
+        over = []
+        known = {d.id for d in self.destinations}
+        for st in self.status():
+            if st.destination not in known:
+                continue
+            if lag_exceeded(st, self.threshold_s(st.destination)):
+                over.append(st.destination)
+                if st.destination not in self.lagging:
+                    log.error(
+                        "forward %s: chậm chuyển / lag %d s over %d s, %d files waiting",
+                        st.destination,
+                        st.backlog_lag_s,
+                        self.threshold_s(st.destination),
+                        st.pending,
+                    )
+            elif st.destination in self.lagging:
+                log.info("forward %s: lag back under threshold", st.destination)
+        self.lagging = set(over)
+        return over
+
+
+def _enqueue(routes: list[Route], conn: Connection, files: list[RecordedFile]) -> None:
+    outbox.enqueue_recorded(conn, routes, files)
+
+
+def build_forwarding(settings: Settings, engine: Engine) -> Forwarding:
+    """The forwarding of these settings (empty without a forwarding file)."""
+    config = load_forwarding(settings.forward_file) if settings.forward_file else ForwardFile()
+    return Forwarding(engine=engine, config=config)
+
+
+def forwarding_for(ctx: AppContext) -> Forwarding:
+    """The context's forwarding, built on first use."""
+    fwd = ctx.extras.get(EXTRA_KEY)
+    if fwd is None:
+        fwd = ctx.extras[EXTRA_KEY] = build_forwarding(ctx.settings, ctx.engine)
+    return fwd
