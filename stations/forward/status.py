@@ -6,6 +6,7 @@ Lag is received -> confirmed: for the backlog, the age of the oldest file still 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -42,7 +43,7 @@ def percentile(sorted_values: list[int], q: float) -> float | None:
     """Nearest-rank percentile of already sorted values (None when empty)."""
     if not sorted_values:
         return None
-    rank = max(1, min(len(sorted_values), round(q * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(q * len(sorted_values))))
     return float(sorted_values[rank - 1])
 
 
