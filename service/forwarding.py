@@ -105,9 +105,17 @@ class Forwarding:
         return result
 
     def reconcile(
-        self, dest_id: str, start: int, end: int, cap: int | None = None
+        self,
+        dest_id: str,
+        start: int,
+        end: int,
+        cap: int | None = None,
+        *,
+        unqueued: bool = False,
     ) -> ReconcileReport:
-        """List the destination for ``[start, end)`` and queue what it is missing."""
+        """List the destination for ``[start, end)`` and queue what it is missing;
+        ``unqueued`` also looks for received files never queued for it (a scan of the files
+        received since ``start``: for a destination added after data arrived)."""
         d = self.config.get(dest_id)
         report = reconcile(
             self.engine,
@@ -117,6 +125,7 @@ class Forwarding:
             end=end,
             cap=cap or d.reconcile_cap or 720,
             now=self.clock(),
+            unqueued=unqueued,
         )
         log.info(
             "forward %s: reconcile found %d missing, refilled %d, %d left for later",
@@ -133,10 +142,12 @@ class Forwarding:
         now = self.clock()
         return self.reconcile(dest_id, now - int((d.reconcile_lookback_hours or 48) * 3600), now)
 
-    def status(self) -> list[DestinationStatus]:
-        """Figures per configured destination."""
+    def status(self, *, totals: bool = False) -> list[DestinationStatus]:
+        """Figures per configured destination (``totals``: also count every receipt)."""
         with self.engine.connect() as conn:
-            return destination_status(conn, [d.id for d in self.destinations], self.clock())
+            return destination_status(
+                conn, [d.id for d in self.destinations], self.clock(), totals=totals
+            )
 
     def threshold_s(self, dest_id: str) -> int:
         """The lag alert threshold of a destination, seconds."""
@@ -145,10 +156,7 @@ class Forwarding:
     def watch_lag(self) -> list[str]:
         """Destinations over their lag threshold; logs an error when one crosses it."""
         over = []
-        known = {d.id for d in self.destinations}
         for st in self.status():
-            if st.destination not in known:
-                continue
             if lag_exceeded(st, self.threshold_s(st.destination)):
                 over.append(st.destination)
                 if st.destination not in self.lagging:

@@ -54,7 +54,7 @@ def _local(t: int | None) -> str:
 def status_cmd(as_json: JsonOpt = False) -> None:
     """Tồn đọng, độ trễ / backlog, dead letters, last receipt and lag per destination."""
     fwd = _forwarding()
-    figures = fwd.status()
+    figures = fwd.status(totals=True)
     if as_json:
         typer.echo(json.dumps([s.as_dict() for s in figures], indent=2))
         return
@@ -102,6 +102,12 @@ def reconcile_cmd(
     ] = None,
     to: Annotated[str | None, typer.Option("--to", help="Data until; default now.")] = None,
     cap: Annotated[int | None, typer.Option(min=1, help="Refill at most this many.")] = None,
+    unqueued: Annotated[
+        bool,
+        typer.Option(
+            "--unqueued", help="Also queue files received before the destination was added."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Đối soát / list what the destination holds and queue what it is missing, oldest first."""
@@ -112,7 +118,7 @@ def reconcile_cmd(
     start = _time(from_, "from", end - 48 * 3600)
     if start >= end:
         raise fail("--from phải trước --to / --from must be before --to", code=2)
-    report = fwd.reconcile(dest, start, end, cap)
+    report = fwd.reconcile(dest, start, end, cap, unqueued=unqueued)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return

@@ -26,15 +26,10 @@ def overview(fwd: Forwarding) -> list[dict[str, Any]]:
     """Per destination: figures, lag threshold and state, last run, where it goes (no secret)."""
     out = []
     for st in fwd.status():
-        d = next((x for x in fwd.destinations if x.id == st.destination), None)
+        d = fwd.config.get(st.destination)
         row: dict[str, Any] = st.as_dict()
-        if d is None:  # rows of a destination removed from the file: figures only
-            row.update(configured=False)
-            out.append(row)
-            continue
         threshold = fwd.threshold_s(d.id)
         row.update(
-            configured=True,
             type=d.type,
             host=d.host,
             port=d.port,
@@ -88,15 +83,10 @@ def forward_metrics(ctx: Any) -> Iterator[str]:
             "1 when the lag is over the destination's threshold.",
             lambda s: int(lag_exceeded(s, fwd.threshold_s(s.destination))),
         ),
+        ("sent_last_hour", "Files confirmed in the last hour.", lambda s: s.sent_last_hour),
     )
-    known = {d.id for d in fwd.destinations}
     for name, text, value in gauges:
         yield f"# HELP quantrac_forward_{name} {text}"
         yield f"# TYPE quantrac_forward_{name} gauge"
         for s in figures:
-            if s.destination in known:
-                yield f"quantrac_forward_{name}{labels(destination=s.destination)} {value(s)}"
-    yield "# HELP quantrac_forward_sent_total Files confirmed by the destination."
-    yield "# TYPE quantrac_forward_sent_total counter"
-    for s in figures:
-        yield f"quantrac_forward_sent_total{labels(destination=s.destination)} {s.sent}"
+            yield f"quantrac_forward_{name}{labels(destination=s.destination)} {value(s)}"

@@ -28,7 +28,7 @@ def station_kinds(conn: Connection, station_ids: Sequence[str]) -> dict[str, str
     if not station_ids:
         return {}
     rows = conn.execute(select(sites.c.id, sites.c.kind).where(sites.c.id.in_(station_ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def enqueue_recorded(conn: Connection, routes: Sequence[Route], files: list[RecordedFile]) -> int:

@@ -2,9 +2,10 @@
 
 The ministry offers no "missing dates" call, so its folder tree is listed instead: every folder
 the range's files belong in is listed once, and a file is missing when its name is absent (or
-its size differs). Files received before the destination was configured, inside the range and
-after its start, are queued too. Missing files are requeued oldest first, at most ``cap`` per
-run; the rest wait for the next run.
+its size differs). With ``unqueued``, files received before the destination was configured,
+inside the range and after its start, are queued too (every file committed since is queued in
+its own transaction, so the scheduled run need not scan the received files). Missing files are
+requeued oldest first, at most ``cap`` per run; the rest wait for the next run.
 """
 
 from __future__ import annotations
@@ -106,12 +107,13 @@ def reconcile(
     end: int,
     cap: int,
     now: int,
+    unqueued: bool = False,
 ) -> ReconcileReport:
     """Compare the destination with our files observed in ``[start, end)``; refill the gaps."""
     report = ReconcileReport(route.id, start, end)
     with engine.connect() as conn:
         rows = outbox.rows_between(conn, route.id, start, end)
-        fresh = _never_queued(conn, route, start, end)
+        fresh = _never_queued(conn, route, start, end) if unqueued else []
     report.checked = len(rows) + len(fresh)
     sent = [r for r in rows if r.state == outbox.SENT]
     report.pending = sum(r.state == outbox.PENDING for r in rows)

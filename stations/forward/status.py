@@ -26,7 +26,7 @@ class DestinationStatus:
     destination: str
     pending: int = 0
     dead: int = 0
-    sent: int = 0
+    sent: int | None = None  # all receipts ever (only when asked: it counts them)
     oldest_pending_received_at: int | None = None
     backlog_lag_s: int = 0
     last_sent_at: int | None = None
@@ -47,46 +47,42 @@ def percentile(sorted_values: list[int], q: float) -> float | None:
     return float(sorted_values[rank - 1])
 
 
-def destination_status(conn: Connection, dests: Iterable[str], now: int) -> list[DestinationStatus]:
-    """Figures for each destination in ``dests`` (configured ones, even with no rows yet)."""
+def destination_status(
+    conn: Connection, dests: Iterable[str], now: int, *, totals: bool = False
+) -> list[DestinationStatus]:
+    """Figures for each destination in ``dests``.
+
+    Every query reads an index range (the queue index for the backlog and dead letters, the
+    receipt-time index for the last receipt and the lag window), so the cost does not grow with
+    the years of receipts kept as proof; ``totals`` adds the count of all receipts (a scan).
+    """
     o = forward_outbox
-    out = {d: DestinationStatus(d) for d in dests}
-    for dest, state, n, last in conn.execute(
-        select(o.c.destination, o.c.state, func.count(), func.max(o.c.sent_at)).group_by(
-            o.c.destination, o.c.state
+    out = []
+    for dest in dests:
+        st = DestinationStatus(dest)
+        mine = o.c.destination == dest
+        st.pending = conn.scalar(select(func.count()).where(mine, o.c.state == PENDING)) or 0
+        st.dead = conn.scalar(select(func.count()).where(mine, o.c.state == DEAD)) or 0
+        # Refilled files are old by nature: the backlog lag counts first sends only.
+        oldest = conn.scalar(
+            select(func.min(o.c.received_at)).where(mine, o.c.state == PENDING, o.c.refills == 0)
         )
-    ):
-        st = out.setdefault(dest, DestinationStatus(dest))
-        if state == PENDING:
-            st.pending = n
-        elif state == DEAD:
-            st.dead = n
-        elif state == SENT:
-            st.sent, st.last_sent_at = n, last
-    # Refilled files are old by nature: the backlog lag counts first sends only.
-    for dest, oldest in conn.execute(
-        select(o.c.destination, func.min(o.c.received_at))
-        .where(o.c.state == PENDING, o.c.refills == 0)
-        .group_by(o.c.destination)
-    ):
-        st = out[dest]
-        st.oldest_pending_received_at, st.backlog_lag_s = oldest, max(0, now - oldest)
-    for st in out.values():
+        if oldest is not None:
+            st.oldest_pending_received_at, st.backlog_lag_s = oldest, max(0, now - oldest)
+        st.last_sent_at = conn.scalar(select(func.max(o.c.sent_at)).where(mine))
         lags = sorted(
-            lag
-            for (lag,) in conn.execute(
+            conn.scalars(
                 select(o.c.sent_at - o.c.received_at)
-                .where(
-                    o.c.destination == st.destination,
-                    o.c.state == SENT,
-                    o.c.sent_at >= now - LAG_WINDOW_S,
-                )
+                .where(mine, o.c.sent_at >= now - LAG_WINDOW_S)
                 .limit(_MAX_SAMPLES)
             )
         )
         st.sent_last_hour = len(lags)
         st.lag_p50_s, st.lag_p99_s = percentile(lags, 0.5), percentile(lags, 0.99)
-    return sorted(out.values(), key=lambda s: s.destination)
+        if totals:
+            st.sent = conn.scalar(select(func.count()).where(mine, o.c.state == SENT)) or 0
+        out.append(st)
+    return sorted(out, key=lambda s: s.destination)
 
 
 def lag_exceeded(st: DestinationStatus, threshold_s: int) -> bool:

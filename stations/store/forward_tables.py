@@ -47,6 +47,8 @@ Index(
     forward_outbox.c.station_id,
     forward_outbox.c.observed_at,
 )
+# Last receipt and the lag window.
+Index("ix_forward_outbox_sent", forward_outbox.c.destination, forward_outbox.c.sent_at)
 Index("ix_forward_outbox_observed", forward_outbox.c.destination, forward_outbox.c.observed_at)
 
 __all__ = ["forward_outbox"]

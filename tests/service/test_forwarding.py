@@ -123,7 +123,7 @@ def test_destination_down_then_back_everything_arrives_in_order_once(
         _poll(ctx)
     down = fwd.send("ministry")
     assert down.error is not None and down.sent == 0
-    (status,) = fwd.status()
+    (status,) = fwd.status(totals=True)
     assert status.pending == len(sent) == 52 and status.sent == 0 and status.dead == 0
     ministry.up()
     paths: list[str] = []
@@ -140,8 +140,9 @@ def test_destination_down_then_back_everything_arrives_in_order_once(
         by_station.setdefault(p.split("/")[2], []).append(p.rsplit("_", 1)[-1])
     assert len(by_station) == 13
     assert all(stamps == sorted(stamps) for stamps in by_station.values())  # per-station order
-    (status,) = fwd.status()
+    (status,) = fwd.status(totals=True)
     assert (status.pending, status.sent, status.last_sent_at is not None) == (0, 52, True)
+    assert status.sent_last_hour == 52 and status.lag_p99_s is not None
 
 
 def test_reconcile_finds_files_deleted_at_the_destination_and_refills_oldest_first(
@@ -190,7 +191,8 @@ def test_reconcile_queues_files_received_before_the_destination_was_configured(
         assert conn.scalar(select(func.count()).select_from(forward_outbox)) == 0
     after = _ctx(settings, tmp_path, ministry.port)
     fwd = forwarding_for(after)
-    report = fwd.reconcile("ministry", slots[0], slots[-1] + 300)
+    assert fwd.reconcile("ministry", slots[0], slots[-1] + 300).missing == []  # rows only
+    report = fwd.reconcile("ministry", slots[0], slots[-1] + 300, unqueued=True)
     assert (len(report.missing), report.refilled) == (6, 6)
     assert {m.reason for m in report.missing} == {"never_queued"}
     assert fwd.send("ministry").sent == 6

@@ -102,7 +102,7 @@ def test_admin_api_page_and_metrics_show_backlog_dead_letters_and_the_lag_alert(
         page = client.get("/admin/forwarding")
         metrics = client.get("/metrics").text
     (d,) = body["destinations"]
-    assert (d["destination"], d["pending"], d["dead"], d["sent"]) == ("ministry", 3, 1, 0)
+    assert (d["destination"], d["pending"], d["dead"], d["sent_last_hour"]) == ("ministry", 3, 1, 0)
     assert d["backlog_lag_s"] >= 3600 and d["lag_alert_threshold_s"] == 1800
     assert d["lag_alert"] is True and d["last_sent_at"] is None
     assert MINISTRY_PASSWORD not in str(body)
@@ -131,6 +131,7 @@ def test_cli_status_retry_and_errors(configured: Settings, monkeypatch: pytest.M
     status = run("status", "--json")
     assert status.exit_code == 0, status.output
     assert '"pending": 3' in status.output and '"dead": 1' in status.output
+    assert '"sent": 0' in status.output  # the CLI counts every receipt
     retried = run("retry", "ministry")
     assert retried.exit_code == 0 and "1 dead letters requeued" in retried.output
     assert '"pending": 4' in run("status", "--json").output

@@ -53,11 +53,13 @@ def upgrade() -> None:
         "forward_outbox",
         ["destination", "state", "station_id", "observed_at"],
     )
+    op.create_index("ix_forward_outbox_sent", "forward_outbox", ["destination", "sent_at"])
     op.create_index("ix_forward_outbox_observed", "forward_outbox", ["destination", "observed_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_forward_outbox_observed", table_name="forward_outbox")
+    op.drop_index("ix_forward_outbox_sent", table_name="forward_outbox")
     op.drop_index("ix_forward_outbox_queue", table_name="forward_outbox")
     op.drop_index("ux_forward_outbox_destination_file", table_name="forward_outbox")
     op.drop_table("forward_outbox")
