@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,6 +37,7 @@ from stations.timeutil import now_epoch
 
 log = logging.getLogger(__name__)
 EXTRA_KEY = "forwarding"
+SEND_BUDGET_S = 300.0
 
 
 @dataclass
@@ -70,19 +72,27 @@ class Forwarding:
     def _session(self, d: DestinationConfig) -> Any:
         return partial(ftp_session, endpoint_of(d))
 
-    def send(self, dest_id: str) -> SendResult:
-        """Send one destination's due files now (one run at a time per destination)."""
+    def send(self, dest_id: str, *, budget_s: float = SEND_BUDGET_S) -> SendResult:
+        """Send one destination's due files now, batch after batch until nothing more is due
+        or ``budget_s`` has passed (a backlog after an outage drains at full speed, not one
+        batch per interval); one run at a time per destination."""
         d = self.config.get(dest_id)
         lock = self._locks.setdefault(dest_id, threading.Lock())
+        result = SendResult()
+        deadline = time.monotonic() + budget_s
         with lock:
-            result = send_due(
-                self.engine,
-                route_of(d),
-                self._session(d),
-                now=self.clock,
-                policy=policy_of(d),
-                limit=d.batch_files or 500,
-            )
+            while True:
+                batch = send_due(
+                    self.engine,
+                    route_of(d),
+                    self._session(d),
+                    now=self.clock,
+                    policy=policy_of(d),
+                    limit=d.batch_files or 500,
+                )
+                result.add(batch)
+                if batch.error or not batch.progressed or time.monotonic() >= deadline:
+                    break
         self.last_run[dest_id] = {
             "at": self.clock(),
             "sent": result.sent,
@@ -130,7 +140,7 @@ class Forwarding:
         log.info(
             "forward %s: reconcile found %d missing, refilled %d, %d left for later",
             dest_id,
-            len(report.missing),
+            report.missing_total,
             report.refilled,
             report.left,
         )

@@ -9,7 +9,7 @@ import typer
 
 from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
-from service.forwarding import Forwarding, build_forwarding
+from service.forwarding import SEND_BUDGET_S, Forwarding, build_forwarding
 from stations.errors import InvalidRequest
 from stations.forward.outbox import requeue
 from stations.timeutil import VN_OFFSET, epoch_to_local_iso, now_epoch, parse_iso_time
@@ -70,21 +70,22 @@ def status_cmd(as_json: JsonOpt = False) -> None:
 def send_cmd(
     dest: Annotated[str, typer.Argument(help="Destination id.")],
     until_empty: Annotated[
-        bool, typer.Option("--until-empty", help="Repeat until nothing is due.")
+        bool,
+        typer.Option("--until-empty", help="Go on until nothing is due (no 5-minute budget)."),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Gửi ngay / send the due files of one destination now."""
     fwd = _forwarding()
     _checked(fwd, dest)
-    total = {"sent": 0, "present": 0, "retrying": 0, "dead": 0, "error": None}
-    while True:
-        r = fwd.send(dest)
-        for key in ("sent", "present", "retrying", "dead"):
-            total[key] += getattr(r, key)
-        total["error"] = r.error
-        if not until_empty or r.error or not (r.sent or r.present or r.dead):
-            break
+    r = fwd.send(dest, budget_s=float("inf") if until_empty else SEND_BUDGET_S)
+    total = {
+        "sent": r.sent,
+        "present": r.present,
+        "retrying": r.retrying,
+        "dead": r.dead,
+        "error": r.error,
+    }
     if as_json:
         typer.echo(json.dumps(total))
     else:
@@ -124,11 +125,13 @@ def reconcile_cmd(
         return
     typer.echo(
         f"{dest} {_local(start)} → {_local(end)}: {report.checked} files, {report.folders} "
-        f"folders listed; thiếu / missing {len(report.missing)}, bù / refilled {report.refilled}, "
+        f"folders listed; thiếu / missing {report.missing_total}, bù / refilled {report.refilled}, "
         f"left for next run {report.left}; pending {report.pending}, dead {report.dead}"
     )
     for m in report.missing:
         typer.echo(f"  missing ({m.reason}): {m.path}  [{_local(m.observed_at)}]")
+    if report.missing_total > len(report.missing):
+        typer.echo(f"  … the {len(report.missing)} oldest of {report.missing_total} shown")
 
 
 @forward_app.command("retry")

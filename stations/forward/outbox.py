@@ -8,7 +8,7 @@ file first: a station whose head is waiting for its retry sends nothing else mea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from stations.store.schema import ingested_files, sites
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 FORWARDED_OUTCOMES = ("ok", "partial")  # quarantined files stay with the department
+STREAM_ROWS = 5000
 
 
 def station_kinds(conn: Connection, station_ids: Sequence[str]) -> dict[str, str]:
@@ -201,27 +202,26 @@ def requeue(
     return conn.execute(update(forward_outbox).where(and_(*cond)).values(**values)).rowcount
 
 
-def rows_between(conn: Connection, dest: str, start: int, end: int) -> list[Any]:
-    """Outbox rows of ``dest`` whose data begin in ``[start, end)``, oldest first."""
+def iter_between(conn: Connection, dest: str, start: int, end: int) -> Iterator[Any]:
+    """Outbox rows of ``dest`` whose data begin in ``[start, end)``, by station and time,
+    streamed (``STREAM_ROWS`` at a time) so two days of 2,000 stations never sit in memory."""
     o = forward_outbox
-    return list(
-        conn.execute(
-            select(
-                o.c.id,
-                o.c.station_id,
-                o.c.kind,
-                o.c.observed_at,
-                o.c.state,
-                o.c.remote_path,
-                o.c.remote_size,
-                ingested_files.c.name,
-                ingested_files.c.size,
-            )
-            .join(ingested_files, ingested_files.c.id == o.c.file_id)
-            .where(o.c.destination == dest, o.c.observed_at >= start, o.c.observed_at < end)
-            .order_by(o.c.observed_at, o.c.id)
+    query = (
+        select(
+            o.c.id,
+            o.c.station_id,
+            o.c.kind,
+            o.c.observed_at,
+            o.c.state,
+            o.c.remote_path,
+            o.c.remote_size,
+            ingested_files.c.name,
         )
+        .join(ingested_files, ingested_files.c.id == o.c.file_id)
+        .where(o.c.destination == dest, o.c.observed_at >= start, o.c.observed_at < end)
+        .order_by(o.c.station_id, o.c.observed_at, o.c.id)
     )
+    yield from conn.execution_options(yield_per=STREAM_ROWS).execute(query)
 
 
 def counts(conn: Connection) -> dict[str, dict[str, int]]:

@@ -10,9 +10,12 @@ requeued oldest first, at most ``cap`` per run; the rest wait for the next run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+import itertools
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, select
 
@@ -22,6 +25,8 @@ from stations.forward.transport import Transport
 from stations.store.forward_tables import forward_outbox
 from stations.store.schema import ingested_files, sites
 from stations.timeutil import local_to_epoch
+
+REPORT_LIMIT = 1000  # missing files named in a report (at least the refilled ones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +49,8 @@ class ReconcileReport:
     end: int
     checked: int = 0  # files we received in the range (sent ones were listed remotely)
     folders: int = 0
-    missing: list[Missing] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)  # the oldest ones, oldest first
+    missing_total: int = 0
     refilled: int = 0  # requeued or queued now
     left: int = 0  # missing beyond the cap, for the next run
     pending: int = 0  # already queued, not yet confirmed
@@ -59,6 +65,7 @@ class ReconcileReport:
             "checked": self.checked,
             "folders": self.folders,
             "missing": [asdict(m) for m in self.missing],
+            "missing_total": self.missing_total,
             "refilled": self.refilled,
             "left": self.left,
             "pending": self.pending,
@@ -66,7 +73,7 @@ class ReconcileReport:
         }
 
 
-def _never_queued(conn: Connection, route: Route, start: int, end: int) -> list[tuple]:
+def _never_queued(conn: Connection, route: Route, start: int, end: int) -> Iterator[tuple]:
     """``(file_id, station, kind, observed_at, received_at, name)`` of received files in the
     range that no row of this destination covers. The data time comes from the file name's
     stamp (the received time when there is none): these files predate their outbox rows."""
@@ -89,13 +96,53 @@ def _never_queued(conn: Connection, route: Route, start: int, end: int) -> list[
         )
         .order_by(ingested_files.c.id)
     )
-    out = []
-    for file_id, station, kind, received, name in conn.execute(q):
+    for file_id, station, kind, received, name in conn.execution_options(
+        yield_per=outbox.STREAM_ROWS
+    ).execute(q):
         stamp = stamp_of(name)
         observed = local_to_epoch(stamp) if stamp else received
         if start <= observed < end and route.wants(station, kind, observed):
-            out.append((file_id, station, kind, observed, received, name))
-    return out
+            yield file_id, station, kind, observed, received, name
+
+
+# A missing file: what to report, and the outbox row to requeue or the row to insert.
+_Item = tuple[Missing, int | None, tuple[int, str, str, int, int] | None]
+
+
+class _Oldest:
+    """The ``k`` oldest missing files seen so far (a bounded heap), and how many were seen:
+    memory stays bounded however much the destination lost."""
+
+    def __init__(self, k: int) -> None:
+        self.k, self.count = k, 0
+        self._heap: list[tuple[int, int, _Item]] = []
+        self._seq = itertools.count()
+
+    def push(self, observed: int, item: _Item) -> None:
+        self.count += 1
+        entry = (-observed, -next(self._seq), item)  # heap top: the newest kept
+        if len(self._heap) < self.k:
+            heapq.heappush(self._heap, entry)
+        elif entry[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, entry)
+
+    def oldest_first(self) -> list[_Item]:
+        return [item for *_, item in sorted(self._heap, key=lambda e: e[:2], reverse=True)]
+
+
+def _check_folder(t: Transport, folder: str, items: list[tuple[Any, str]], found: _Oldest) -> None:
+    held = t.listdir(folder or "/")
+    for r, path in items:
+        name = path.rpartition("/")[2]
+        if name not in held:
+            reason = "absent"
+        elif held[name] is not None and held[name] != r.remote_size:
+            reason = "size"
+        else:
+            continue
+        found.push(
+            r.observed_at, (Missing(r.station_id, r.name, r.observed_at, path, reason), r.id, None)
+        )
 
 
 def reconcile(
@@ -109,60 +156,50 @@ def reconcile(
     now: int,
     unqueued: bool = False,
 ) -> ReconcileReport:
-    """Compare the destination with our files observed in ``[start, end)``; refill the gaps."""
+    """Compare the destination with our files observed in ``[start, end)``; refill the gaps.
+
+    Rows stream by station and time, so each folder of the template is listed once while its
+    rows are at hand; the report names the oldest ``max(cap, REPORT_LIMIT)`` missing files.
+    """
     report = ReconcileReport(route.id, start, end)
-    with engine.connect() as conn:
-        rows = outbox.rows_between(conn, route.id, start, end)
-        fresh = _never_queued(conn, route, start, end) if unqueued else []
-    report.checked = len(rows) + len(fresh)
-    sent = [r for r in rows if r.state == outbox.SENT]
-    report.pending = sum(r.state == outbox.PENDING for r in rows)
-    report.dead = sum(r.state == outbox.DEAD for r in rows)
-    wanted: dict[str, list] = {}
-    for r in sent:
-        path = r.remote_path or route.remote_path(r.station_id, r.kind, r.observed_at, r.name)
-        wanted.setdefault(path.rpartition("/")[0], []).append((r, path))
-    missing: list[tuple[int, Missing, int | None]] = []  # (observed, what, outbox id)
-    with session() as t:
-        for folder, items in wanted.items():
-            held = t.listdir(folder or "/")
+    found = _Oldest(max(cap, REPORT_LIMIT))
+    with engine.connect() as conn, session() as t:
+        folder, items = None, []
+        for r in outbox.iter_between(conn, route.id, start, end):
+            report.checked += 1
+            if r.state != outbox.SENT:
+                report.pending += r.state == outbox.PENDING
+                report.dead += r.state == outbox.DEAD
+                continue
+            path = r.remote_path or route.remote_path(r.station_id, r.kind, r.observed_at, r.name)
+            here = path.rpartition("/")[0]
+            if here != folder and items:
+                _check_folder(t, folder or "/", items, found)
+                report.folders += 1
+                items = []
+            folder = here
+            items.append((r, path))
+        if items:
+            _check_folder(t, folder or "/", items, found)
             report.folders += 1
-            for r, path in items:
-                name = path.rpartition("/")[2]
-                if name not in held:
-                    reason = "absent"
-                elif held[name] is not None and held[name] != r.remote_size:
-                    reason = "size"
-                else:
-                    continue
-                missing.append(
-                    (
-                        r.observed_at,
-                        Missing(r.station_id, r.name, r.observed_at, path, reason),
-                        r.id,
-                    )
-                )
-    for file_id, station, kind, observed, _received, name in fresh:
-        path = route.remote_path(station, kind, observed, name)
-        missing.append(
-            (
-                observed,
-                Missing(station, remote_name(name), observed, path, "never_queued"),
-                -file_id,
-            )
-        )
-    missing.sort(key=lambda m: (m[0], m[2] or 0))
-    report.missing = [m for _, m, _ in missing]
-    take = missing[:cap]
-    report.left = len(missing) - len(take)
-    requeue_ids = [i for _, _, i in take if i is not None and i > 0]
-    new_ids = {-i for _, _, i in take if i is not None and i < 0}
+        if unqueued:
+            for file_id, station, kind, observed, received, name in _never_queued(
+                conn, route, start, end
+            ):
+                report.checked += 1
+                path = route.remote_path(station, kind, observed, name)
+                what = Missing(station, remote_name(name), observed, path, "never_queued")
+                found.push(observed, (what, None, (file_id, station, kind, observed, received)))
+    oldest = found.oldest_first()
+    report.missing, report.missing_total = [m for m, _, _ in oldest], found.count
+    take = oldest[:cap]
+    report.left = found.count - len(take)
+    requeue_ids = [i for _, i, _ in take if i is not None]
+    new_rows = [row for _, _, row in take if row is not None]
     with engine.begin() as conn:
-        report.refilled = (
-            outbox.requeue(conn, route.id, requeue_ids, now, states=(outbox.SENT,), refill=True)
-            if requeue_ids
-            else 0
-        )
-        rows_new = [(f, s, k, o, r) for f, s, k, o, r, _ in fresh if f in new_ids]
-        report.refilled += outbox.insert_missing(conn, route.id, rows_new, now)
+        if requeue_ids:
+            report.refilled = outbox.requeue(
+                conn, route.id, requeue_ids, now, states=(outbox.SENT,), refill=True
+            )
+        report.refilled += outbox.insert_missing(conn, route.id, new_rows, now)
     return report

@@ -24,6 +24,7 @@ from stations.forward.route import Route, temp_path
 from stations.forward.transport import PermanentError, TransientError, Transport
 
 log = logging.getLogger(__name__)
+PATHS_KEPT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,21 @@ class SendResult:
     retrying: int = 0
     dead: int = 0
     error: str | None = None  # why the run stopped early (destination down...)
-    paths: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # confirmed, in order (the first PATHS_KEPT)
+
+    @property
+    def progressed(self) -> bool:
+        """True when some file left the queue (confirmed or dead-lettered)."""
+        return bool(self.sent or self.present or self.dead)
+
+    def add(self, other: SendResult) -> None:
+        """Fold a later run into this one."""
+        self.sent += other.sent
+        self.present += other.present
+        self.retrying += other.retrying
+        self.dead += other.dead
+        self.error = other.error
+        self.paths += other.paths[: max(0, PATHS_KEPT - len(self.paths))]
 
 
 def place(t: Transport, final: str, data: bytes) -> bool:

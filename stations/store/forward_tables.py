@@ -39,12 +39,11 @@ Index(
     forward_outbox.c.file_id,
     unique=True,
 )
-# The sender's query: pending rows of a destination in per-station time order.
+# The sender's query (the oldest pending rows of a destination) and the backlog counts.
 Index(
     "ix_forward_outbox_queue",
     forward_outbox.c.destination,
     forward_outbox.c.state,
-    forward_outbox.c.station_id,
     forward_outbox.c.observed_at,
 )
 # Last receipt and the lag window.

@@ -165,7 +165,8 @@ def test_reconcile_finds_files_deleted_at_the_destination_and_refills_oldest_fir
     start, end = slots[0] - 600, slots[-1] + 600
 
     first = fwd.reconcile("ministry", start, end, cap=2)
-    assert (first.checked, len(first.missing), first.refilled, first.left) == (12, 3, 2, 1)
+    assert (first.checked, first.missing_total, first.refilled, first.left) == (12, 3, 2, 1)
+    assert first.folders == len({p.rsplit("/", 1)[0] for p in expected})  # each listed once
     assert [m.path.lstrip("/") for m in first.missing] == doomed[::-1]  # oldest first
     assert all(m.reason == "absent" for m in first.missing)
     assert fwd.send("ministry").sent == 2

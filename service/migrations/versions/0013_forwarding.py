@@ -51,7 +51,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_forward_outbox_queue",
         "forward_outbox",
-        ["destination", "state", "station_id", "observed_at"],
+        ["destination", "state", "observed_at"],
     )
     op.create_index("ix_forward_outbox_sent", "forward_outbox", ["destination", "sent_at"])
     op.create_index("ix_forward_outbox_observed", "forward_outbox", ["destination", "observed_at"])
