@@ -50,6 +50,9 @@ class Forwarding:
     # Destinations whose lag is over their threshold now (edge-triggered log lines).
     lagging: set[str] = field(default_factory=set)
     last_run: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Told when a destination's lag crosses its threshold and when it clears (the scheduler
+    # sets it to the duty officer's channels: service.forward_alert).
+    notify: Callable[[str, DestinationStatus, int], None] | None = None
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     @property
@@ -163,6 +166,14 @@ class Forwarding:
         """The lag alert threshold of a destination, seconds."""
         return int((self.config.get(dest_id).lag_alert_minutes or 30) * 60)
 
+    def _tell(self, event: str, st: DestinationStatus) -> None:
+        if self.notify is None:
+            return
+        try:
+            self.notify(event, st, self.threshold_s(st.destination))
+        except Exception:  # a notification bug must not stop forwarding
+            log.exception("forward %s: lag notification failed", st.destination)
+
     def watch_lag(self) -> list[str]:
         """Destinations over their lag threshold; logs an error when one crosses it."""
         over = []
@@ -177,8 +188,10 @@ class Forwarding:
                         self.threshold_s(st.destination),
                         st.pending,
                     )
+                    self._tell("opened", st)
             elif st.destination in self.lagging:
                 log.info("forward %s: lag back under threshold", st.destination)
+                self._tell("resolved", st)
         self.lagging = set(over)
         return over
 

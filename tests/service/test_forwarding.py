@@ -94,6 +94,7 @@ def test_polled_files_arrive_under_the_template_once_within_a_send_interval(
     sent = write_slots(tmp_path / "facility", models(ctx.engine), _slots(3))
     assert len(sent) == 39  # 13 demo stations x 3 five-minute files
     scheduler = build_scheduler(ctx)
+    assert forwarding_for(ctx).notify is not None  # the lag alert goes to the duty officer
     assert {"forward:send:ministry", "forward:reconcile:ministry"} <= {
         j.id for j in scheduler.get_jobs()
     }
