@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +16,11 @@ from service.auth.deps import AdminDep
 from service.auth.observability import labels
 from service.deps import ContextDep
 from service.forwarding import Forwarding, forwarding_for
+from stations.errors import InvalidRequest
 from stations.forward.status import lag_exceeded
 from stations.timeutil import epoch_to_local_iso, now_epoch
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/admin/forwarding", tags=["admin"])
 pages = APIRouter(prefix="/admin/forwarding", include_in_schema=False)
 
@@ -63,7 +66,12 @@ def forward_metrics(ctx: Any) -> Iterator[str]:
     """Prometheus lines per configured destination (nothing without a forwarding file)."""
     if not ctx.settings.forward_file:
         return
-    fwd = forwarding_for(ctx)
+    try:
+        fwd = forwarding_for(ctx)
+    except InvalidRequest as exc:  # the other metrics still answer; the API says what is wrong
+        log.error("forwarding file: %s", exc)
+        yield "# quantrac_forward_*: the forwarding file is invalid (see /api/admin/forwarding)"
+        return
     figures = fwd.status()
     gauges = (
         ("backlog_files", "Files queued and not yet confirmed.", lambda s: s.pending),

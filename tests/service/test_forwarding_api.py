@@ -176,3 +176,17 @@ def test_lag_alert_reaches_the_duty_officer_once_then_clears(configured: Setting
     finally:
         hook.close()
         engine.dispose()
+
+
+def test_an_invalid_forwarding_file_is_a_400_and_metrics_still_answer(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_MINISTRY_PASSWORD", MINISTRY_PASSWORD)
+    bad = forward_file(tmp_path, 21, folder="{kind}/{provinz}")
+    s = settings.model_copy(update={"forward_file": bad})
+    with TestClient(create_app(s, scheduler=False)) as client:
+        answer = client.get("/api/admin/forwarding")
+        metrics = client.get("/metrics")
+    assert answer.status_code == 400 and "provinz" in answer.json()["detail"]
+    assert metrics.status_code == 200 and "quantrac_ingested_files_total" in metrics.text
+    assert "forwarding file is invalid" in metrics.text
