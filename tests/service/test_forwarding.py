@@ -232,3 +232,50 @@ def test_queue_and_file_commit_together(
         queued = set(conn.scalars(select(forward_outbox.c.file_id)))
     assert sorted(files.values()) == ["ok", "ok", "quarantined"]
     assert queued == {i for i, outcome in files.items() if outcome == "ok"}
+
+
+def test_a_refused_file_holds_back_only_its_station_then_becomes_a_dead_letter(
+    settings: Settings, ministry: FaultyFtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_MINISTRY_PASSWORD", MINISTRY_PASSWORD)
+    context = _ctx(settings, tmp_path, None)
+    context.settings = context.settings.model_copy(
+        update={
+            "forward_file": forward_file(
+                tmp_path, ministry.port, max_attempts=2, backoff_seconds=60, max_backoff_seconds=600
+            )
+        }
+    )
+    fwd = forwarding_for(context)
+    slots = _slots(3)
+    sent = write_slots(tmp_path / "facility", models(context.engine, 2), slots)
+    _poll(context)
+    paths = sorted(_expected(sent), key=lambda p: (p.split("/")[1], p))
+    first, blocked, third = paths[:3]  # the first station's three files, in time order
+    # A folder where the middle file must go: the ministry refuses the rename (550).
+    (ministry.root / blocked).mkdir(parents=True)
+
+    run = fwd.send("ministry")  # the first station stops at its refused file; the other goes on
+    assert (run.sent, run.retrying, run.dead) == (4, 1, 0)
+    assert (ministry.root / first).is_file() and not (ministry.root / third).exists()
+    assert fwd.send("ministry").sent == 0  # within its back-off the file is not retried
+    fwd.clock = lambda: now_epoch() + 120  # two minutes later
+    run = fwd.send("ministry")  # second refusal: dead letter, and the station moves on
+    assert (run.sent, run.dead) == (1, 1)
+    assert (ministry.root / third).is_file()
+    (status,) = fwd.status()
+    assert (status.pending, status.dead) == (0, 1)
+    with context.engine.connect() as conn:
+        (error,) = conn.scalars(
+            select(forward_outbox.c.last_error).where(forward_outbox.c.state == "dead")
+        )
+    assert error.startswith("550")
+
+    (ministry.root / blocked).rmdir()  # the ministry fixed its side; an officer retries
+    with context.engine.begin() as conn:
+        from stations.forward.outbox import requeue
+
+        assert requeue(conn, "ministry", None, now_epoch()) == 1
+    assert fwd.send("ministry").sent == 1
+    assert held(ministry.root) == _expected(sent)
+    context.engine.dispose()
