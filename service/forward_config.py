@@ -62,6 +62,7 @@ class DestinationConfig(BaseModel):
     user: str = "anonymous"
     password: SecretStr = SecretStr("")
     passive: bool = True
+    tls_ca_file: Path | None = None  # ftps: trust this CA instead of the system's (a private CA)
     root: str = "/"
     folder: str = "{kind}/{station}/{yyyy}/{MM}/{dd}"
     kind_folders: dict[str, str] = Field(default_factory=lambda: dict(KIND_FOLDERS))
@@ -153,6 +154,7 @@ def endpoint_of(d: DestinationConfig) -> FtpEndpoint:
         tls=d.type == "ftps",
         passive=d.passive,
         timeout_s=d.timeout_seconds or 30,
+        ca_file=str(d.tls_ca_file) if d.tls_ca_file else None,
     )
 
 

@@ -55,6 +55,7 @@ class FtpEndpoint:
     tls: bool = False
     passive: bool = True
     timeout_s: float = 30.0
+    ca_file: str | None = None  # FTPS: trust this CA (a private one) instead of the system CAs
 
 
 @contextmanager
@@ -135,7 +136,8 @@ def ftp_session(endpoint: FtpEndpoint) -> Iterator[FtpTransport]:
     """Connect and log in (FTPS: TLS on control and data); a failure is a TransientError."""
     with _translated():
         if endpoint.tls:
-            ftp: ftplib.FTP = ftplib.FTP_TLS(context=ssl.create_default_context())
+            context = ssl.create_default_context(cafile=endpoint.ca_file)
+            ftp: ftplib.FTP = ftplib.FTP_TLS(context=context)
         else:
             ftp = ftplib.FTP()
         ftp.connect(endpoint.host, endpoint.port, timeout=endpoint.timeout_s)
