@@ -21,6 +21,7 @@ from service.routes import (
     admin_pages,
     alerts,
     compliance,
+    forwarding,
     health,
     layers,
     metrics,
@@ -54,6 +55,8 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     metrics.router,
+    forwarding.router,
+    forwarding.pages,
 )
 
 
