@@ -13,7 +13,7 @@ import logging
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from service.jobs import alerts, compliance, forward, ingest
+from service.jobs import alerts, compliance, forward, ingest, partitions
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
     compliance.register(scheduler, rt)
     alerts.register(scheduler, rt)
     forward.register(scheduler, rt)  # queued in the ingest transaction, sent by its own jobs
+    partitions.register(scheduler, rt)  # PostgreSQL: monthly partitions kept ahead
     return scheduler
 
 

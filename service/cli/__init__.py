@@ -16,6 +16,7 @@ def _load_commands() -> None:
         ingest,
         layers,
         maps,
+        partitions,
         programme,
     )
 
