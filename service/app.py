@@ -19,6 +19,7 @@ from service.routes import (
     admin,
     admin_config,
     admin_config_pages,
+    admin_missing,
     admin_pages,
     alerts,
     compliance,
@@ -53,6 +54,7 @@ ROUTERS = (
     admin_config.router,
     admin_pages.router,
     admin_config_pages.router,
+    admin_missing.router,
     metrics.router,
 )
 

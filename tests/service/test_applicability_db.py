@@ -132,6 +132,12 @@ def test_missing_limit_then_override_and_recompute(facilities: Engine, client) -
     assert stations["T_NEW_NT01"]["compliance_state"] == "limit_missing"
     assert "COD" in stations["T_NEW_NT01"]["limits_missing"]
 
+    before = client.get("/api/admin/missing-limits").json()
+    group = next(g for g in before["groups"] if g["regulation"] == "QCVN 40:2025/BTNMT")
+    assert group["table"] == "1" and any("TT 06/2025" in c for c in group["citations"])
+    row = next(r for r in group["rows"] if (r["parameter"], r["column_class"]) == ("COD", "B"))
+    assert "T_NEW_NT01" in row["stations"] and "T_NEW_NT01" in before["stations_affected"]
+
     _fill(client, "QCVN 40:2025", "COD", 100.0)
     _fill(client, "QCVN 19:2024", "Dust", 50.0)
     episodes = _recompute(facilities)
@@ -147,3 +153,4 @@ def test_missing_limit_then_override_and_recompute(facilities: Engine, client) -
         "/api/stations/T_NEW_NT01/compliance", params={"start": "2026-03-01", "end": "2026-03-02"}
     ).json()
     assert "COD" not in summary["limits_missing"]
+    assert client.get("/api/admin/missing-limits").json()["count"] == before["count"] - 2
