@@ -67,7 +67,7 @@ STATION_PROPS: dict[str, Prop] = {
     "parameters": Prop(
         "object",
         "{code: {value, unit, observed_at, status, qc_flags, limit, limit_low, limit_high, "
-        "limit_unit, averaging, low_confidence, mean, mean_hour, ratio}}",
+        "limit_unit, averaging, low_confidence, mean, mean_hour, ratio, limit_missing}}",
     ),
     "aqi": Prop("integer", "VN_AQI giờ gần nhất / latest hourly VN_AQI (air stations)"),
     "aqi_class": Prop("string", "mức AQI / AQI class label (Vietnamese)"),
@@ -78,7 +78,12 @@ STATION_PROPS: dict[str, Prop] = {
     "exceedances": Prop(
         "array", "vượt ngưỡng đang mở / open exceedances {parameter, mean, limit, ratio, band…}"
     ),
-    "compliance_state": Prop("string", "trạng thái tuân thủ / compliance state"),
+    "compliance_state": Prop(
+        "string", "trạng thái tuân thủ / compliance state (… | limit_missing)"
+    ),
+    "limits_missing": Prop(
+        "array", "thông số thiếu giá trị giới hạn / parameters whose limit has no value"
+    ),
     **_ZONE_LEVELS,
 }
 POINT_PROPS: dict[str, Prop] = {

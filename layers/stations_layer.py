@@ -4,9 +4,10 @@ Property schema (documented in docs/layers.md):
 ``id, name, kind, medium, facility, commune, district_former, synthetic, data_status,
 last_observed_at (ISO 8601, display time zone), parameters ({code: {value, unit, observed_at,
 status, qc_flags, limit, limit_low, limit_high, limit_unit, averaging, low_confidence, mean,
-mean_hour, ratio}}; the limit keys are null where no limit applies), aqi, aqi_class, aqi_label_en,
-aqi_category, aqi_colour, open_exceedances, exceedances, compliance_state`` (null until the
-compliance area provides them) and the zone levels at the station
+mean_hour, ratio, limit_missing}}; the limit keys are null where no limit applies), aqi, aqi_class,
+aqi_label_en, aqi_category, aqi_colour, open_exceedances, exceedances, compliance_state``
+(null until the compliance area provides them; ``limit_missing`` when a limit has no value),
+``limits_missing`` and the zone levels at the station
 ``landslide_level, landslide_level_vi, landslide_level_en, flood_level, flood_level_vi,
 flood_level_en`` (highest level 1..5 of each hazard's zones containing it, or null).
 """

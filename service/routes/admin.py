@@ -7,7 +7,7 @@ transaction; changes to evidence or the registry require a reason.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -94,6 +94,10 @@ class PermitUpdate(BaseModel):
     basis: Literal["1h", "24h"] | None = None
     valid_from: AwareDatetime | None = None
     valid_to: AwareDatetime | None = None
+    # What decides the regulation under a transition rule (docs/compliance.md, applicability).
+    operating_since: date | None = None
+    eia_approved_on: date | None = None
+    permit_date: date | None = None
     reason: Reason
 
 

@@ -154,3 +154,12 @@ def test_missing_limit_then_override_and_recompute(facilities: Engine, client) -
     ).json()
     assert "COD" not in summary["limits_missing"]
     assert client.get("/api/admin/missing-limits").json()["count"] == before["count"] - 2
+    # Recording that the facility was in fact operating before 01/09/2025 (audited permit edit)
+    # puts it back under QCVN 40:2011 until 31/12/2031: pH gets its 5.5–9 limit.
+    assert "pH" in summary["limits_missing"]
+    edit = {"operating_since": "2010-01-01", "reason": "hồ sơ vận hành / operating records"}
+    assert client.patch("/api/admin/stations/T_NEW_NT01/permit", json=edit).status_code == 200
+    summary = client.get(
+        "/api/stations/T_NEW_NT01/compliance", params={"start": "2026-03-01", "end": "2026-03-02"}
+    ).json()
+    assert summary["limits_missing"] == [] and summary["state"] == "assessed"
