@@ -13,7 +13,7 @@ Definitions (docs/programme.md, "Round report"):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from stations.programme.catalogue import lab_catalogue
@@ -29,13 +29,16 @@ def _share(meets: int, compared: int) -> float | None:
 
 
 def media_summary(evaluations: Sequence[PointRound]) -> dict[str, dict[str, Any]]:
-    """``{medium: {points, meets, exceeds, no_limit, compared, share_meeting}}``."""
+    """``{medium: {points, meets, exceeds, no_limit, compared, share_meeting, limits_missing,
+    limits_missing_parameters}}``: ``limits_missing`` counts results not assessed because their
+    applicable limit row has no value yet (never counted as meeting)."""
     out: dict[str, dict[str, Any]] = {}
     for medium in MEDIA_ORDER:
         statuses = Counter(e.status for e in evaluations if e.point.medium == medium)
         if not statuses:
             continue
         compared = statuses["meets"] + statuses["exceeds"]
+        missing = _limits_missing(e for e in evaluations if e.point.medium == medium)
         out[medium] = {
             "medium": medium,
             "label": MEDIUM_LABELS[medium],
@@ -45,8 +48,22 @@ def media_summary(evaluations: Sequence[PointRound]) -> dict[str, dict[str, Any]
             "no_limit": statuses["no_limit"],
             "compared": compared,
             "share_meeting": _share(statuses["meets"], compared),
+            "limits_missing": len(missing),
+            "limits_missing_parameters": sorted({p for p, _ in missing}),
         }
     return out
+
+
+def _limits_missing(evaluations: Iterable[PointRound]) -> list[tuple[str, str]]:
+    """(parameter, point id) of each result compared with a limit row that has no value."""
+    return [
+        (parameter, e.point.id)
+        for e in evaluations
+        for parameter, ev in e.by_parameter.items()
+        if not ev.comparison.compared
+        and ev.comparison.limit is not None
+        and ev.comparison.limit.missing
+    ]
 
 
 def build_round_report(

@@ -20,6 +20,7 @@ SUMMARY_COLUMNS = (
     ("share_meeting", "% đạt / share meeting"),
     ("previous_share", "% đạt đợt trước / previous share"),
     ("change", "Thay đổi / change (pp)"),
+    ("limits_missing", "Kết quả thiếu giá trị giới hạn / results, limit missing"),
 )
 _BOLD = Font(bold=True)
 _HEAD = PatternFill("solid", fgColor="ECEFF1")

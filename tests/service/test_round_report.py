@@ -67,6 +67,10 @@ def test_xlsx_report_numbers_match_the_api(client, demo) -> None:  # type: ignor
         row = by_medium[m["medium"]]
         assert list(row[1:5]) == [m[f] for f in FIELDS]
         assert row[5] == m["share_meeting"] and row[7] == m["change"]
+        assert row[8] == m["limits_missing"]  # results not assessed: limit missing
+    # Noise limits (QCVN 26:2025) are rows without values: their results are "limit missing".
+    noise = next(m for m in numbers["media"] if m["medium"] == "noise")
+    assert noise["limits_missing"] > 0 and "LAeq" in noise["limits_missing_parameters"]
     assert wb["can_theo_doi"].max_row - 1 == len(numbers["follow_up"])
     assert wb["wqi"].max_row - 1 == len(numbers["wqi_points"]) == 62
     assert len(wb["tong_hop"]._images) == 1  # the share chart is embedded
