@@ -35,6 +35,7 @@ from service.routes import auth as auth_routes
 from service.routes import map as map_routes
 from service.settings import Settings
 from stations.limits import configure_overrides
+from stations.programme.wqi_formula import configure_wqi_formula
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The administrator's limit overrides apply wherever load_limits() is called (one per process).
     configure_overrides(overrides_file(settings.data_dir))
+    configure_wqi_formula(settings.wqi_formula)
     ctx = AppContext(settings=settings, engine=make_engine(settings.db_url))
     run_scheduler = settings.scheduler_enabled if scheduler is None else scheduler
 

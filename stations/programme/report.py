@@ -19,6 +19,7 @@ from typing import Any
 from stations.programme.catalogue import lab_catalogue
 from stations.programme.evaluate import MEDIUM_LABELS, PointRound
 from stations.programme.wqi import wqi_classes
+from stations.programme.wqi_formula import current_formula, wqi_formulas
 
 MEDIA_ORDER = tuple(MEDIUM_LABELS)
 FOLLOW_UP_WQI = 50
@@ -145,12 +146,22 @@ def build_round_report(
                 "wqi": e.wqi.value,
                 "class": e.wqi.wqi_class.name_vi,
                 "colour": e.wqi.wqi_class.hex,
+                "low_confidence_rows": list(e.wqi.low_confidence_rows),
             }
             for e in wqi_points
             if e.wqi is not None and e.wqi.wqi_class is not None
         ],
+        "wqi_method": _wqi_method(wqi_points),
         "follow_up": _follow_up(evaluations, was_exceeding),
     }
+
+
+def _wqi_method(points: Sequence[PointRound]) -> dict[str, Any]:
+    """The aggregation formula and every low-confidence sub-index row the round's VN_WQI used."""
+    rows = sorted({c for e in points if e.wqi for c in e.wqi.low_confidence_rows})
+    keys = {e.wqi.formula for e in points if e.wqi}
+    formula = wqi_formulas().get(keys.pop()) if len(keys) == 1 else current_formula()
+    return {"formula": formula.as_dict() if formula else None, "low_confidence_rows": rows}
 
 
 def _follow_up(evaluations: Sequence[PointRound], was_exceeding: set[str]) -> list[dict[str, Any]]:
