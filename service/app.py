@@ -23,6 +23,7 @@ from service.routes import (
     admin_pages,
     alerts,
     compliance,
+    facility_report,
     health,
     layers,
     metrics,
@@ -56,6 +57,7 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     admin_missing.router,
+    facility_report.router,
     metrics.router,
 )
 
