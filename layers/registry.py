@@ -98,6 +98,9 @@ POINT_PROPS: dict[str, Prop] = {
     "status": Prop("string", "đạt/vượt / compliance status of the latest round"),
     "wqi": Prop("number", "VN_WQI (surface water)"),
     "wqi_class": Prop("string", "mức WQI / WQI class"),
+    "wqi_method": Prop(
+        "object", "công thức WQI / VN_WQI {formula, low_confidence_rows} used for the value"
+    ),
     "colour": Prop("string", "màu hiển thị / display colour, hex"),
     "exceedances": Prop("array", "thông số vượt / parameters over their limit"),
     "results": Prop("object", "{parameter: {value, unit, limit, exceeds}}"),
