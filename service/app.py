@@ -23,6 +23,7 @@ from service.routes import (
     alerts,
     compliance,
     facility_report,
+    forwarding,
     health,
     layers,
     metrics,
@@ -59,6 +60,8 @@ ROUTERS = (
     admin_missing.router,
     facility_report.router,
     metrics.router,
+    forwarding.router,
+    forwarding.pages,
 )
 
 

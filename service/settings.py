@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         "cube_root", description="VN_WQI core: cube_root [IV²·V]^(1/3) or square_root [IV·V]^(1/2)"
     )
 
+    # Forwarding to the national system (docs/forwarding.md).
+    forward_file: Path | None = Field(
+        None, description="YAML file listing the forwarding destinations (FTP/FTPS)"
+    )
+
     log_format: Literal["text", "json"] = Field(
         "text", description="json: one JSON object per log line"
     )

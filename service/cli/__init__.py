@@ -12,6 +12,7 @@ def _load_commands() -> None:
         compliance,
         core,
         facility_report,
+        forward,
         ftp_receiver,
         ingest,
         layers,
