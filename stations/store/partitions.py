@@ -97,6 +97,10 @@ def _children(conn: Connection, table: str) -> list[tuple[str, Month | None]]:
     return children
 
 
+def _count(conn: Connection, name: str) -> int:
+    return int(conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one())
+
+
 def list_partitions(conn: Connection) -> list[Partition]:
     """Every partition of the partitioned tables with its exact row count, by table and month."""
     out: list[Partition] = []
@@ -104,8 +108,7 @@ def list_partitions(conn: Connection) -> list[Partition]:
         if not is_partitioned(conn, table):
             continue
         for name, month in _children(conn, table):
-            rows = conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-            out.append(Partition(table, name, month, int(rows)))
+            out.append(Partition(table, name, month, _count(conn, name)))
     return out
 
 
@@ -189,15 +192,20 @@ def detach_before(engine: Engine, cutoff: Month, export_dir: Path | None = None)
     Detaching first makes the table static, so the export needs no lock on live ingest.
     """
     with engine.connect() as conn:
-        old = [p for p in list_partitions(conn) if p.month is not None and p.month < cutoff]
+        old = [
+            (table, name, month)
+            for table in PARTITIONED
+            if is_partitioned(conn, table)
+            for name, month in _children(conn, table)
+            if month is not None and month < cutoff
+        ]
     done: list[Detached] = []
-    for part in old:
+    for table, name, month in old:
         with engine.begin() as conn:
-            conn.execute(text(f'ALTER TABLE "{part.table}" DETACH PARTITION "{part.name}"'))
-        path = None
-        if export_dir is not None:
-            with engine.begin() as conn:
-                path = _export(conn, part.name, export_dir)
+            conn.execute(text(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"'))
+        with engine.begin() as conn:  # counted once static: the figure matches the export
+            part = Partition(table, name, month, _count(conn, name))
+            path = _export(conn, name, export_dir) if export_dir is not None else None
         done.append(Detached(part, path))
     return done
 
