@@ -116,8 +116,9 @@ def _months_in_default(conn: Connection, table: str) -> set[Month]:
     return set(months_present(conn, default_name(table), PARTITIONED[table]))
 
 
-def create_partition(conn: Connection, table: str, month: Month) -> int:
-    """Create ``month``'s partition of ``table``, moving its rows out of DEFAULT; rows moved.
+def create_partition(conn: Connection, table: str, month: Month) -> int | None:
+    """Create ``month``'s partition of ``table``, moving its rows out of DEFAULT; rows moved, or
+    None when it already exists (another replica starting at the same time made it).
 
     Runs in the caller's transaction; the parent is locked first so no reading of that month can
     land in DEFAULT between the move and the creation.
@@ -126,6 +127,8 @@ def create_partition(conn: Connection, table: str, month: Month) -> int:
     low, high = month_start(month), month_start(next_month(month))
     default = default_name(table)
     conn.execute(text(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE'))
+    if any(m == month for _, m in _children(conn, table)):
+        return None
     conn.execute(text(f'CREATE TEMP TABLE moving_rows (LIKE "{default}") ON COMMIT DROP'))
     moved = conn.execute(
         text(
@@ -161,7 +164,9 @@ def ensure_partitions(
             missing = sorted((set(wanted) | _months_in_default(conn, table)) - existing)
         for month in missing:  # one short transaction each: ingest waits for one month only
             with engine.begin() as conn:
-                created.append((table, month, create_partition(conn, table, month)))
+                moved = create_partition(conn, table, month)
+            if moved is not None:
+                created.append((table, month, moved))
     return created
 
 

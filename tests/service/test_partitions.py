@@ -22,7 +22,12 @@ from service.cli import _load_commands, app
 from service.database import alembic_config, upgrade
 from stations.ingest.pipeline import IncomingFile, ingest_batch, ingest_file
 from stations.simulator.model import StationModel, demo_scenario, history, render_tt10
-from stations.store.partitions import ensure_partitions, is_partitioned, month_start
+from stations.store.partitions import (
+    create_partition,
+    ensure_partitions,
+    is_partitioned,
+    month_start,
+)
 from stations.store.readings import insert_readings, station_units
 from stations.store.schema import hourly_means, readings
 
@@ -75,6 +80,8 @@ def test_partitions_for_ingested_months_and_ahead(engine: Engine, sites, tmp_pat
             (table, (2027, 2)),
         } <= made
     assert ensure_partitions(engine, NOW) == []  # idempotent: the job may run any number of times
+    with engine.begin() as conn:  # two replicas starting at once: the second finds it made
+        assert create_partition(conn, "readings", (2026, 12)) is None
     files = _files(sites, BOUNDARY - 3600, BOUNDARY + 3600)  # an hour each side of the month end
     result = ingest_batch(engine, files, sites=sites, now=BOUNDARY + 3600, archive_dir=tmp_path)
     assert result.stored == 24 * 9
