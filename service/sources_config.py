@@ -13,7 +13,7 @@ they are held as ``SecretStr`` and never appear in logs, ``repr`` or API output.
         password: ${QUANTRAC_FTP_PASSWORD}
         path: /incoming
         after: move            # or delete
-        options: {separator: tab, lf: false, bom: false, decimal_comma: false, aliases: false}
+        options: {strict: false}   # strict: true -> {separator: tab, lf: false, bom: false, ...}
 """
 
 from __future__ import annotations
@@ -37,9 +37,14 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ParserVariant(BaseModel):
-    """Documented variants of the canonical Circular 10/2021 form (all off = strict)."""
+    """How a source's files may deviate from the canonical Circular 10/2021 form.
+
+    By default every documented deviation is accepted and noted per file; ``strict: true``
+    accepts only the canonical form plus the variants switched on below.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    strict: bool = False
     separator: Literal["tab", "semicolon", "spaces", "auto"] = "tab"
     decimal_comma: bool = False
     bom: bool = False

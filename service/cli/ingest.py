@@ -52,7 +52,10 @@ def ingest(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="auto | tt10 | csv | json")] = "auto",
     lenient: Annotated[
-        bool, typer.Option(help="Accept every documented variant (separators, BOM, LF, aliases).")
+        bool, typer.Option(help="With --strict: switch every documented variant on.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Canonical form only (default: accept deviations, note them).")
     ] = False,
     batch: Annotated[int, typer.Option(min=1, help="Files per transaction.")] = 2000,
 ) -> None:
@@ -66,7 +69,9 @@ def ingest(
         sites = station_units(conn)
     options = IngestOptions(
         fmt=fmt,
-        parser=ParserOptions.lenient() if lenient else ParserOptions(),
+        parser=(ParserOptions.lenient() if lenient else ParserOptions(strict=True))
+        if strict
+        else ParserOptions(),
         quarantine_dir=settings.data_dir / "quarantine",
     )
     archive_dir = settings.data_dir / "archive"

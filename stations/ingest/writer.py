@@ -58,6 +58,7 @@ def _file_row(w: Work, now: int) -> tuple[object, ...]:
         o.readings,
         errors,
         w.archive,
+        "; ".join(o.notes) or None,
     )
 
 

@@ -3,8 +3,13 @@
 Canonical form (regulations.md §1.2; the official Phụ lục 15 text was NOT FOUND, so this is the
 form national receivers implement): file ``<Station>_<YYYYMMDDhhmmss>.txt``, CRLF line ends, UTF-8
 without BOM, lines ``parameter<TAB>value<TAB>unit<TAB>YYYYMMDDhhmmss<TAB>status`` with local time
-(UTC+7) and status 00/01/02. Variants are accepted only when a source enables them
-(:class:`~stations.parsers.base.ParserOptions`); see docs/ingestion.md.
+(UTC+7) and status 00/01/02.
+
+By default a file is first read the canonical way (the hot path: a canonical file costs nothing
+more); a file that deviates anywhere is read again by :mod:`stations.parsers.tolerant`, which
+accepts the deviations seen in the field and notes them. ``strict`` sources accept only the
+canonical form and the variants they switch on (:class:`~stations.parsers.base.ParserOptions`);
+see docs/ingestion.md.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from stations.parsers.common import (
     stamp_to_epoch,
     station_from_name,
 )
+from stations.parsers.tolerant import parse_tolerant
 
 _SPLITTERS = {"tab": "\t", "semicolon": ";", "spaces": None}
 _NAN = nan
 _UNSEEN = object()
+_CANONICAL = ParserOptions(strict=True)
 
 
 def _fields(line: str, separator: str) -> list[str]:
@@ -34,6 +41,15 @@ def _fields(line: str, separator: str) -> list[str]:
             return line.split(";")
         return line.split()
     return line.split(_SPLITTERS[separator])
+
+
+def _fatal_if_empty(out: ParseOutcome) -> None:
+    if not out.readings and out.fatal is None:
+        out.fatal = (
+            f"không dòng nào hợp lệ / no valid line ({out.errors[0].reason})"
+            if out.errors
+            else "tệp rỗng / empty file (no data line)"
+        )
 
 
 class Tt10Parser:
@@ -52,25 +68,36 @@ class Tt10Parser:
             )
             return out
         station = out.station_id = named[0]
+        if options.strict:
+            self._strict(raw, station, options, out)
+            return out
+        self._strict(raw, station, _CANONICAL, out)
+        if out.fatal is None and not out.errors and self._canonical_units(out):
+            return out
+        out = ParseOutcome(station_id=station)
+        parse_tolerant(raw, station, options, out)
+        _fatal_if_empty(out)
+        return out
+
+    @staticmethod
+    def _canonical_units(out: ParseOutcome) -> bool:
+        """Every unit is spelled as in the catalogue (else the tolerant reading normalises it)."""
+        return {r[4] for r in out.readings}.issubset(alias_tables().strict_units)
+
+    def _strict(self, raw: bytes, station: str, options: ParserOptions, out: ParseOutcome) -> None:
         text, reason = decode_text(raw, options)
         if text is None:
             out.fatal = reason
-            return out
+            return
         lines, reason = split_lines(text, options)
         if lines is None:
             out.fatal = reason
-            return out
+            return
         if options.separator not in ParserOptions.SEPARATORS:
             out.fatal = f"unknown separator option {options.separator!r}"
-            return out
+            return
         self._parse_lines(lines, station, options, out)
-        if not out.readings:
-            out.fatal = (
-                f"không dòng nào hợp lệ / no valid line ({out.errors[0].reason})"
-                if out.errors
-                else "tệp rỗng / empty file (no data line)"
-            )
-        return out
+        _fatal_if_empty(out)
 
     @staticmethod
     def _parse_lines(
