@@ -19,6 +19,7 @@ from service.routes import (
     admin,
     admin_config,
     admin_config_pages,
+    admin_ingest,
     admin_pages,
     alerts,
     compliance,
@@ -54,6 +55,7 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     metrics.router,
+    admin_ingest.router,
 )
 
 
