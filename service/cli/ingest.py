@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy import Engine, event
 
+from service.backfill import evaluate_spans
 from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
 from service.demo import DEMO_STATIONS
@@ -58,6 +59,12 @@ def ingest(
         bool, typer.Option(help="Canonical form only (default: accept deviations, note them).")
     ] = False,
     batch: Annotated[int, typer.Option(min=1, help="Files per transaction.")] = 2000,
+    evaluate: Annotated[
+        bool, typer.Option(help="Run compliance, AQI and alerts over the stored spans after.")
+    ] = True,
+    notify: Annotated[
+        bool, typer.Option(help="Notify even for exceedances older than the alerts' max age.")
+    ] = False,
 ) -> None:
     """Nạp dữ liệu từ tệp / ingest data files once (backfill); duplicates are skipped."""
     if fmt not in ("auto", "tt10", "csv", "json"):
@@ -109,6 +116,10 @@ def ingest(
                 flush()
         if pending:
             flush()
+    if evaluate and summary.spans:
+        summary.evaluation = evaluate_spans(
+            settings, engine, summary.spans, notify=notify, console=console
+        )
     engine.dispose()
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
@@ -116,8 +127,10 @@ def ingest(
         console.print(
             f"[green]{summary.files} tệp / files[/], {summary.readings} readings stored, "
             f"{summary.duplicates} duplicates, {len(summary.quarantined)} quarantined, "
-            f"{summary.line_error_count} line errors"
+            f"{summary.line_error_count} line errors, {summary.noted} with format notes"
         )
+        if summary.evaluation:
+            console.print(f"  evaluated: {summary.evaluation}")
         for q in summary.quarantined[:20]:
             console.print(f"  [yellow]quarantined[/] {q['file']}: {q['reason']}")
 

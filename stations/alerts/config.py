@@ -146,6 +146,9 @@ class Timing(_Strict):
     aqi_threshold: float = Field(151.0, gt=0)
     offline_after_intervals: int = Field(3, ge=1)
     delayed_after_intervals: int = Field(1, ge=1)
+    # Exceedances of data older than this open their alerts without notifications (a backfill
+    # of last month must not page the duty officer); ``quantrac ingest --notify`` forces them.
+    notify_max_age_hours: float = Field(24.0, gt=0)
 
 
 class Delivery(_Strict):
