@@ -21,6 +21,7 @@ from service.routes import (
     admin_config_pages,
     admin_ingest,
     admin_pages,
+    admin_quarantine,
     alerts,
     compliance,
     health,
@@ -56,6 +57,7 @@ ROUTERS = (
     admin_config_pages.router,
     metrics.router,
     admin_ingest.router,
+    admin_quarantine.router,
 )
 
 
