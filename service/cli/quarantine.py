@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from service.bootstrap import prepare_database
-from service.cli.common import app, console, fail, get_settings
+from service.cli.common import app, console, fail, get_settings, time_option
 from service.quarantine import as_dict, replay
 from stations.store.quarantine import get_quarantined, list_quarantined
-from stations.timeutil import VN_OFFSET, epoch_to_local_iso, parse_iso_time
+from stations.timeutil import epoch_to_local_iso
 
 quarantine_app = typer.Typer(help="Tệp bị cách ly / quarantined files: list, show, replay.")
 app.add_typer(quarantine_app, name="quarantine")
@@ -23,12 +23,7 @@ Since = Annotated[str | None, typer.Option(help="Received since, ISO 8601 (local
 
 
 def _since(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return parse_iso_time(text, VN_OFFSET)
-    except ValueError as exc:
-        raise fail(f"--since: not an ISO 8601 date/time: {text!r}", code=2) from exc
+    return None if text is None else time_option(text, "since")
 
 
 @quarantine_app.command("list")
