@@ -3,6 +3,7 @@
 - ``GET /api/admin/ingest/format-notes``: per station and per source, the files received, how
   many deviated from the canonical Circular 10/2021 form and how (so the department can ask a
   facility to fix its datalogger without losing a reading).
+- ``GET /api/admin/ingest/conflicts``: resent values that disagreed with the stored (first) ones.
 - ``POST /api/admin/ingest/preview?name=…``: parse an uploaded sample (the raw file as the request
   body) with a source's options and show its readings, notes and errors; nothing is stored.
 """
@@ -19,6 +20,7 @@ from stations.ingest.units import harmonise_units
 from stations.parsers import ParserOptions, parse
 from stations.parsers.common import unsafe_name
 from stations.qc import Flag
+from stations.store.conflicts import list_conflicts
 from stations.store.format_notes import format_summary
 from stations.store.readings import station_units
 from stations.timeutil import epoch_to_local_iso, parse_iso_time
@@ -124,3 +126,22 @@ async def preview(
         "errors": [e.as_dict() for e in parsed.errors[:200]],
         "error_count": len(parsed.errors),
     }
+
+
+@router.get("/conflicts", summary="Resent values that disagreed with the stored ones")
+def conflicts(
+    ctx: ContextDep,
+    _admin: AdminDep,
+    station: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Each conflicting value with its file, next to the value kept (the first received)."""
+    with ctx.engine.connect() as conn:
+        rows, total = list_conflicts(conn, station, limit, offset)
+    items = []
+    for r in rows:
+        item = dict(r._mapping)
+        item["time"] = epoch_to_local_iso(r.observed_at)
+        items.append(item)
+    return {"total": total, "conflicts": items}

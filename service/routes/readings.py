@@ -13,6 +13,7 @@ from stations.errors import InvalidRequest, UnknownStation
 from stations.parameters import catalogue
 from stations.parsers.aliases import alias_tables
 from stations.qc import INVALID_MASK, flag_names
+from stations.store.conflicts import count_conflicts
 from stations.store.readings import read_series
 from stations.store.sites import get_site
 from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
@@ -130,4 +131,6 @@ def station_readings(
         "start": epoch_to_local_iso(start_s, tz),
         "end": epoch_to_local_iso(end_s, tz),
         "series": series,
+        # resent values that disagreed with the stored ones (first kept; see docs/ingestion.md)
+        "conflicts": count_conflicts(conn, station_id, params, start_s, end_s),
     }

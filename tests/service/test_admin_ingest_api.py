@@ -92,3 +92,41 @@ def test_preview_parses_converts_and_stores_nothing(auth_client) -> None:  # noq
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(readings)) == 0
         assert conn.scalar(select(func.count()).select_from(ingested_files)) == 0
+
+
+def test_resent_file_conflicts_keep_the_first_value_and_are_counted(auth_client, tmp_path) -> None:  # noqa: F811
+    client, tokens = auth_client
+    engine = client.app.state.ctx.engine
+    import_stations(engine, ROOT / "stations" / "demo" / "stations.yaml")
+    with engine.connect() as conn:
+        sites = station_units(conn)
+    name = "LS_SONNMT_KK01_20261120083000.txt"
+    lines = ("PM2.5\t30.5\tµg/Nm³\t20261120083000\t00", "PM10\t50\tµg/Nm³\t20261120083000\t00")
+    first = "".join(f"{line}\r\n" for line in lines).encode()
+    corrected = first.replace(b"30.5", b"31.5")  # same name, other bytes: a corrected resend
+    for data in (first, corrected, corrected):  # the exact resend is a duplicate file
+        ingest_batch(
+            engine,
+            [IncomingFile(name, data, "ftp-so:/in")],
+            sites=sites,
+            now=NOW,
+            archive_dir=tmp_path,
+        )
+    admin = bearer(tokens["admin"])
+    body = client.get(
+        "/api/stations/LS_SONNMT_KK01/readings",
+        params={"start": "2026-11-20T08:00:00+07:00", "end": "2026-11-20T09:00:00+07:00"},
+        headers=admin,
+    ).json()
+    assert body["conflicts"] == 1
+    pm25 = next(s for s in body["series"] if s["parameter"] == "PM2.5")
+    assert [p["value"] for p in pm25["points"]] == [30.5]  # the first value is the evidence
+    listed = client.get("/api/admin/ingest/conflicts", headers=admin).json()
+    assert listed["total"] == 1
+    (c,) = listed["conflicts"]
+    assert (c["parameter"], c["kept_value"], c["value"]) == ("PM2.5", 30.5, 31.5)
+    assert c["file_id"] != c["kept_file_id"] and c["time"] == "2026-11-20T08:30:00+07:00"
+    assert (
+        client.get("/api/admin/ingest/conflicts", headers=bearer(tokens["viewer"])).status_code
+        == 403
+    )
