@@ -19,14 +19,18 @@ import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from service.alerting.config import config_from_settings
+from service.alerting.runtime import AlertRuntime
 from service.bootstrap import import_stations
 from service.cli import _load_commands, app
 from service.database import make_engine
+from service.settings import Settings
 from stations.averaging import HOUR, hour_floor
 from stations.simulator.model import local_stamp
 from stations.store.alert_tables import alert_outbox, alerts
 from stations.store.compliance_tables import aqi_hourly, exceedance_episodes
 from stations.store.schema import hourly_means
+from tests.fixtures.alerts.builders import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 FRESH, LATE, AIR = "LS_GTHT_KHI01", "LS_GTHT_KHI02", "LS_SONNMT_KK01"
@@ -66,6 +70,7 @@ def _stack_files(folder: Path, station: str, start: int, end: int, bad_hour: int
 
 
 @pytest.mark.slow
+@pytest.mark.smtp
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_backfill_opens_normalised_exceedances_pages_only_fresh_ones_and_gets_aqi(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -121,4 +126,17 @@ def test_backfill_opens_normalised_exceedances_pages_only_fresh_ones_and_gets_aq
             select(func.count()).select_from(aqi_hourly).where(aqi_hourly.c.station_id == AIR)
         )
         assert n_aqi and n_aqi > 0
+    # The queued notification reaches a real SMTP server through the alert sender.
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        monkeypatch.setenv("QUANTRAC_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("QUANTRAC_SMTP_PORT", str(smtp.port))
+        settings = Settings(db_url=db_url)
+        runtime = AlertRuntime(settings, engine, config_from_settings(settings))
+        assert runtime.send().sent == 1
+        (mail,) = smtp.messages
+        assert "Gạch Hợp Thành" in mail["Subject"] and mail["To"] == "officer@example.gov.vn"
+    finally:
+        smtp.stop()
     engine.dispose()
