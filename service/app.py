@@ -20,6 +20,7 @@ from service.routes import (
     admin_config,
     admin_config_pages,
     admin_ingest,
+    admin_ingest_pages,
     admin_pages,
     admin_quarantine,
     alerts,
@@ -58,6 +59,7 @@ ROUTERS = (
     metrics.router,
     admin_ingest.router,
     admin_quarantine.router,
+    admin_ingest_pages.router,
 )
 
 

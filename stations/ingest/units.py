@@ -20,6 +20,16 @@ def harmonise_units(
     readings: Sequence[Reading], sites: Mapping[str, Mapping[str, str]], notes: list[str]
 ) -> Sequence[Reading]:
     """``readings`` with convertible units converted (the same list when nothing changes)."""
+    if not readings:
+        return readings
+    # The usual file: one station, every unit already the registered one (checked in one loop).
+    station = readings[0][0]
+    get = sites.get(station, {}).get
+    for r in readings:
+        if r[0] != station or get(r[1]) != r[4]:
+            break
+    else:
+        return readings
     todo: dict[tuple[str, str, str], tuple[float, str]] = {}
     for key in {(r[0], r[1], r[4]) for r in readings}:
         station, parameter, unit = key

@@ -71,38 +71,35 @@ class Tt10Parser:
         if options.strict:
             self._strict(raw, station, options, out)
             return out
-        self._strict(raw, station, _CANONICAL, out)
-        if out.fatal is None and not out.errors and self._canonical_units(out):
+        canonical_units = self._strict(raw, station, _CANONICAL, out)
+        if out.fatal is None and not out.errors and canonical_units:
             return out
         out = ParseOutcome(station_id=station)
         parse_tolerant(raw, station, options, out)
         _fatal_if_empty(out)
         return out
 
-    @staticmethod
-    def _canonical_units(out: ParseOutcome) -> bool:
-        """Every unit is spelled as in the catalogue (else the tolerant reading normalises it)."""
-        return {r[4] for r in out.readings}.issubset(alias_tables().strict_units)
-
-    def _strict(self, raw: bytes, station: str, options: ParserOptions, out: ParseOutcome) -> None:
+    def _strict(self, raw: bytes, station: str, options: ParserOptions, out: ParseOutcome) -> bool:
+        """Read the strict way into ``out``; True when every unit is spelled as in the catalogue."""
         text, reason = decode_text(raw, options)
         if text is None:
             out.fatal = reason
-            return
+            return False
         lines, reason = split_lines(text, options)
         if lines is None:
             out.fatal = reason
-            return
+            return False
         if options.separator not in ParserOptions.SEPARATORS:
             out.fatal = f"unknown separator option {options.separator!r}"
-            return
-        self._parse_lines(lines, station, options, out)
+            return False
+        canonical_units = self._parse_lines(lines, station, options, out)
         _fatal_if_empty(out)
+        return canonical_units
 
     @staticmethod
     def _parse_lines(
         lines: list[str], station: str, options: ParserOptions, out: ParseOutcome
-    ) -> None:
+    ) -> bool:
         # The ingestion hot path: one pass, dict lookups, one tuple per reading.
         tables = alias_tables()
         lenient = options.aliases
@@ -115,6 +112,7 @@ class Tt10Parser:
         append = out.readings.append
         errors = out.errors
         new = tuple.__new__
+        canonical_units = True
         for number, line in enumerate(lines, start=1):
             if not line or line.isspace():
                 continue
@@ -162,5 +160,13 @@ class Tt10Parser:
                         LineError(number, f"trạng thái lạ / unknown status {status!r}", line)
                     )
                     continue
-            unit = tables.unit(unit, lenient) if lenient else strict_units.get(unit, unit)
+            if lenient:
+                unit = tables.unit(unit, True)
+            else:
+                canonical = strict_units.get(unit)
+                if canonical is None:
+                    canonical_units = False  # kept as written; the tolerant reader maps it
+                else:
+                    unit = canonical
             append(new(Reading, (station, parameter, observed_at, value, unit, status)))
+        return canonical_units

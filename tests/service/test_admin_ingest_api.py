@@ -56,6 +56,10 @@ def test_format_notes_per_station_and_source_and_metrics(auth_client, tmp_path) 
     assert later.json()["stations"] == []
     bad = client.get("/api/admin/ingest/format-notes", params={"since": "soon"}, headers=admin)
     assert bad.status_code == 400 and "ISO" in bad.json()["detail"]
+    html = client.get("/admin/ingest", headers=admin)
+    assert html.status_code == 200 and "LS_NMNDNA_KHI01" in html.text
+    assert "unit mg/Nm3→mg/Nm³ (1)" in html.text
+    assert client.get("/admin/ingest", headers=viewer).status_code == 403
     metrics = client.get("/metrics", headers=admin).text
     assert 'quantrac_ingested_files_deviating_total{source="ftp-so"} 1' in metrics
 
