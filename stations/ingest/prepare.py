@@ -52,7 +52,8 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
             if not options.parser.strict or options.parser.aliases:
                 converted: list[str] = []
                 readings = harmonise_units(readings, sites, converted)
-                o.notes = [*o.notes, *converted]
+                if converted:
+                    o.notes = [*o.notes, *converted]
             stations = set(next(zip(*readings, strict=True), ()))
             if not stations <= sites.keys():
                 readings = [r for r in readings if r[0] in sites]
