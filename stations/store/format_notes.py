@@ -68,3 +68,16 @@ def format_summary(conn: Connection, since: int | None = None) -> dict[str, Any]
         return out
 
     return {"stations": rows(stations, "station_id"), "sources": rows(sources, "source")}
+
+
+def notes_of_files(conn: Connection, file_ids: set[int]) -> dict[int, str]:
+    """``{file id: format notes}`` of the files among ``file_ids`` that deviated."""
+    f = ingested_files.c
+    out: dict[int, str] = {}
+    ids = sorted(file_ids)
+    for i in range(0, len(ids), 500):
+        query = select(f.id, f.format_notes).where(
+            f.id.in_(ids[i : i + 500]), f.format_notes.is_not(None)
+        )
+        out.update(conn.execute(query).tuples().all())
+    return out

@@ -291,7 +291,7 @@ def known_hashes(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int
 # --- range reads for the API (``GET /api/stations/{id}/readings``) ---------------------------
 
 _RAW = text(
-    "SELECT parameter, observed_at, value, unit, status, qc_flags FROM readings "
+    "SELECT parameter, observed_at, value, unit, status, qc_flags, file_id FROM readings "
     "WHERE station_id = :station AND parameter IN :params "
     "AND observed_at >= :start AND observed_at < :end ORDER BY parameter, observed_at"
 ).bindparams(bindparam("params", expanding=True))
@@ -324,9 +324,9 @@ def read_series(
 ) -> dict[str, list[tuple[Any, ...]]]:
     """``{parameter: [row, ...]}`` for ``interval`` raw | hour | day over ``[start, end)``.
 
-    Rows: raw ``(observed_at, value, unit, status, qc_flags)``; hour ``(hour_start, mean, min,
-    max, n_valid, n_total, unit)``; day ``(day_start, mean, min, max, n_valid, n_total, unit,
-    hours)``.
+    Rows: raw ``(observed_at, value, unit, status, qc_flags, file_id)``; hour ``(hour_start,
+    mean, min, max, n_valid, n_total, unit)``; day ``(day_start, mean, min, max, n_valid,
+    n_total, unit, hours)``.
     """
     if not parameters:
         return {}

@@ -125,6 +125,7 @@ def test_resent_file_conflicts_keep_the_first_value_and_are_counted(auth_client,
     assert body["conflicts"] == 1
     pm25 = next(s for s in body["series"] if s["parameter"] == "PM2.5")
     assert [p["value"] for p in pm25["points"]] == [30.5]  # the first value is the evidence
+    assert "notes" not in pm25["points"][0]  # a canonical file: nothing to note
     listed = client.get("/api/admin/ingest/conflicts", headers=admin).json()
     assert listed["total"] == 1
     (c,) = listed["conflicts"]

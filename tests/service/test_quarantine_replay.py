@@ -119,5 +119,12 @@ def test_admin_api_lists_and_replays_with_the_admin_as_actor(auth_client, tmp_pa
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(readings)) == 1
         entries, _ = list_audit(conn, action="quarantine.replay")
+    raw = client.get(
+        f"/api/stations/{NEW}/readings",
+        params={"start": "2026-11-20T08:00:00+07:00", "end": "2026-11-20T09:00:00+07:00"},
+        headers=admin,
+    ).json()
+    (point,) = raw["series"][0]["points"]
+    assert "decimal comma" in point["notes"] and "µg/m³→µg/Nm³" in point["notes"]
     assert [e.actor for e in entries] == ["admin1"]  # the token's account (make_users)
     assert entries[0].before["reason"].startswith("trạm không có")
