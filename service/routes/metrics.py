@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import Connection, func, select
 
-from service.auth.observability import RequestMetrics, labels
+from service.auth.observability import labels
 from service.deps import ContextDep
 from service.routes.metrics_ingest import format_note_metrics
 from service.schema import full_metadata
@@ -89,9 +89,7 @@ def _outbox_metrics(conn: Connection) -> Iterator[str]:
 def metrics(ctx: ContextDep) -> PlainTextResponse:
     """Request counts and latency by route, ingestion counts, lag per station, outbox depth."""
     lines: list[str] = []
-    request_metrics = ctx.extras.get("request_metrics")
-    if isinstance(request_metrics, RequestMetrics):
-        lines.extend(request_metrics.exposition())
+    lines.extend(ctx.request_metrics.exposition())
     with ctx.engine.connect() as conn:
         lines.extend(_ingest_metrics(conn))
         lines.extend(format_note_metrics(conn))

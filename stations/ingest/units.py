@@ -10,15 +10,15 @@ which every stored reading points at through ``file_id``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from stations.parsers import Reading
 from stations.unit_conversion import conversion
 
 
 def harmonise_units(
-    readings: Sequence[Reading], sites: Mapping[str, Mapping[str, str]], notes: list[str]
-) -> Sequence[Reading]:
+    readings: list[Reading], sites: Mapping[str, Mapping[str, str]], notes: list[str]
+) -> list[Reading]:
     """``readings`` with convertible units converted (the same list when nothing changes)."""
     if not readings:
         return readings

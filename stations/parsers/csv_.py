@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from collections.abc import Sequence
 from typing import ClassVar
 
 from stations.parsers.aliases import alias_tables
@@ -18,7 +19,9 @@ from stations.parsers.base import LineError, ParseOutcome, ParserOptions, Readin
 from stations.parsers.common import (
     decode_text,
     field_problem,
+    file_name,
     iso_or_stamp_to_epoch,
+    local_stamp,
     station_from_name,
     to_float,
 )
@@ -32,6 +35,18 @@ class CsvParser:
     """Parser for CSV readings files."""
 
     format_id: ClassVar[str] = "csv"
+    suffix: ClassVar[str] = ".csv"
+
+    def render(self, station_id: str, readings: Sequence[Reading]) -> tuple[str, bytes]:
+        """A header row and one comma-separated row per reading (local stamps)."""
+        buf = io.StringIO(newline="")
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(("station_id", *REQUIRED))
+        for r in readings:
+            row = (r.parameter, repr(r.value), r.unit, local_stamp(r.observed_at), r.status)
+            writer.writerow((station_id, *row))
+        name = file_name(station_id, (r.observed_at for r in readings), self.suffix)
+        return name, buf.getvalue().encode("utf-8")
 
     def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
         """Parse one CSV file; never raises."""
