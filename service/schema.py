@@ -13,6 +13,7 @@ import stations.store.account_tables
 import stations.store.alert_tables
 import stations.store.compliance_tables
 import stations.store.conflicts
+import stations.store.forward_tables
 import stations.store.programme_tables
 import stations.store.schema
 from stations.store.metadata import metadata
@@ -25,6 +26,7 @@ TABLE_MODULES = (
     stations.store.account_tables,
     layers.store,
     stations.store.conflicts,
+    stations.store.forward_tables,
 )
 
 
