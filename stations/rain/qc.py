@@ -8,7 +8,7 @@ A value that fails becomes "no data" for its interval, with the reason kept; it 
   world 60-minute record (``settings.csv`` ``max_mm_60min``, WMO, cited).
 * ``stuck``: the same non-zero value for ``stuck_n`` consecutive intervals (a jammed counter
   repeating its last increment). A project heuristic, not a regulatory figure; the default,
-  12 intervals, is 2 h at a 10-minute cadence.
+  36 intervals, is 6 h at a 10-minute cadence (steady real rain rarely repeats that long).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from stations.rain.data import number
 
-STUCK_N = 12
+STUCK_N = 36
 
 
 def check(

@@ -96,11 +96,12 @@ QC_CASES = [
         {5: "impossible_intensity"},
     ),
     (
-        "stuck counter repeating 0.7 mm for 2 h",
-        [0.7] * 12 + [0.0],
-        [None] * 12 + [0.0],
-        dict.fromkeys(range(12), "stuck"),
+        "stuck counter repeating 0.7 mm for 6 h",
+        [0.7] * 36 + [0.0],
+        [None] * 36 + [0.0],
+        dict.fromkeys(range(36), "stuck"),
     ),
+    ("0.7 mm for 5 h 50 min is still rain", [0.7] * 35, [0.7] * 35, {}),
     ("hours of zero are not stuck", [0.0] * 30, [0.0] * 30, {}),
     ("gaps stay gaps", [1.0, None, 1.0], [1.0, None, 1.0], {}),
 ]

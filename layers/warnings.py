@@ -1,0 +1,147 @@
+"""The warning chain over the whole province, and its GeoJSON view.
+
+``recompute`` is the after-ingest step: the gauges that just sent data get their intervals
+recomputed, then every commune and zone is assessed at the newest interval. ``replay`` re-runs
+the chain over stored rain for verification. ``warnings_geojson`` serves the latest levels with
+the rain behind them, coloured in the Decision 18/2021 Điều 4 colours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shapely.geometry import mapping
+from sqlalchemy import Connection, Engine
+
+from layers.levels import LEVELS
+from layers.warning_places import cached_places
+from stations.rain.data import settings
+from stations.rain.engine import (
+    DEFAULT_STEP_S,
+    HOLD_S,
+    assess_places,
+    gauges_now,
+    step_of,
+    update_gauge,
+)
+from stations.store import rain as store
+from stations.timeutil import epoch_to_local_iso
+
+Spans = Mapping[str, tuple[int, int]]
+
+# QĐ 18/2021 Điều 4 colours of risk levels 1..5 (the same five colours as layers/levels.py).
+LEVEL_COLOURS = {lv: LEVELS[lv].colour for lv in LEVELS}
+LEVEL_COLOUR_NAMES = {lv: LEVELS[lv].colour_name_vi for lv in LEVELS}
+NO_LEVEL_COLOUR = "#bdbdbd"  # level 0, not assessed and no data are drawn apart (see map legend)
+
+
+def region() -> str:
+    """Lạng Sơn's QĐ 18 rainfall region (settings.csv, cited)."""
+    value = settings()["region_lang_son"].value
+    if value is None:
+        raise LookupError("region_lang_son missing in stations/data/rain/settings.csv")
+    return value
+
+
+def _positions(conn: Connection) -> dict[str, tuple[float, float, int]]:
+    return {g.id: (g.lon, g.lat, step_of(g.config)) for g in store.rain_gauges(conn)}
+
+
+def recompute(engine: Engine, spans: Spans, *, hold_s: int = HOLD_S) -> list[dict[str, Any]]:
+    """After ingest: update the rain gauges of ``spans``, then assess every place at the newest
+    interval among them. Returns the stored level rows (empty when no rain gauge is in spans)."""
+    with engine.begin() as conn:
+        positions = _positions(conn)
+        touched = {sid: span for sid, span in spans.items() if sid in positions}
+        if not touched:
+            return []
+        for sid, (start, end) in sorted(touched.items()):
+            update_gauge(conn, sid, positions[sid][2], start, end)
+        at = max(end for _, end in touched.values())
+        at -= at % DEFAULT_STEP_S
+        places = cached_places(conn).places
+        return assess_places(
+            conn, at, places, gauges_now(conn, at, positions), region=region(), hold_s=hold_s
+        )
+
+
+def replay(
+    engine: Engine, start: int, end: int, *, step_s: int = DEFAULT_STEP_S, hold_s: int = HOLD_S
+) -> dict[tuple[str, str], list[tuple[int, int | None]]]:
+    """Re-run the chain over stored rain in ``[start, end]``: every gauge's intervals, then
+    every place at each step. Returns the issued-level series per (place type, place id)."""
+    series: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
+    with engine.begin() as conn:
+        positions = _positions(conn)
+        for sid, (_, _, gauge_step) in sorted(positions.items()):
+            update_gauge(conn, sid, gauge_step, start, end)
+        places = cached_places(conn).places
+        reg = region()
+        at = start - start % step_s
+        while at <= end:
+            rows = assess_places(
+                conn, at, places, gauges_now(conn, at, positions), region=reg, hold_s=hold_s
+            )
+            for r in rows:
+                series.setdefault((r["place_type"], r["place_id"]), []).append(
+                    (at, r["issued_level"])
+                )
+            at += step_s
+    return series
+
+
+def level_colour(level: int | None) -> str:
+    """The Điều 4 colour of a level (grey for 0 and for no level)."""
+    return LEVEL_COLOURS.get(level or 0, NO_LEVEL_COLOUR)
+
+
+def warnings_geojson(conn: Connection, tz: Any = None) -> dict[str, Any]:
+    """The latest level of every commune and zone as a GeoJSON FeatureCollection."""
+    placeset = cached_places(conn)
+    latest = store.last_levels(conn)
+    features = []
+    for p in placeset.places:
+        key = (p.place_type, p.place_id)
+        row = latest.get(key)
+        props: dict[str, Any] = {
+            "place_type": p.place_type,
+            "place_id": p.place_id,
+            **placeset.names[key],
+            "susceptibility": p.susceptibility,
+        }
+        if row is None:
+            props.update(
+                status="no_data",
+                level=None,
+                issued_level=None,
+                at=None,
+                reason="chưa tính / not computed yet",
+            )
+        else:
+            props.update(
+                status=row.status,
+                level=row.level,
+                issued_level=row.issued_level,
+                provisional=row.provisional,
+                lower_bound=row.lower_bound,
+                at=epoch_to_local_iso(row.at, tz) if tz else epoch_to_local_iso(row.at),
+                rain24_mm=None if row.rain24 is None else round(row.rain24, 1),
+                prior_rain_days=row.prior_days,
+                prior_1d_mm=None if row.prior_1d is None else round(row.prior_1d, 1),
+                prior_2d_mm=None if row.prior_2d is None else round(row.prior_2d, 1),
+                swi_mm=None if row.swi is None else round(row.swi, 1),
+                gauges=[{"station": g[0], "km": g[1], "weight": g[2]} for g in row.gauges],
+                reason=row.reason,
+                citation=row.citation,
+            )
+        props["colour"] = level_colour(props.get("issued_level"))
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{p.place_type}:{p.place_id}",
+                "geometry": mapping(placeset.geometries[key]),
+                "properties": props,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,69 @@
+"""The warning chain on both backends: gauges → intervals → levels per commune and zone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from layers.warnings import recompute, replay, warnings_geojson
+from stations.store import rain as store
+from tests.warnings.scenario import STEP, T0, load_places, storm, write_rain
+
+
+def by_place(rows):
+    return {(r["place_type"], r["place_id"]): r for r in rows}
+
+
+def test_storm_raises_levels_per_commune_and_zone(engine: Engine, tmp_path: Path) -> None:
+    load_places(engine, tmp_path)
+    # Three days of 20 mm (prior rain days, ≥ 16 mm each), then 150 mm in the last 24 h.
+    span1 = write_rain(engine, "G1", storm([20, 20, 20, 150]))
+    span2 = write_rain(engine, "G2", storm([20, 20, 20, 150]))
+    rows = by_place(recompute(engine, {"G1": span1, "G2": span2}))
+    a, b, c = rows[("commune", "A")], rows[("commune", "B")], rows[("commune", "C")]
+    assert a["rain24"] == pytest.approx(150.0) and a["prior_days"] == 3  # three 20-mm days
+    # A: high zone, 100–200 mm… with 3 prior days: outside the 1–2 days band → not assessed
+    assert (a["status"], a["susceptibility"]) == ("not_assessed", "high")
+    assert (b["status"], b["level"]) == ("not_assessed", None)
+    assert (c["status"], c["level"]) == ("no_data", None)  # no gauge within 15 km
+    assert c["gauges"] == []
+
+
+def test_level_rises_then_falls_after_the_hold(engine: Engine, tmp_path: Path) -> None:
+    load_places(engine, tmp_path)
+    series = storm([0, 0, 20, 150]) + [0.0] * 144  # then a dry day
+    write_rain(engine, "G1", series)
+    write_rain(engine, "G2", series)
+    end = T0 + (len(series) - 1) * STEP
+    levels = replay(engine, T0 + 3 * 86400, end, step_s=3600, hold_s=6 * 3600)
+    a = levels[("commune", "A")]
+    b = levels[("commune", "B")]
+    peak_b = max(lv or 0 for _, lv in b)
+    assert peak_b == 1  # medium zone, 150 mm with one prior rain day: level 1 (Điều 46 kh. 1)
+    assert max(lv or 0 for _, lv in a) == 2  # high zone: level 2 (provisional clause)
+    assert a[-1][1] == 0  # a dry day later, after the 6-h hold: back to 0
+    first_up = next(t for t, lv in a if lv)
+    assert first_up < T0 + 4 * 86400  # warned before the end of the storm day
+    with engine.connect() as conn:
+        stored = store.level_history(conn, T0, end)
+        assert any(r.level == 2 and "first clause only" in r.citation for r in stored)
+        rain = store.intervals(conn, "G1", end - STEP, end)
+        assert rain[-1].r24h == 0.0 and rain[-1].swi > 0  # soil still wet after a dry day
+        geo = warnings_geojson(conn)
+    props = {f["id"]: f["properties"] for f in geo["features"]}
+    assert props["commune:C"]["status"] == "no_data"
+    assert props["commune:A"]["gauges"][0]["station"] == "G1"
+
+
+def test_gap_is_no_data_not_zero(engine: Engine, tmp_path: Path) -> None:
+    load_places(engine, tmp_path)
+    series: list[float | None] = storm([0, 0, 0, 50])
+    series[-30:-20] = [None] * 10  # the gauge did not report for 100 minutes
+    span = write_rain(engine, "G1", series)
+    recompute(engine, {"G1": span})
+    with engine.connect() as conn:
+        last = store.intervals(conn, "G1", span[1], span[1])[0]
+        gap = store.intervals(conn, "G1", span[1] - 25 * STEP, span[1] - 25 * STEP)[0]
+    assert last.missing_24h == 10 and gap.mm is None and gap.qc == "gap"
