@@ -66,6 +66,23 @@ def recompute(engine: Engine, spans: Spans, *, hold_s: int = HOLD_S) -> list[dic
         )
 
 
+def assess_at(engine: Engine, at: int, *, hold_s: int = HOLD_S) -> list[dict[str, Any]]:
+    """Assess every place at ``at`` from the stored intervals (the periodic pass: gauges that
+    fell silent turn their places to "no data" even when nothing is ingested)."""
+    at -= at % DEFAULT_STEP_S
+    with engine.begin() as conn:
+        positions = _positions(conn)
+        places = cached_places(conn).places
+        return assess_places(
+            conn, at, places, gauges_now(conn, at, positions), region=region(), hold_s=hold_s
+        )
+
+
+def place_names(conn: Connection) -> dict[tuple[str, str], str]:
+    """Display names of the places by (type, id)."""
+    return {k: v["name"] for k, v in cached_places(conn).names.items()}
+
+
 def replay(
     engine: Engine, start: int, end: int, *, step_s: int = DEFAULT_STEP_S, hold_s: int = HOLD_S
 ) -> dict[tuple[str, str], list[tuple[int, int | None]]]:

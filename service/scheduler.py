@@ -15,6 +15,7 @@ from layers import revision
 from service.alerting.runtime import runtime_for
 from service.context import AppContext
 from service.jobs import alerts, compliance, ingest
+from service.jobs import warnings as rain_warnings
 from service.layer_cache import EXTRA_KEY
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
         hooks.append(_layers_changed)
     alerts.register(scheduler, ctx)
     runtime_for(ctx).before_notify = lambda: _refresh_live_layers(ctx)
+    rain_warnings.register(scheduler, ctx)  # issue 17; moves into the runtime chain (issue 13)
     return scheduler
 
 
