@@ -32,6 +32,7 @@ from service.routes import (
 )
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
+from service.routes import warnings as warning_routes
 from service.settings import Settings
 from stations.limits import configure_overrides
 
@@ -54,6 +55,7 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     metrics.router,
+    warning_routes.router,
 )
 
 
