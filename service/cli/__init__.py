@@ -16,6 +16,7 @@ def _load_commands() -> None:
         layers,
         maps,
         programme,
+        warnings,
     )
 
 
