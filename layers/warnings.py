@@ -22,6 +22,7 @@ from stations.rain.engine import (
     HOLD_S,
     assess_places,
     gauges_now,
+    reset_hour_of,
     step_of,
     update_gauge,
 )
@@ -48,6 +49,14 @@ def _positions(conn: Connection) -> dict[str, tuple[float, float, int]]:
     return {g.id: (g.lon, g.lat, step_of(g.config)) for g in store.rain_gauges(conn)}
 
 
+def _update(conn: Connection, spans: Spans) -> None:
+    """Recompute the intervals of the rain gauges among ``spans``."""
+    for g in store.rain_gauges(conn):
+        if g.id in spans:
+            start, end = spans[g.id]
+            update_gauge(conn, g.id, step_of(g.config), start, end, reset_hour_of(g.config))
+
+
 def recompute(engine: Engine, spans: Spans, *, hold_s: int = HOLD_S) -> list[dict[str, Any]]:
     """After ingest: update the rain gauges of ``spans``, then assess every place at the newest
     interval among them. Returns the stored level rows (empty when no rain gauge is in spans)."""
@@ -56,8 +65,7 @@ def recompute(engine: Engine, spans: Spans, *, hold_s: int = HOLD_S) -> list[dic
         touched = {sid: span for sid, span in spans.items() if sid in positions}
         if not touched:
             return []
-        for sid, (start, end) in sorted(touched.items()):
-            update_gauge(conn, sid, positions[sid][2], start, end)
+        _update(conn, touched)
         at = max(end for _, end in touched.values())
         at -= at % DEFAULT_STEP_S
         places = cached_places(conn).places
@@ -91,8 +99,7 @@ def replay(
     series: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
     with engine.begin() as conn:
         positions = _positions(conn)
-        for sid, (_, _, gauge_step) in sorted(positions.items()):
-            update_gauge(conn, sid, gauge_step, start, end)
+        _update(conn, dict.fromkeys(positions, (start, end)))
         places = cached_places(conn).places
         reg = region()
         at = start - start % step_s

@@ -14,12 +14,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from stations.rain import feed
 from stations.rain import qc as rain_qc
 from stations.rain.accumulate import LOOKBACK_S, accumulate
+from stations.rain.data import number
 from stations.rain.levels import assess, issued_level
 from stations.rain.places import RADIUS_KM, GaugeNow, place_rain
 from stations.store import rain as store
 
+CUMULATIVE = "RainCum"  # catalogue code of "mm since the daily reset" feeds
+DAY = 86_400
 DEFAULT_STEP_S = 600  # 10-minute reporting interval unless the site's config says otherwise
 STALE_S = 3600  # a gauge silent longer than this no longer speaks for its places
 HOLD_S = 6 * 3600  # an issued level falls only after 6 h below it (hysteresis)
@@ -35,6 +39,15 @@ class Place:
     lon: float
     lat: float
     susceptibility: str | None
+
+
+def reset_hour_of(config: dict[str, Any] | None) -> int | None:
+    """The daily reset hour (local) of a gauge fed cumulatively (site config ``rain_feed:
+    cumulative``, ``reset_hour``, default the cited hydro-met rain day), else None."""
+    cfg = config or {}
+    if cfg.get("rain_feed") != "cumulative":
+        return None
+    return int(cfg.get("reset_hour", number("reset_hour_local")))
 
 
 def step_of(config: dict[str, Any] | None) -> int:
@@ -57,12 +70,41 @@ def slots(
     return values, why
 
 
-def update_gauge(conn: Connection, station_id: str, step_s: int, start: int, end: int) -> int:
-    """Recompute and store the intervals of one gauge for ``[start, end]``; returns the count."""
+def cumulative_slots(
+    obs: Sequence[tuple[int, float | None, str | None]],
+    first: int,
+    last: int,
+    step_s: int,
+    reset_hour_local: int,
+) -> tuple[list[float | None], list[str | None]]:
+    """Slots from a cumulative feed (``RainCum``: mm since the daily reset), differenced by
+    :func:`stations.rain.feed.difference`. An interval spanning several slots puts its rain on
+    its last slot; the slots before it stay "no data" (the total is right, the timing unknown)."""
+    samples = [(t, v) for t, v, _ in obs if v is not None]
+    per_interval = [
+        (i.end, i.mm, i.note or None) for i in feed.difference(samples, reset_hour_local)
+    ]
+    return slots([o for o in per_interval if o[0] >= first], first, last, step_s)
+
+
+def update_gauge(
+    conn: Connection,
+    station_id: str,
+    step_s: int,
+    start: int,
+    end: int,
+    cumulative: int | None = None,
+) -> int:
+    """Recompute and store the intervals of one gauge for ``[start, end]``; returns the count.
+    ``cumulative``: the reset hour (local) of a cumulative feed, None for rain per interval."""
     start, end = start - start % step_s, end - end % step_s
     prev = store.tank_state_before(conn, station_id, start)
     first = start - LOOKBACK_S
-    values, why = slots(store.gauge_readings(conn, station_id, first, end), first, end, step_s)
+    if cumulative is None:
+        values, why = slots(store.gauge_readings(conn, station_id, first, end), first, end, step_s)
+    else:  # the sample before ``first`` is needed to difference the first slot
+        obs = store.gauge_readings(conn, station_id, first - DAY, end, CUMULATIVE)
+        values, why = cumulative_slots(obs, first, end, step_s, cumulative)
     clean, reasons = rain_qc.check(values, step_s)
     qc = [reasons.get(i, why[i] if clean[i] is None else None) for i in range(len(clean))]
     emit = (start - first) // step_s

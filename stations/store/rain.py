@@ -25,7 +25,7 @@ def rain_gauges(conn: Connection) -> list[Any]:
 
 
 def gauge_readings(
-    conn: Connection, station_id: str, start: int, end: int
+    conn: Connection, station_id: str, start: int, end: int, parameter: str = PARAMETER
 ) -> list[tuple[int, float | None, str | None]]:
     """``(observed_at, mm or None, why None)`` of the rain parameter in ``[start, end]``; a reading
     with an invalid QC flag or a device status other than 00 counts as no data."""
@@ -33,7 +33,7 @@ def gauge_readings(
         select(readings.c.observed_at, readings.c.value, readings.c.status, readings.c.qc_flags)
         .where(
             readings.c.station_id == station_id,
-            readings.c.parameter == PARAMETER,
+            readings.c.parameter == parameter,
             readings.c.observed_at.between(start, end),
         )
         .order_by(readings.c.observed_at)

@@ -187,3 +187,28 @@ def test_prior_days_stop_at_a_dry_day_and_history_short_is_incomplete() -> None:
     assert rows[-1].prior_days == 0 and rows[-1].prior_complete
     short = accumulate(day + day, [None] * 288, 0, 600, emit_from=287)[-1]
     assert short.prior_days == 1 and not short.prior_complete  # 2 days back unknown
+
+
+# (format, aliases on, file name, bytes): rain gauges use the ordinary parsers (parameter Rain).
+RAIN_FILES = [
+    ("tt10", False, "LS_MUA_LS01_20260701191000.txt", b"Rain\t1.5\tmm\t20260701191000\t00\r\n"),
+    ("tt10", True, "LS_MUA_LS01_20260701191000.txt", b"LuongMua\t1.5\tmm\t20260701191000\t00\r\n"),
+    (
+        "csv",
+        True,
+        "LS01.csv",
+        b"station,parameter,value,unit,time,status\n"
+        b"LS01,RAIN,1.5,mm,2026-07-01T19:10:00+07:00,00\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fmt", "aliases", "name", "raw"), RAIN_FILES)
+def test_rain_files_through_the_existing_parsers(fmt, aliases, name, raw) -> None:
+    from stations.parsers import ParserOptions, parse
+
+    out = parse(raw, name, fmt, ParserOptions(aliases=aliases))
+    assert out.fatal is None and not out.errors, (out.fatal, out.errors)
+    (reading,) = out.readings
+    assert (reading.parameter, reading.value, reading.unit) == ("Rain", 1.5, "mm")
+    assert reading.observed_at == local("2026-07-01 19:10")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from layers.warnings import recompute, replay, warnings_geojson
 from stations.store import rain as store
@@ -67,3 +67,40 @@ def test_gap_is_no_data_not_zero(engine: Engine, tmp_path: Path) -> None:
         last = store.intervals(conn, "G1", span[1], span[1])[0]
         gap = store.intervals(conn, "G1", span[1] - 25 * STEP, span[1] - 25 * STEP)[0]
     assert last.missing_24h == 10 and gap.mm is None and gap.qc == "gap"
+
+
+def test_cumulative_feed_gauge_through_the_json_parser(engine: Engine, tmp_path: Path) -> None:
+    """A gauge publishing "mm since 19:00" (VRAIN style) through the ordinary JSON parser."""
+    import json
+
+    from sqlalchemy import update
+
+    from stations.parsers import ParserOptions, parse
+    from stations.store.schema import readings, sites
+    from stations.timeutil import epoch_to_local_iso
+
+    load_places(engine, tmp_path)
+    with engine.begin() as conn:
+        cfg = {"interval_s": STEP, "rain_feed": "cumulative", "reset_hour": 19}
+        conn.execute(update(sites).where(sites.c.id == "G1").values(config=cfg))
+    reset = T0 - (T0 + 7 * 3600) % 86400 + 19 * 3600  # 19:00 local on T0's day
+    times = [reset - 2 * STEP, reset - STEP, reset, reset + STEP, reset + 2 * STEP]
+    cum = [10.0, 12.0, 15.0, 1.0, 4.0]  # resets to 0 at 19:00, then 1 and 3 more mm
+    doc = {
+        "station_id": "G1",
+        "readings": [
+            {"parameter": "RainCum", "value": c, "unit": "mm", "time": epoch_to_local_iso(t)}
+            for t, c in zip(times, cum, strict=True)
+        ],
+    }
+    parsed = parse(json.dumps(doc).encode(), "g1.json", "json", ParserOptions())
+    assert parsed.fatal is None and len(parsed.readings) == 5
+    with engine.begin() as conn:
+        conn.execute(
+            insert(readings),
+            [{**r._asdict(), "qc_flags": 0, "file_id": None} for r in parsed.readings],
+        )
+    recompute(engine, {"G1": (times[0], times[-1])})
+    with engine.connect() as conn:
+        got = [(r.at, r.mm) for r in store.intervals(conn, "G1", times[1], times[-1])]
+    assert got == [(times[1], 2.0), (times[2], 3.0), (times[3], 1.0), (times[4], 3.0)]
