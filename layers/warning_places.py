@@ -1,9 +1,10 @@
 """The places that get a warning level: every commune and every hazard (susceptibility) zone.
 
 A zone's class is its own (1 very low … 5 very high, layers/levels.py). A commune's class is the
-highest class of the landslide or flood zones that overlap it: the commune is warned for its
-most susceptible ground (a conservative choice; documented in docs/warnings.md). A commune with
-no zone over it has no class ("not assessed" once the rain reaches the Điều 46 bands). Each
+highest class of the landslide or flood zones covering at least :data:`MIN_SHARE` of its area:
+the commune is warned for its most susceptible ground that is more than a sliver (a project
+choice, documented in docs/warnings.md). A commune with no such zone has no class ("not
+assessed" once the rain reaches the Điều 46 bands). Each
 place reads its rain at a point inside it (shapely ``point_on_surface``).
 """
 
@@ -21,6 +22,8 @@ from sqlalchemy import Connection
 from layers.zones_store import layers_revision, load_communes, load_zones
 from stations.rain.engine import Place
 from stations.rain.thresholds import CLASS_OF_ZONE_LEVEL
+
+MIN_SHARE = 0.10  # a zone class counts for a commune when it covers 10 % of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +48,13 @@ def build_places(conn: Connection) -> PlaceSet:
         if row["level"] != "commune":
             continue
         levels = []
-        if tree is not None:
+        if tree is not None and geom.area > 0:
             hits = tree.query(geom, predicate="intersects")
-            levels = [zones[int(i)].level for i in hits]
+            levels = [
+                zones[int(i)].level
+                for i in hits
+                if zones[int(i)].geometry.intersection(geom).area >= MIN_SHARE * geom.area
+            ]
         point = geom.point_on_surface()
         cls = CLASS_OF_ZONE_LEVEL.get(max(levels)) if levels else None
         key = ("commune", str(row["id"]))
