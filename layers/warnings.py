@@ -30,6 +30,7 @@ from stations.store import rain as store
 from stations.timeutil import epoch_to_local_iso
 
 Spans = Mapping[str, tuple[int, int]]
+MAX_BACKLOG_S = 3 * 86400
 
 # QĐ 18/2021 Điều 4 colours of risk levels 1..5 (the same five colours as layers/levels.py).
 LEVEL_COLOURS = {lv: LEVELS[lv].colour for lv in LEVELS}
@@ -66,12 +67,28 @@ def recompute(engine: Engine, spans: Spans, *, hold_s: int = HOLD_S) -> list[dic
         if not touched:
             return []
         _update(conn, touched)
-        at = max(end for _, end in touched.values())
-        at -= at % DEFAULT_STEP_S
         places = cached_places(conn).places
-        return assess_places(
-            conn, at, places, gauges_now(conn, at, positions), region=region(), hold_s=hold_s
-        )
+        reg = region()
+        rows: list[dict[str, Any]] = []
+        for at in assessment_times(conn, touched):
+            rows += assess_places(
+                conn, at, places, gauges_now(conn, at, positions), region=reg, hold_s=hold_s
+            )
+        return rows
+
+
+def assessment_times(conn: Connection, spans: Spans) -> list[int]:
+    """The times to assess after new data: every interval since the last assessment (a
+    backlog is assessed in order, so hysteresis and alerts see its time), hourly when the
+    backlog is long, never more than :data:`MAX_BACKLOG_S` back."""
+    end = max(e for _, e in spans.values())
+    end -= end % DEFAULT_STEP_S
+    last = store.last_assessment_at(conn)
+    first = min(s for s, _ in spans.values()) if last is None else last + DEFAULT_STEP_S
+    first = max(first - first % DEFAULT_STEP_S, end - MAX_BACKLOG_S)
+    step = DEFAULT_STEP_S if end - first <= 6 * 3600 else 3600
+    times = list(range(end - ((end - first) // step) * step, end + 1, step)) if first <= end else []
+    return times or [end]
 
 
 def assess_at(engine: Engine, at: int, *, hold_s: int = HOLD_S) -> list[dict[str, Any]]:

@@ -48,7 +48,8 @@ def raise_alerts(
     base_url: str,
     hold_s: int,
 ) -> int:
-    """Fold the assessments of one time into alerts; returns the messages queued."""
+    """Fold assessments (time-ordered; several times allowed) into alerts; returns the
+    messages queued."""
     open_now = _open_by_rule(conn, "qd18:")
     queued = 0
     for r in rows:
@@ -90,10 +91,16 @@ def raise_alerts(
                 late = hold_expired(view_of(current), current.clear_since, sig.at, hold_s)
                 if not late.empty:
                     queued += persist(conn, notifier, late, now, current.id)[1]
+                    open_now.pop(rule, None)
                     current = None
                 elif not active:
                     continue
             t = apply_signal(view_of(current) if current else None, sig, now, hold_s)
             if not t.empty:
-                queued += persist(conn, notifier, t, now, current.id if current else None)[1]
+                row, n = persist(conn, notifier, t, now, current.id if current else None)
+                queued += n
+                if row.open_key is None:
+                    open_now.pop(rule, None)
+                else:
+                    open_now[rule] = row
     return queued

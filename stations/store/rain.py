@@ -152,6 +152,12 @@ def last_levels(conn: Connection, before: int | None = None) -> dict[tuple[str, 
     return {(r.place_type, r.place_id): r for r in conn.execute(query)}
 
 
+def last_assessment_at(conn: Connection) -> int | None:
+    """The newest time any place was assessed."""
+    at: int | None = conn.execute(select(func.max(warning_levels.c.at))).scalar()
+    return at
+
+
 def write_levels(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
     """Store assessments (one time for all; re-running the same time replaces them)."""
     rows = list(rows)
