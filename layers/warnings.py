@@ -24,8 +24,8 @@ from stations.rain.engine import (
     gauges_now,
     reset_hour_of,
     step_of,
-    update_gauge,
 )
+from stations.rain.live import GaugeSpan, update_gauges
 from stations.store import rain as store
 from stations.timeutil import epoch_to_local_iso
 
@@ -51,11 +51,15 @@ def _positions(conn: Connection) -> dict[str, tuple[float, float, int]]:
 
 
 def _update(conn: Connection, spans: Spans) -> None:
-    """Recompute the intervals of the rain gauges among ``spans``."""
-    for g in store.rain_gauges(conn):
-        if g.id in spans:
-            start, end = spans[g.id]
-            update_gauge(conn, g.id, step_of(g.config), start, end, reset_hour_of(g.config))
+    """Recompute the intervals of the rain gauges among ``spans`` (bulk live path)."""
+    update_gauges(
+        conn,
+        [
+            GaugeSpan(g.id, step_of(g.config), *spans[g.id], reset_hour_of(g.config))
+            for g in store.rain_gauges(conn)
+            if g.id in spans
+        ],
+    )
 
 
 def recompute(engine: Engine, spans: Spans, *, hold_s: int = HOLD_S) -> list[dict[str, Any]]:

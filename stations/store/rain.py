@@ -70,35 +70,33 @@ def replace_intervals(conn: Connection, station_id: str, rows: Sequence[RainRow]
             rain_intervals.c.at.between(rows[0].at, rows[-1].at),
         )
     )
-    conn.execute(
-        insert(rain_intervals),
-        [
-            {
-                "station_id": station_id,
-                "at": r.at,
-                "mm": r.mm,
-                "qc": r.qc,
-                "r1h": r.sums[1],
-                "r3h": r.sums[3],
-                "r6h": r.sums[6],
-                "r24h": r.sums[24],
-                "r72h": r.sums[72],
-                "missing_1h": r.missing[1],
-                "missing_24h": r.missing[24],
-                "missing_72h": r.missing[72],
-                "prior_1d": r.prior_1d,
-                "prior_2d": r.prior_2d,
-                "prior_days": r.prior_days,
-                "prior_complete": r.prior_complete,
-                "swi": r.state.swi,
-                "s1": r.state.s1,
-                "s2": r.state.s2,
-                "s3": r.state.s3,
-                "swi_complete": r.swi_complete,
-            }
-            for r in rows
-        ],
-    )
+    conn.execute(insert(rain_intervals), [_interval_row(station_id, r) for r in rows])
+
+
+def _interval_row(station_id: str, r: RainRow) -> dict[str, Any]:
+    return {
+        "station_id": station_id,
+        "at": r.at,
+        "mm": r.mm,
+        "qc": r.qc,
+        "r1h": r.sums[1],
+        "r3h": r.sums[3],
+        "r6h": r.sums[6],
+        "r24h": r.sums[24],
+        "r72h": r.sums[72],
+        "missing_1h": r.missing[1],
+        "missing_24h": r.missing[24],
+        "missing_72h": r.missing[72],
+        "prior_1d": r.prior_1d,
+        "prior_2d": r.prior_2d,
+        "prior_days": r.prior_days,
+        "prior_complete": r.prior_complete,
+        "swi": r.state.swi,
+        "s1": r.state.s1,
+        "s2": r.state.s2,
+        "s3": r.state.s3,
+        "swi_complete": r.swi_complete,
+    }
 
 
 def intervals(conn: Connection, station_id: str, start: int, end: int) -> list[Any]:
@@ -176,3 +174,77 @@ def level_history(conn: Connection, start: int, end: int) -> list[Any]:
         .order_by(warning_levels.c.place_type, warning_levels.c.place_id, warning_levels.c.at)
     )
     return list(conn.execute(query))
+
+
+def stored_history(
+    conn: Connection, station_ids: Sequence[str], start: int, end: int
+) -> dict[str, dict[int, tuple[float | None, str | None]]]:
+    """Stored ``(mm, qc)`` of many gauges in ``[start, end]``: ``{id: {at: (mm, qc)}}``. One
+    query read with the driver's ``fetchall`` (plain ints, floats and strings need no
+    conversion, and the live cycle reads ~600 rows per gauge)."""
+    c = rain_intervals.c
+    query = select(c.station_id, c.at, c.mm, c.qc).where(
+        c.station_id.in_(list(station_ids)), c.at.between(start, end)
+    )
+    out: dict[str, dict[int, tuple[float | None, str | None]]] = {}
+    result = conn.execute(query)
+    for sid, at, mm, qc in result.cursor.fetchall():  # type: ignore[union-attr]
+        out.setdefault(sid, {})[at] = (mm, qc)
+    result.close()
+    return out
+
+
+def states_at(
+    conn: Connection, station_ids: Sequence[str], start: int, end: int
+) -> dict[tuple[str, int], TankState]:
+    """Stored tank states of many gauges in ``[start, end]`` by (station, time)."""
+    c = rain_intervals.c
+    query = select(c.station_id, c.at, c.s1, c.s2, c.s3).where(
+        c.station_id.in_(list(station_ids)), c.at.between(start, end)
+    )
+    return {(sid, at): TankState(s1, s2, s3) for sid, at, s1, s2, s3 in conn.execute(query)}
+
+
+def readings_many(
+    conn: Connection, station_ids: Sequence[str], start: int, end: int
+) -> dict[str, list[tuple[int, float | None, str | None]]]:
+    """:func:`gauge_readings` of many gauges in one query."""
+    r = readings.c
+    query = (
+        select(r.station_id, r.observed_at, r.value, r.status, r.qc_flags)
+        .where(
+            r.station_id.in_(list(station_ids)),
+            r.parameter == PARAMETER,
+            r.observed_at.between(start, end),
+        )
+        .order_by(r.station_id, r.observed_at)
+    )
+    out: dict[str, list[tuple[int, float | None, str | None]]] = {}
+    for sid, t, v, status, flags in conn.execute(query).tuples():
+        if status != "00":
+            item: tuple[int, float | None, str | None] = (t, None, f"status_{status}")
+        elif flags & INVALID_MASK and not (v is not None and v < 0):
+            item = (t, None, "qc_invalid")
+        else:
+            item = (t, v, None)
+        out.setdefault(sid, []).append(item)
+    return out
+
+
+def replace_many(conn: Connection, rows_by_station: dict[str, Sequence[RainRow]]) -> None:
+    """:func:`replace_intervals` for many gauges with one delete and one insert."""
+    rows_by_station = {k: v for k, v in rows_by_station.items() if v}
+    if not rows_by_station:
+        return
+    lo = min(v[0].at for v in rows_by_station.values())
+    hi = max(v[-1].at for v in rows_by_station.values())
+    conn.execute(
+        delete(rain_intervals).where(
+            rain_intervals.c.station_id.in_(list(rows_by_station)),
+            rain_intervals.c.at.between(lo, hi),
+        )
+    )
+    conn.execute(
+        insert(rain_intervals),
+        [_interval_row(sid, r) for sid, rows in rows_by_station.items() for r in rows],
+    )

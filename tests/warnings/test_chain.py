@@ -104,3 +104,29 @@ def test_cumulative_feed_gauge_through_the_json_parser(engine: Engine, tmp_path:
     with engine.connect() as conn:
         got = [(r.at, r.mm) for r in store.intervals(conn, "G1", times[1], times[-1])]
     assert got == [(times[1], 2.0), (times[2], 3.0), (times[3], 1.0), (times[4], 3.0)]
+
+
+def test_live_path_matches_the_full_recompute(engine: Engine, tmp_path: Path) -> None:
+    """The bulk 10-minute path (stored look-back) gives the same intervals as the full path."""
+    from stations.rain.engine import update_gauge
+
+    load_places(engine, tmp_path)
+    series: list[float | None] = storm([0, 10, 30, 90])
+    series[-20] = None  # a gap among the live intervals
+    series[-8] = -1.0  # a negative value: rain QC
+    _, end = write_rain(engine, "G1", series)
+    recompute(engine, {"G1": (T0, end - 12 * STEP)})
+    for k in range(11, -1, -1):  # then interval by interval, as files arrive
+        t = end - k * STEP
+        recompute(engine, {"G1": (t, t)})
+    with engine.connect() as conn:
+        live = [tuple(r) for r in store.intervals(conn, "G1", end - 12 * STEP, end)]
+    with engine.begin() as conn:
+        update_gauge(conn, "G1", STEP, end - 12 * STEP, end)
+    with engine.connect() as conn:
+        full = [tuple(r) for r in store.intervals(conn, "G1", end - 12 * STEP, end)]
+    assert len(live) == 13
+    assert [r[:4] for r in live] == [r[:4] for r in full]  # station, at, mm, qc
+    for a, b in zip(live, full, strict=True):
+        assert a[4:] == pytest.approx(b[4:])
+    assert any(r[3] == "negative" for r in live)
