@@ -20,7 +20,6 @@ from stations.alerts.config import AlertConfig, RuleType
 from stations.alerts.lifecycle import Signal, apply_signal, hold_expired
 from stations.alerts.messages import SiteInfo
 from stations.alerts.notify import Notifier, persist
-from stations.rain import PARAMETER
 from stations.store.alert_tables import alerts
 from stations.store.alerts import view_of
 
@@ -67,7 +66,7 @@ def raise_alerts(
             site = SiteInfo(station, f"{place} — cấp độ {level} / level {level}", None, "rain")
             sig = Signal(
                 station_id=station,
-                parameter=PARAMETER,
+                parameter="",  # a place-level alert: the value is the 24-h rain, not a reading
                 rule=rule,
                 rule_type=RuleType.RAIN_WARNING,
                 active=active,
@@ -75,7 +74,6 @@ def raise_alerts(
                 severity=SEVERITY_OF_LEVEL.get(level, Severity.CRITICAL),
                 value=None if r["rain24"] is None else round(r["rain24"], 1),
                 unit="mm",
-                averaging="24h",
                 band=level,
                 details={
                     "place_type": key[0],
