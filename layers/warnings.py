@@ -101,6 +101,8 @@ def assess_at(engine: Engine, at: int, *, hold_s: int = HOLD_S) -> list[dict[str
     at -= at % DEFAULT_STEP_S
     with engine.begin() as conn:
         positions = _positions(conn)
+        if not positions:  # no rain gauge registered: nothing to warn from, nothing stored
+            return []
         places = cached_places(conn).places
         return assess_places(
             conn, at, places, gauges_now(conn, at, positions), region=region(), hold_s=hold_s
