@@ -130,3 +130,17 @@ def test_live_path_matches_the_full_recompute(engine: Engine, tmp_path: Path) ->
     for a, b in zip(live, full, strict=True):
         assert a[4:] == pytest.approx(b[4:])
     assert any(r[3] == "negative" for r in live)
+
+
+def test_silent_gauges_turn_places_to_no_data_without_lowering_the_warning(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from layers.warnings import assess_at
+
+    load_places(engine, tmp_path)
+    _, end = write_rain(engine, "G1", storm([0, 0, 20, 150]))
+    rows = by_place(recompute(engine, {"G1": (T0, end)}))
+    assert rows[("commune", "A")]["issued_level"] == 2
+    later = by_place(assess_at(engine, end + 2 * 3600))  # G1 silent for two hours
+    a = later[("commune", "A")]
+    assert (a["status"], a["level"], a["issued_level"]) == ("no_data", None, 2)
