@@ -11,10 +11,9 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from service.context import AppContext
 from service.database import make_engine
 from service.jobs.ingest import poll_source
-from service.jobs.warnings import step_for
+from service.runtime import Runtime
 from service.sources_config import SourceConfig
 from stations.rain import PARAMETER
 from stations.simulator.ftp_server import LocalFtpServer
@@ -64,8 +63,7 @@ def test_storm_over_ftp_to_alerts_cap_map_and_back(settings, tmp_path: Path) -> 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     load_places(engine, tmp_path)
-    ctx = AppContext(settings=settings, engine=engine)
-    ctx.extras["after_ingest"] = [step_for(ctx)]  # as service.jobs.warnings.register hooks it
+    ctx = Runtime(settings=settings, engine=engine)  # its after-ingest chain ends in "warnings"
     password = "pw-" + os.urandom(4).hex()
     with LocalFtpServer(tmp_path / "ftp", password=password) as ftp:
         cfg = SourceConfig(
