@@ -70,11 +70,11 @@ def place_rain(
     total = sum(weights)
 
     def idw(values: Mapping[int, float | None]) -> float | None:
-        pairs = [(w, values[i]) for i, w in enumerate(weights) if values[i] is not None]
+        pairs = [(w, v) for i, w in enumerate(weights) if (v := values[i]) is not None]
         if not pairs:
             return None
         wsum = sum(w for w, _ in pairs)
-        return sum(w * v for w, v in pairs) / wsum  # type: ignore[operator]
+        return float(sum(w * v for w, v in pairs) / wsum)
 
     gs = [g for g, _ in near]
     return PlaceRain(

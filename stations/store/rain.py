@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
@@ -178,7 +178,8 @@ def stored_history(
     )
     out: dict[str, dict[int, tuple[float | None, str | None]]] = {}
     result = conn.execute(query)
-    for sid, at, mm, qc in result.cursor.fetchall():  # type: ignore[union-attr]
+    assert result.cursor is not None  # a SELECT has a cursor
+    for sid, at, mm, qc in result.cursor.fetchall():
         out.setdefault(sid, {})[at] = (mm, qc)
     result.close()
     return out
@@ -221,7 +222,7 @@ def readings_many(
     return out
 
 
-def replace_many(conn: Connection, rows_by_station: dict[str, Sequence[RainRow]]) -> None:
+def replace_many(conn: Connection, rows_by_station: Mapping[str, Sequence[RainRow]]) -> None:
     """:func:`replace_intervals` for many gauges with one delete and one insert."""
     rows_by_station = {k: v for k, v in rows_by_station.items() if v}
     if not rows_by_station:
