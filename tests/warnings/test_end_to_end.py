@@ -14,7 +14,7 @@ from sqlalchemy import select
 from service.database import make_engine
 from service.jobs.ingest import poll_source
 from service.runtime import Runtime
-from service.sources_config import SourceConfig
+from service.source_types.ftp import FtpSourceConfig
 from stations.rain import PARAMETER
 from stations.simulator.ftp_server import LocalFtpServer
 from stations.simulator.model import local_stamp
@@ -66,7 +66,7 @@ def test_storm_over_ftp_to_alerts_cap_map_and_back(settings, tmp_path: Path) -> 
     ctx = Runtime(settings=settings, engine=engine)  # its after-ingest chain ends in "warnings"
     password = "pw-" + os.urandom(4).hex()
     with LocalFtpServer(tmp_path / "ftp", password=password) as ftp:
-        cfg = SourceConfig(
+        cfg = FtpSourceConfig(
             id="rain-ftp",
             type="ftp",
             host=ftp.host,
