@@ -37,6 +37,7 @@ from service.routes import (
 )
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
+from service.routes import warnings as warning_routes
 from service.runtime import Runtime
 from service.settings import Settings
 from stations.limits import configure_overrides
@@ -68,6 +69,7 @@ ROUTERS = (
     admin_ingest_pages.router,
     forwarding.router,
     forwarding.pages,
+    warning_routes.router,
 )
 
 

@@ -15,6 +15,7 @@ import stations.store.compliance_tables
 import stations.store.conflicts
 import stations.store.forward_tables
 import stations.store.programme_tables
+import stations.store.rain_tables
 import stations.store.schema
 from stations.store.metadata import metadata
 
@@ -27,6 +28,7 @@ TABLE_MODULES = (
     layers.store,
     stations.store.conflicts,
     stations.store.forward_tables,
+    stations.store.rain_tables,
 )
 
 

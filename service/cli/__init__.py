@@ -19,6 +19,7 @@ def _load_commands() -> None:
         maps,
         programme,
         quarantine,
+        warnings,
     )
 
 

@@ -26,6 +26,7 @@ from stations.registry import load_stations
 from stations.simulator.ftp_server import LocalFtpServer
 from stations.simulator.model import Scenario, StationModel, Window
 from stations.simulator.runner import FtpUploader, LiveSimulator
+from stations.simulator.storm import demo_storm
 from stations.store.readings import station_units
 from stations.timeutil import now_epoch
 
@@ -169,6 +170,9 @@ def simulate(
     malformed_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of bad files.")] = 0.0,
     clock_skew: Annotated[list[str], typer.Option(help="STATION:SECONDS clock error.")] = [],  # noqa: B006
     once: Annotated[bool, typer.Option(help="Send one round of files and exit.")] = False,
+    storm: Annotated[
+        bool, typer.Option(help="Rain gauges report the SYNTHETIC demo typhoon (4 days).")
+    ] = False,
 ) -> None:
     """Trình mô phỏng trạm / station simulator: an FTP server fed by simulated dataloggers.
 
@@ -185,8 +189,11 @@ def simulate(
         outages=_windows(outage, "--outage", now, False),
         malformed_rate=malformed_rate,
         clock_skew=skew,
+        storm=demo_storm(now) if storm else None,
     )
-    models = [StationModel(s.id, s.kind, s.parameters) for s in load_stations(stations)]
+    models = [
+        StationModel(s.id, s.kind, s.parameters, s.lon, s.lat) for s in load_stations(stations)
+    ]
     password = os.environ.get("QUANTRAC_SIM_FTP_PASSWORD", "demo")
     with LocalFtpServer(root.resolve(), password=password, port=port) as server:
         console.print(f"[green]FTP[/] ftp://datalogger@127.0.0.1:{server.port}/ -> {root}")
