@@ -18,8 +18,11 @@ from service.routes import (
     admin,
     admin_config,
     admin_config_pages,
+    admin_ingest,
+    admin_ingest_pages,
     admin_missing,
     admin_pages,
+    admin_quarantine,
     alerts,
     compliance,
     facility_report,
@@ -34,6 +37,7 @@ from service.routes import (
 )
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
+from service.routes import warnings as warning_routes
 from service.runtime import Runtime
 from service.settings import Settings
 from stations.limits import configure_overrides
@@ -60,8 +64,12 @@ ROUTERS = (
     admin_missing.router,
     facility_report.router,
     metrics.router,
+    admin_ingest.router,
+    admin_quarantine.router,
+    admin_ingest_pages.router,
     forwarding.router,
     forwarding.pages,
+    warning_routes.router,
 )
 
 

@@ -19,6 +19,8 @@ def _load_commands() -> None:
         maps,
         partitions,
         programme,
+        quarantine,
+        warnings,
     )
 
 
