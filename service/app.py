@@ -15,6 +15,7 @@ from service.auth.observability import configure_logging
 from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
+from service.public import routes as public_routes
 from service.routes import (
     admin,
     admin_config,
@@ -54,6 +55,7 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     metrics.router,
+    public_routes.router,
 )
 
 

@@ -86,6 +86,24 @@ class Settings(BaseSettings):
         "text", description="json: one JSON object per log line"
     )
 
+    # Public portal (/public, docs/public-portal.md): what is disclosed and how it is served.
+    public_fluegas: Literal["status", "values", "hidden"] = Field(
+        "status", description="stacks on /public: compliance status only, values too, or hidden"
+    )
+    public_wastewater: Literal["status", "values", "hidden"] = Field(
+        "status", description="wastewater on /public: status only, values too, or hidden"
+    )
+    public_aqi_max_age_minutes: int = Field(
+        180, ge=60, description="an hourly AQI older than this shows 'no data' on /public"
+    )
+    public_requests_per_minute: int = Field(
+        600, ge=1, description="per client address on /public (429 beyond it)"
+    )
+    public_licence: str = Field("CC BY 4.0", description="licence of the open-data downloads")
+    public_attribution: str = Field(
+        "Sở Nông nghiệp và Môi trường tỉnh Lạng Sơn", description="attribution of /public data"
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

@@ -76,6 +76,7 @@ RULES: tuple[Rule, ...] = (
     Rule("GET POST", "/login", Access.PUBLIC),
     Rule("POST", "/logout", Access.PUBLIC),
     Rule("GET", "/auth/static/**", Access.PUBLIC),
+    Rule("GET", "/public/**", Access.PUBLIC),  # the citizens' portal (docs/public-portal.md)
     # Administration: users, tokens, audit, stations, permits, limits, recipients, corrections.
     Rule("*", "/api/admin/**", Access.ADMIN),
     Rule("*", "/admin/**", Access.ADMIN),
