@@ -14,9 +14,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from layers import revision
 from service.alerting.runtime import runtime_for
 from service.context import AppContext
-from service.jobs import alerts, compliance, ingest
+from service.jobs import alerts, compliance, ingest, public
 from service.layer_cache import EXTRA_KEY
-from service.public.cache import public_after_ingest
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,7 @@ def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
     hooks = ctx.extras.setdefault("after_ingest", [])
     if _layers_changed not in hooks:
         hooks.append(_layers_changed)
-    if not any(getattr(h, "__name__", "") == "public_after_ingest_step" for h in hooks):
-        hooks.append(public_after_ingest(ctx))  # issue 18: public snapshot files
+    public.register(scheduler, ctx)  # issue 18: public snapshot files (after the layers)
     alerts.register(scheduler, ctx)
     runtime_for(ctx).before_notify = lambda: _refresh_live_layers(ctx)
     return scheduler

@@ -21,7 +21,7 @@ LIVE, SILENT = "LS_SONNMT_KK01", "LS_SONNMT_KK02"
 H = 3600
 
 
-def _send(engine: Engine, station: str, start: int, end: int, values: dict[str, float]) -> None:
+def send(engine: Engine, station: str, start: int, end: int, values: dict[str, float]) -> None:
     rows = [
         (station, p, t, v, "µg/Nm³", "00", 0, None)
         for t in range(start, end, 300)
@@ -39,8 +39,8 @@ def seed(engine: Engine) -> int:
     import_stations(engine, DEMO)
     now = now_epoch()
     now -= now % 300
-    _send(engine, LIVE, now - 50 * H, now + 1, {"PM2.5": 40.0, "PM10": 60.0, "NO2": 30.0})
+    send(engine, LIVE, now - 50 * H, now + 1, {"PM2.5": 40.0, "PM10": 60.0, "NO2": 30.0})
     old = now - 2 * 86400
-    _send(engine, SILENT, old - 14 * H, old, {"PM2.5": 200.0, "PM10": 300.0})
+    send(engine, SILENT, old - 14 * H, old, {"PM2.5": 200.0, "PM10": 300.0})
     recompute(engine, now - 3 * 86400, now + 1, now=now)
     return now

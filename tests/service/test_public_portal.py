@@ -18,12 +18,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import Engine
 
+from layers import revision
 from service.app import create_app
 from service.auth.accounts import create_account
 from service.auth.credentials import issue_token
 from service.public.allowlist import check
+from service.public.cache import public_after_ingest
 from service.settings import Settings
-from tests.service.public_seed import LIVE, SILENT, seed
+from stations.timeutil import now_epoch
+from tests.service.public_seed import LIVE, SILENT, H, seed, send
 
 FLUEGAS = "LS_NMNDNA_KHI01"
 
@@ -169,6 +172,16 @@ def test_answers_are_cached_per_data_change_with_etag_gzip_and_snapshot_files(
             gzip.decompress((files / "data.json.gz").read_bytes())
             == (files / "data.json").read_bytes()
         )
+        # New data: the after-ingest step rewrites the files once; the answer changes with them.
+        send(seeded, SILENT, now_epoch() - 2 * H, now_epoch(), {"PM2.5": 10.0, "PM10": 20.0})
+        revision.bump_data()
+        public_after_ingest(app.state.ctx)(seeded, {})
+        assert cache.builds == 2
+        fresh = c.get("/public/data.json", headers={"If-None-Match": etag})
+        assert fresh.status_code == 200 and fresh.json() != first.json()
+        assert json.loads((files / "data.json").read_bytes()) == fresh.json()
+        silent = {x["id"]: x for x in fresh.json()["air"]}[SILENT]
+        assert silent["status"] == "ok" and silent["concentrations"]["PM2.5"]["value"] == 10.0
         page = c.get("/public")
         assert page.status_code == 200 and '<html lang="vi"' in page.text
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
