@@ -23,6 +23,7 @@ from service.public.cache import Entry, encode, entry_for, public_cache
 from service.public.week import week_rows
 from stations.timeutil import now_epoch
 
+WARNINGS_ROUTE = "/api/warnings"  # issue 17's layer: shown on the page once the route exists
 STARTED = now_epoch()  # Last-Modified of the page shell and static files
 
 HERE = Path(__file__).resolve().parent
@@ -69,6 +70,7 @@ def page(
         "public, max-age=300",
         og_title="VN_AQI Lạng Sơn" + (f" — {station}" if station else ""),
         og_image=f"{base}/public/og/{station}.png" if station else None,
+        warnings=WARNINGS_ROUTE in request.app.openapi().get("paths", {}),
     )
 
 

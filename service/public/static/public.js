@@ -170,6 +170,7 @@
 
   // Issue 17's warning layer: shown when GET /api/warnings exists and answers, hidden otherwise.
   function warnings() {
+    if (document.body.dataset.warnings !== "1") return;
     fetch("/api/warnings", { headers: { Accept: "application/geo+json" } }).then((r) => (r.ok ? r.json() : null)).then((fc) => {
       if (!fc || !Array.isArray(fc.features) || !fc.features.length) return;
       const list = document.getElementById("warning-list");
