@@ -16,6 +16,7 @@ from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
 from service.public import routes as public_routes
+from service.public import subscribe_routes
 from service.routes import (
     admin,
     admin_config,
@@ -56,6 +57,7 @@ ROUTERS = (
     admin_config_pages.router,
     metrics.router,
     public_routes.router,
+    subscribe_routes.router,
 )
 
 

@@ -52,6 +52,7 @@ def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
         hooks.append(_layers_changed)
     public.register(scheduler, ctx)  # issue 18: public snapshot files (after the layers)
     alerts.register(scheduler, ctx)
+    public.register_notifications(scheduler, ctx)  # issue 18: after the alert engine
     runtime_for(ctx).before_notify = lambda: _refresh_live_layers(ctx)
     return scheduler
 

@@ -14,6 +14,7 @@ import stations.store.alert_tables
 import stations.store.compliance_tables
 import stations.store.programme_tables
 import stations.store.schema
+import stations.store.subscription_tables
 from stations.store.metadata import metadata
 
 TABLE_MODULES = (
@@ -23,6 +24,7 @@ TABLE_MODULES = (
     stations.store.programme_tables,
     stations.store.account_tables,
     layers.store,
+    stations.store.subscription_tables,
 )
 
 

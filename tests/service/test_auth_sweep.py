@@ -77,9 +77,12 @@ def _is_public_read(path: str) -> bool:
     return path == "/" or any(path == p or path.startswith(p + "/") for p in PUBLIC_READ)
 
 
-def _is_citizens_portal(path: str) -> bool:
-    """The public portal (issue 18): read-only, no login whatever public_read says."""
-    return path == "/public" or path.startswith("/public/")
+def _is_citizens_portal(method: str, path: str) -> bool:
+    """The public portal (issue 18): reads and the subscription forms, no login whatever
+    public_read says."""
+    if method == "POST":
+        return path == "/public/subscriptions" or path.startswith("/public/subscriptions/")
+    return method == "GET" and (path == "/public" or path.startswith("/public/"))
 
 
 def _is_admin(path: str) -> bool:
@@ -88,7 +91,7 @@ def _is_admin(path: str) -> bool:
 
 def expected_denial(method: str, path: str, role: str | None, public_read: bool) -> int | None:
     """401/403 when the request must be refused, None when it must get through."""
-    if (method, path) in ALWAYS_OPEN or (method == "GET" and _is_citizens_portal(path)):
+    if (method, path) in ALWAYS_OPEN or _is_citizens_portal(method, path):
         return None
     reads = method == "GET"
     if role is None:
