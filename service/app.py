@@ -15,8 +15,8 @@ from service.auth.observability import configure_logging
 from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
+from service.public import basemap_routes, subscribe_routes
 from service.public import routes as public_routes
-from service.public import subscribe_routes
 from service.routes import (
     admin,
     admin_config,
@@ -58,6 +58,7 @@ ROUTERS = (
     metrics.router,
     public_routes.router,
     subscribe_routes.router,
+    basemap_routes.router,
 )
 
 

@@ -103,6 +103,24 @@ class Settings(BaseSettings):
     public_attribution: str = Field(
         "Sở Nông nghiệp và Môi trường tỉnh Lạng Sơn", description="attribution of /public data"
     )
+    # Basemap through our caching tile proxy (/public/basemap/{z}/{x}/{y}.png): browsers never
+    # ask the upstream themselves. Empty URL = no basemap (outlines only).
+    basemap_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", description="XYZ upstream template"
+    )
+    basemap_attribution: str = Field(
+        "© OpenStreetMap contributors", description="shown under every map using the basemap"
+    )
+    basemap_user_agent: str = Field(
+        "quantrac/0.1 (So NN&MT Lang Son environmental monitoring)",
+        description="identifying User-Agent the upstream's usage policy asks for",
+    )
+    basemap_cache_days: int = Field(30, ge=1, description="a cached tile is refetched after this")
+    basemap_min_zoom: int = Field(6, ge=0, le=22)
+    basemap_max_zoom: int = Field(17, ge=0, le=22)
+    basemap_bounds: tuple[float, float, float, float] = Field(
+        (105.9, 21.2, 107.5, 22.6), description="lon/lat box served (the province and a margin)"
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -2,8 +2,8 @@
 
 The staff map is a folium page: Leaflet and its plugins are served from our own origin, but
 folium writes inline ``<script>`` and ``style`` blocks, so the map's policy allows inline code
-from our own page while refusing every other origin (except OpenStreetMap tiles, an optional
-online base map). Our own pages (login, administration) get a strict policy with no inline code.
+from our own page while refusing every other origin (basemap tiles come through our proxy,
+/public/basemap). Our own pages (login, administration) get a strict policy with no inline code.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ _COMMON = (
 )
 MAP_CSP = (
     _COMMON + "script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: https://*.tile.openstreetmap.org"
+    "img-src 'self' data: blob:"
 )
 STRICT_CSP = _COMMON + "script-src 'self'; style-src 'self'; img-src 'self' data:"
 # FastAPI's interactive docs load swagger-ui/redoc from a CDN.
