@@ -186,6 +186,13 @@ def test_answers_are_cached_per_data_change_with_etag_gzip_and_snapshot_files(
         assert silent["status"] == "ok" and silent["concentrations"]["PM2.5"]["value"] == 10.0
         page = c.get("/public")
         assert page.status_code == 200 and '<html lang="vi"' in page.text
+        # The page and its data under 250 KB transferred (gzip as browsers ask).
+        sent = 0
+        for url in ("/public", "/public/static/public.css", "/public/static/public.js",
+                    "/public/data.json", "/public/sw.js"):  # fmt: skip
+            r = c.get(url, headers={"Accept-Encoding": "gzip"})
+            sent += int(r.headers["content-length"])  # bytes on the wire
+        assert 0 < sent < 250_000
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert "unsafe-inline" not in page.headers["content-security-policy"]
 
