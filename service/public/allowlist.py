@@ -16,8 +16,9 @@ from stations.programme.catalogue import lab_catalogue
 
 DOCUMENT = (
     "generated_at", "data_changed_at", "licence", "attribution", "method", "disclosure",
-    "categories", "air", "sources", "points", "communes",
+    "categories", "air", "sources", "points", "communes", "basemap",
 )  # fmt: skip
+BASEMAP = ("url", "attribution", "bounds", "min_zoom", "max_zoom")
 CATEGORY = (
     "category", "aqi_from", "aqi_to", "label_vi", "label_en", "colour", "health_vi",
     "general_vi", "sensitive_vi", "health_en", "general_en", "sensitive_en", "citation",
@@ -46,7 +47,7 @@ def allowed_keys() -> frozenset[str]:
     """Every fixed key a public answer may hold."""
     groups: Iterable[tuple[str, ...]] = (
         DOCUMENT, CATEGORY, AIR, AQI, VALUE, SOURCE, POINT, RESULT, DISCLOSURE, WEEK, WEEK_ROW,
-        WIDGET, FEATURE, OPEN_DATA,
+        WIDGET, FEATURE, OPEN_DATA, BASEMAP,
     )  # fmt: skip
     return frozenset(k for g in groups for k in g)
 

@@ -114,6 +114,7 @@ class PublicCache:
             disclosure=Disclosure(s.public_fluegas, s.public_wastewater),
             licence=s.public_licence,
             attribution=s.public_attribution,
+            basemap=basemap_options(s),
         )
 
     def document(self) -> tuple[dict[str, Any], Entry]:
@@ -160,6 +161,20 @@ class PublicCache:
         write_atomic(self.dir / "data.json.gz", entry.gz)
         os.utime(self.dir / "data.json", (entry.modified, entry.modified))
         os.utime(self.dir / "data.json.gz", (entry.modified, entry.modified))
+
+
+def basemap_options(s: Any) -> dict[str, Any] | None:
+    """What the page's map needs to ask our tile proxy (never the upstream's address)."""
+    if not s.basemap_url:
+        return None
+    lon_min, lat_min, lon_max, lat_max = s.basemap_bounds
+    return {
+        "url": "/public/basemap/{z}/{x}/{y}.png",
+        "attribution": s.basemap_attribution,
+        "bounds": [[lat_min, lon_min], [lat_max, lon_max]],
+        "min_zoom": s.basemap_min_zoom,
+        "max_zoom": s.basemap_max_zoom,
+    }
 
 
 def public_cache(ctx: AppContext) -> PublicCache:

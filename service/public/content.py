@@ -49,6 +49,7 @@ class Inputs:
     disclosure: Disclosure
     licence: str
     attribution: str
+    basemap: dict[str, Any] | None = None  # allowlist.BASEMAP keys, None = outlines only
 
 
 def category_rows() -> list[dict[str, Any]]:
@@ -190,4 +191,5 @@ def build_document(inp: Inputs, data_changed_at: int) -> dict[str, Any]:
         "sources": sources,
         "points": points,
         "communes": sorted(names),
+        "basemap": inp.basemap,
     }

@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from maps.assets import LEAFLET_DIR, static_path
 from service.context import AppContext
 from service.deps import ContextDep
+from service.layer_cache import get_snapshots
 from service.public import og_image, opendata
 from service.public.answers import answer, rate_limited
 from service.public.cache import Entry, encode, entry_for, public_cache
@@ -28,6 +30,7 @@ STARTED = now_epoch()  # Last-Modified of the page shell and static files
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
+LEAFLET = {n: static_path(f"{LEAFLET_DIR}/{n}") for n in ("leaflet.js", "leaflet.css")}
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 _env = Environment(
     loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(("html",))
@@ -176,11 +179,44 @@ def service_worker(request: Request) -> Response:
     return response
 
 
+@router.get("/outlines.geojson", summary="Province and commune outlines (the map's fallback)")
+async def outlines(request: Request, ctx: ContextDep) -> Response:
+    """Outlines with their names only, for the map when no basemap tile is available."""
+
+    def build(_doc: dict[str, Any], modified: int) -> Entry:
+        communes = get_snapshots(ctx).get("communes").features
+        features = [
+            {
+                "type": "Feature",
+                "id": f["id"],
+                "geometry": f["geometry"],
+                "properties": {"name": f["properties"].get("name")},
+            }
+            for f in communes
+        ]
+        if not features:  # no commune layer imported: the bundled province outline
+            features = [{**f, "properties": {"name": "Lạng Sơn"}} for f in _province()]
+        return encode({"type": "FeatureCollection", "features": features}, modified)
+
+    entry = await run_in_threadpool(public_cache(ctx).extra, ("outlines",), build)
+    return answer(request, entry)
+
+
+def _province() -> list[dict[str, Any]]:
+    from maps.compose import province_outline
+
+    outline = province_outline()
+    return [
+        {"type": "Feature", "id": "lang-son", "geometry": f["geometry"]}
+        for f in outline.get("features", [outline])
+    ]
+
+
 @router.get("/static/{name}", summary="The portal's own CSS and JavaScript")
 def static(name: str, request: Request) -> Response:
-    """Files of service/public/static (no subfolders, no other origin)."""
-    path = STATIC / name
-    media = STATIC_TYPES.get(path.suffix)
-    if "/" in name or media is None or not path.is_file():
+    """Files of service/public/static and the vendored Leaflet (no other origin)."""
+    path = LEAFLET.get(name) or STATIC / name
+    media = STATIC_TYPES.get(path.suffix) if path else None
+    if "/" in name or media is None or path is None or not path.is_file():
         raise HTTPException(404, f"không có tệp '{name}' / no such file")
     return answer(request, entry_for(path.read_bytes(), STARTED, media), "public, max-age=3600")

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,46 @@ def serve_public(tmp: Path, **changes: object) -> Iterator[Served]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def tile_png(path: str) -> bytes:
+    """A real 256×256 PNG tile naming its own path (a text chunk), as an upstream would send."""
+    import io
+
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("path", path)
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), "#dde8d0").save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+class Upstream:
+    """A tile server on loopback recording what it was asked."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.agents: list[str] = []
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                upstream.paths.append(self.path)
+                upstream.agents.append(self.headers.get("User-Agent", ""))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                self.wfile.write(tile_png(self.path))
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,37 +14,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"tile-bytes"
-
-
-class Upstream:
-    """A tile server on loopback recording what it was asked."""
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-        self.agents: list[str] = []
-        upstream = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                upstream.paths.append(self.path)
-                upstream.agents.append(self.headers.get("User-Agent", ""))
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.end_headers()
-                self.wfile.write(PNG + self.path.encode())
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.service.public_server import Upstream, tile_png
 
 
 @pytest.fixture
@@ -78,7 +46,7 @@ def test_tiles_are_proxied_cached_bounded_and_survive_the_upstream(
     with TestClient(create_app(s, scheduler=False)) as c:
         first = c.get(f"/public/basemap/12/{x}/{y}.png")
         assert first.status_code == 200 and first.headers["content-type"] == "image/png"
-        assert first.content == PNG + f"/12/{x}/{y}.png".encode()
+        assert first.content == tile_png(f"/12/{x}/{y}.png")
         assert c.get(f"/public/basemap/12/{x}/{y}.png").content == first.content
         assert upstream.paths == [f"/12/{x}/{y}.png"]  # one upstream request, then the cache
         assert upstream.agents[0].startswith("quantrac/")

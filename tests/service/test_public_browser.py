@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.service.public_seed import LIVE, SILENT
-from tests.service.public_server import Served, free_port, serve_public
+from tests.service.public_server import Served, Upstream, free_port, serve_public
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -36,8 +36,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium at /usr/bin/chromium")
     # public_read: the staff AQI API is readable without login, to compare with it
-    with serve_public(tmp_path_factory.mktemp("public"), public_read=True) as s:
+    up = Upstream()
+    tmp = tmp_path_factory.mktemp("public")
+    with serve_public(tmp, public_read=True, basemap_url=up.url) as s:
+        s.upstream = up  # type: ignore[attr-defined]
         yield s
+    up.stop()
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +66,11 @@ def _open(browser: Any, url: str, size: tuple[int, int]) -> tuple[Any, list[str]
     urls: list[str] = []
     failed: list[str] = []
     page.on("request", lambda r: urls.append(r.url))
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+    # A tile the map itself cancels (zoom, leaving the page) is not a failure.
+    page.on(
+        "requestfailed",
+        lambda r: "ERR_ABORTED" not in str(r.failure) and failed.append(f"{r.url} {r.failure}"),
+    )
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} {r.status}"))
     page.goto(url)
     page.wait_for_selector(f"#{LIVE} .aqi[data-aqi]")
@@ -142,3 +150,31 @@ def test_widget_in_an_iframe_of_another_site(served: Served, browser: Any, tmp_p
         page.close()
         other.shutdown()
         other.server_close()
+
+
+def test_basemap_only_through_our_proxy_and_after_the_upstream_stops(
+    served: Served, browser: Any
+) -> None:
+    upstream = served.upstream  # type: ignore[attr-defined]
+    seen: list[list[str]] = []
+    for _visit in range(2):
+        page, urls, failed = _open(browser, f"{served.base}/public", (1366, 768))
+        try:
+            page.wait_for_selector("#map img.leaflet-tile-loaded")
+            page.wait_for_load_state("networkidle")
+            tiles = [u for u in urls if "/basemap/" in u]
+            assert tiles and all(u.startswith(f"{served.base}/public/basemap/") for u in tiles)
+            assert failed == []
+            assert [u for u in urls if not u.startswith((served.base, "data:"))] == []
+            assert (
+                page.locator("#map .leaflet-control-attribution")
+                .inner_text()
+                .count("OpenStreetMap")
+            )
+            seen.append(sorted(tiles))
+        finally:
+            page.context.close()
+        if _visit == 0:
+            assert upstream.paths  # the proxy asked the stand-in upstream
+            upstream.stop()  # the second visit: the upstream is gone
+    assert seen[0] == seen[1]  # the same tiles, all from our disk cache

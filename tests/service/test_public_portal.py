@@ -27,6 +27,7 @@ from service.public.cache import public_after_ingest
 from service.settings import Settings
 from stations.timeutil import now_epoch
 from tests.service.public_seed import LIVE, SILENT, H, seed, send
+from tests.service.public_server import Upstream
 
 FLUEGAS = "LS_NMNDNA_KHI01"
 
@@ -93,6 +94,8 @@ def _public_urls(app: FastAPI) -> list[str]:
             continue
         if "widget" in path:
             path += f"?station={LIVE}"
+        if "{z}" in path:  # a tile of Lạng Sơn city at zoom 12
+            path = path.replace("{z}/{x}/{y}", "12/3262/1793")
         if "subscriptions/" in path:
             path += "?id=1&sig=0123456789"  # a wrong link: the page says so
         urls.append(path)
@@ -121,7 +124,8 @@ def test_field_sweep_no_public_answer_holds_a_key_outside_the_allow_list(
     secrets_seen += list(contact.values())
     # Permit details of the demo stacks (coefficients, O2 reference, column) are never public.
     secrets_seen += ['"kp"', '"o2_ref"', '"coefficients"', "QCVN 22:2009"]
-    s = _settings(settings, alerts_file=alerts, public_fluegas="values")
+    upstream = Upstream()
+    s = _settings(settings, alerts_file=alerts, public_fluegas="values", basemap_url=upstream.url)
     app = create_app(s, scheduler=False)
     urls = _public_urls(app)
     assert len(urls) >= 12  # page, data, week, widget ×2, og, 6 downloads, sw, static
@@ -134,6 +138,8 @@ def test_field_sweep_no_public_answer_holds_a_key_outside_the_allow_list(
             if not r.headers["content-type"].startswith("image/"):
                 for secret in secrets_seen:
                     assert secret not in r.text, (url, secret)
+    upstream.stop()
+    assert upstream.paths == ["/12/3262/1793.png"]
 
 
 def test_disclosure_settings_decide_what_emission_sources_show(
@@ -189,7 +195,8 @@ def test_answers_are_cached_per_data_change_with_etag_gzip_and_snapshot_files(
         # The page and its data under 250 KB transferred (gzip as browsers ask).
         sent = 0
         for url in ("/public", "/public/static/public.css", "/public/static/public.js",
-                    "/public/data.json", "/public/sw.js"):  # fmt: skip
+                    "/public/static/leaflet.js", "/public/static/leaflet.css",
+                    "/public/data.json", "/public/outlines.geojson", "/public/sw.js"):  # fmt: skip
             r = c.get(url, headers={"Accept-Encoding": "gzip"})
             sent += int(r.headers["content-length"])  # bytes on the wire
         assert 0 < sent < 250_000

@@ -158,7 +158,37 @@
     document.getElementById("legend").replaceChildren(...doc.categories.map((c) =>
       el("li", null, el("span", { class: `badge c${c.category}` }, `${c.aqi_from}–${c.aqi_to} ${LANG === "en" ? c.label_en : c.label_vi}`), " ", LANG === "en" ? c.health_en : c.health_vi)));
     document.getElementById("commune-list").replaceChildren(...doc.communes.map((n) => el("option", { value: n })));
+    drawMap(doc);
     document.getElementById("source").textContent = `${T.source}: ${doc.attribution} · ${T.licence}: ${doc.licence} · ${T.method}: ${doc.method}`;
+  }
+
+  // The map: basemap tiles only through our proxy, inside its box and zooms; the commune or
+  // province outlines are always drawn, so the map still reads when no tile is available.
+  let map = null;
+  let markers = null;
+  function drawMap(doc) {
+    if (!window.L) return;
+    if (!map) {
+      map = L.map("map", { zoomControl: true, attributionControl: true });
+      map.fitBounds([[21.3, 106.1], [22.45, 107.35]]); // the province
+      const b = doc.basemap;
+      if (b) {
+        map.setMinZoom(b.min_zoom); map.setMaxZoom(b.max_zoom);
+        L.tileLayer(b.url, { attribution: b.attribution, bounds: b.bounds, minZoom: b.min_zoom, maxZoom: b.max_zoom }).addTo(map);
+      }
+      fetch("/public/outlines.geojson").then((r) => r.json()).then((fc) => {
+        L.geoJSON(fc, { style: { color: "#0b4f6c", weight: 1, fill: false }, interactive: false }).addTo(map);
+      }).catch(() => {});
+      markers = L.layerGroup().addTo(map);
+    }
+    markers.clearLayers();
+    for (const s of doc.air) {
+      const h = s.hourly;
+      const colour = h ? h.colour : "#757575";
+      const label = h ? `${s.name}: VN_AQI ${h.aqi} (${LANG === "en" ? h.label_en : h.label_vi})` : `${s.name}: ${T.noData}`;
+      L.circleMarker([s.lat, s.lon], { radius: 10, color: "#222", weight: 1, fillColor: colour, fillOpacity: 0.9 })
+        .bindTooltip(label).addTo(markers);
+    }
   }
 
   function filter() {

@@ -1,7 +1,7 @@
 // The portal's service worker: network first; when the network fails, the last answer kept
 // in the cache (the page shows its time stamp, "data_changed_at", so an old copy is visible).
 const CACHE = "quantrac-public-v1";
-const KEEP = ["/public", "/public/static/public.css", "/public/static/public.js", "/public/data.json"];
+const KEEP = ["/public", "/public/static/public.css", "/public/static/public.js", "/public/static/leaflet.js", "/public/static/leaflet.css", "/public/data.json", "/public/outlines.geojson"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(KEEP)).then(() => self.skipWaiting()));
