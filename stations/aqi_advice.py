@@ -34,10 +34,14 @@ def advice_table() -> dict[int, Advice]:
         rows = list(csv.DictReader(fh))
     return {
         int(r["category"]): Advice(
-            int(r["category"]),
-            *(r[k] for k in ("health_vi", "general_vi", "sensitive_vi")),
-            *(r[k] for k in ("health_en", "general_en", "sensitive_en")),
-            r["citation"],
+            category=int(r["category"]),
+            health_vi=r["health_vi"],
+            general_vi=r["general_vi"],
+            sensitive_vi=r["sensitive_vi"],
+            health_en=r["health_en"],
+            general_en=r["general_en"],
+            sensitive_en=r["sensitive_en"],
+            citation=r["citation"],
         )
         for r in rows
     }

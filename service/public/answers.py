@@ -7,11 +7,9 @@ from email.utils import parsedate_to_datetime
 from fastapi import HTTPException, Request, Response
 
 from service.public.cache import Entry
-from service.public.ratelimit import PublicRateLimiter
 
 # Browsers and the proxy may reuse an answer for a minute and serve it stale while revalidating.
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
-LIMITER_KEY = "public.ratelimit"
 
 
 def _not_modified(request: Request, entry: Entry) -> bool:
@@ -47,12 +45,7 @@ def answer(request: Request, entry: Entry, cache_control: str = CACHE_CONTROL) -
 
 def rate_limited(request: Request) -> None:
     """Dependency: 429 with Retry-After when the client address is over its per-minute limit."""
-    ctx = request.app.state.ctx
-    limiter = ctx.extras.get(LIMITER_KEY)
-    if limiter is None:
-        limiter = ctx.extras.setdefault(
-            LIMITER_KEY, PublicRateLimiter(ctx.settings.public_requests_per_minute)
-        )
+    limiter = request.app.state.ctx.public.limiter
     client = request.client.host if request.client else "?"
     wait = limiter.allow(client)
     if wait is not None:

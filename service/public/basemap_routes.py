@@ -6,33 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.context import AppContext
 from service.deps import ContextDep
 from service.public.answers import rate_limited
-from service.public.basemap import TileBox, TileProxy, TileUnavailable
+from service.public.basemap import TileUnavailable
 
-EXTRA_KEY = "public.basemap"
 router = APIRouter(prefix="/public/basemap", tags=["public portal"])
-
-
-def tile_proxy(ctx: AppContext) -> TileProxy | None:
-    """The app's proxy, or None when no upstream is configured."""
-    s = ctx.settings
-    if not s.basemap_url:
-        return None
-    proxy = ctx.extras.get(EXTRA_KEY)
-    if proxy is None:
-        proxy = ctx.extras.setdefault(
-            EXTRA_KEY,
-            TileProxy(
-                s.basemap_url,
-                s.data_dir / "basemap-cache",
-                TileBox(*s.basemap_bounds, s.basemap_min_zoom, s.basemap_max_zoom),
-                user_agent=s.basemap_user_agent,
-                max_age_s=s.basemap_cache_days * 86400,
-            ),
-        )
-    return proxy  # type: ignore[no-any-return]
 
 
 @router.get(
@@ -45,7 +23,7 @@ def tile_proxy(ctx: AppContext) -> TileProxy | None:
 async def tile(z: int, x: int, y: int, ctx: ContextDep) -> Response:
     """A tile inside the province at the configured zooms; 404 outside, or when the upstream
     is unreachable and the tile was never cached (the map keeps its outlines)."""
-    proxy = tile_proxy(ctx)
+    proxy = ctx.public.tiles
     if proxy is None:
         raise HTTPException(404, "không cấu hình bản đồ nền / no basemap configured")
     if not proxy.box.covers(z, x, y):

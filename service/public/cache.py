@@ -12,23 +12,24 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 import os
 import threading
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from layers.errors import UnknownCollection
-from service.context import AppContext
-from service.layer_cache import get_snapshots
 from service.public.content import Disclosure, Inputs, build_document
 from stations.store.compliance import latest_aqi, latest_daily_aqi
 from stations.timeutil import now_epoch
 
+if TYPE_CHECKING:
+    from service.runtime import Runtime
+
 log = logging.getLogger(__name__)
-EXTRA_KEY = "public.cache"
 MAX_EXTRA = 256  # bounded per-station answers (week charts, widgets) per data change
 
 
@@ -72,7 +73,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 class PublicCache:
     """The public document and per-station answers of one app."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: Runtime) -> None:
         self.ctx = ctx
         self.dir = ctx.settings.data_dir / "public"
         self._lock = threading.Lock()
@@ -81,10 +82,11 @@ class PublicCache:
         self._entry: Entry | None = None
         self._extra: dict[Any, Entry] = {}
         self.builds = 0  # documents serialised (tests count them)
+        self.refreshed_at = -math.inf  # monotonic time of the last after-ingest refresh
 
     def _snapshot_keys(self) -> tuple[Any, ...]:
-        snaps = get_snapshots(self.ctx)
-        keys = []
+        snaps = self.ctx.snapshots
+        keys: list[Any] = []
         for cid in ("stations", "monitoring-points", "communes"):
             try:
                 keys.append(snaps.get(cid).key)
@@ -94,7 +96,7 @@ class PublicCache:
 
     def _inputs(self, now: int) -> Inputs:
         s = self.ctx.settings
-        snaps = get_snapshots(self.ctx)
+        snaps = self.ctx.snapshots
         with self.ctx.engine.connect() as conn:
             hourly, daily = latest_aqi(conn), latest_daily_aqi(conn)
         communes = [
@@ -177,22 +179,6 @@ def basemap_options(s: Any) -> dict[str, Any] | None:
     }
 
 
-def public_cache(ctx: AppContext) -> PublicCache:
-    """The app's public cache (one per context)."""
-    cache = ctx.extras.get(EXTRA_KEY)
-    if cache is None:
-        cache = ctx.extras.setdefault(EXTRA_KEY, PublicCache(ctx))
-    return cache  # type: ignore[no-any-return]
-
-
-def public_after_ingest(ctx: AppContext) -> Any:
-    """The after-ingest step that rewrites the public snapshot files once per data batch."""
-
-    def public_after_ingest_step(_engine: Any, _spans: Any) -> None:
-        try:
-            get_snapshots(ctx).refresh_live()
-            public_cache(ctx).document()
-        except Exception:  # the alerts after this step must still run
-            log.exception("public snapshot files not rewritten")
-
-    return public_after_ingest_step
+def public_cache(ctx: Runtime) -> PublicCache:
+    """The runtime's public cache."""
+    return ctx.public.cache

@@ -12,9 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from service.alerting.channels import DeliveryError
-from service.alerting.runtime import build_channels
-from service.auth.secret import load_secret_key
+from service.alerting.channels import DeliveryError, build_channels
 from service.context import AppContext
 from service.deps import ContextDep
 from service.public import subscriptions as store
@@ -32,9 +30,7 @@ Sig = Annotated[str, Query(min_length=8, max_length=200)]
 
 def link_key(ctx: AppContext) -> bytes:
     """The key that signs confirm and unsubscribe links (the service's secret key)."""
-    s = ctx.settings
-    configured = s.secret_key.get_secret_value() if s.secret_key else None
-    return load_secret_key(configured, s.data_dir)
+    return ctx.secret_key
 
 
 def _send_confirmation(ctx: AppContext, row: Any, link: str) -> None:

@@ -23,7 +23,7 @@ from service.app import create_app
 from service.auth.accounts import create_account
 from service.auth.credentials import issue_token
 from service.public.allowlist import check
-from service.public.cache import public_after_ingest
+from service.public.steps import refresh_public
 from service.settings import Settings
 from stations.timeutil import now_epoch
 from tests.service.public_seed import LIVE, SILENT, H, seed, send
@@ -119,8 +119,12 @@ def test_field_sweep_no_public_answer_holds_a_key_outside_the_allow_list(
         _info, token = issue_token(conn, username="officer.nguyen", name="ci", actor="t", now=1)
     secrets_seen += ["officer.nguyen", "Nguyễn Thị Bí Mật", token, "argon2"]
     alerts = tmp_path / "alerts.yaml"
-    contact = {"name": "Trần Văn Liên Hệ", "email": "lienhe@example.vn", "phone": "+84912345678"}
-    alerts.write_text(yaml.safe_dump({"contacts": {"duty": contact}}, allow_unicode=True))
+    contact = {
+        "name": "Trần Văn Liên Hệ",
+        "email": "lienhe@example.vn",
+        "webhook": "https://hooks.example.vn/secret-path-4711",
+    }
+    alerts.write_text(yaml.safe_dump({"contacts": [{"id": "duty", **contact}]}, allow_unicode=True))
     secrets_seen += list(contact.values())
     # Permit details of the demo stacks (coefficients, O2 reference, column) are never public.
     secrets_seen += ['"kp"', '"o2_ref"', '"coefficients"', "QCVN 22:2009"]
@@ -172,7 +176,7 @@ def test_answers_are_cached_per_data_change_with_etag_gzip_and_snapshot_files(
         assert again.status_code == 304 and again.content == b""
         since = c.get("/public/data.json", headers={"If-Modified-Since": modified})
         assert since.status_code == 304
-        cache = app.state.ctx.extras["public.cache"]
+        cache = app.state.ctx.public.cache
         assert cache.builds == 1  # three requests, one build
         files = s.data_dir / "public"
         assert json.loads((files / "data.json").read_bytes()) == first.json()
@@ -183,7 +187,7 @@ def test_answers_are_cached_per_data_change_with_etag_gzip_and_snapshot_files(
         # New data: the after-ingest step rewrites the files once; the answer changes with them.
         send(seeded, SILENT, now_epoch() - 2 * H, now_epoch(), {"PM2.5": 10.0, "PM10": 20.0})
         revision.bump_data()
-        public_after_ingest(app.state.ctx)(seeded, {})
+        refresh_public(app.state.ctx)  # the after-ingest step
         assert cache.builds == 2
         fresh = c.get("/public/data.json", headers={"If-None-Match": etag})
         assert fresh.status_code == 200 and fresh.json() != first.json()
