@@ -42,5 +42,5 @@ def seed(engine: Engine) -> int:
     send(engine, LIVE, now - 50 * H, now + 1, {"PM2.5": 40.0, "PM10": 60.0, "NO2": 30.0})
     old = now - 2 * 86400
     send(engine, SILENT, old - 14 * H, old, {"PM2.5": 200.0, "PM10": 300.0})
-    recompute(engine, now - 3 * 86400, now + 1, now=now)
+    recompute(engine, now - 3 * 86400, now + 1, now=now, station_ids=[LIVE, SILENT])
     return now

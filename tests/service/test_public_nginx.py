@@ -14,10 +14,13 @@ from service.public.cache import public_cache
 from tests.service.public_nginx import run_nginx
 from tests.service.public_server import free_port, serve_public
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
-    reason="no nginx (scripts/system-deps.sh installs nginx-light)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+        reason="no nginx (scripts/system-deps.sh installs nginx-light)",
+    ),
+]
 
 
 def test_nginx_serves_the_snapshot_file_and_caches_public_answers(tmp_path: Path) -> None:
