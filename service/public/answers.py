@@ -43,8 +43,9 @@ def answer(request: Request, entry: Entry, cache_control: str = CACHE_CONTROL) -
     return Response(entry.body, media_type=entry.media_type, headers=headers)
 
 
-def rate_limited(request: Request) -> None:
-    """Dependency: 429 with Retry-After when the client address is over its per-minute limit."""
+async def rate_limited(request: Request) -> None:
+    """Dependency: 429 with Retry-After when the client address is over its per-minute limit
+    (async: a dictionary update needs no worker thread)."""
     limiter = request.app.state.ctx.public.limiter
     client = request.client.host if request.client else "?"
     wait = limiter.allow(client)

@@ -119,6 +119,20 @@ class PublicCache:
             basemap=basemap_options(s),
         )
 
+    def current(self) -> tuple[dict[str, Any], Entry] | None:
+        """The document when it is known to be current, without waiting or touching the
+        database (event-loop safe); None when it must be (re)built first."""
+        if self._entry is None or self._doc is None:
+            return None
+        snaps = self.ctx.snapshots
+        keys = []
+        for cid in ("stations", "monitoring-points", "communes"):
+            snap = snaps.get_nowait(cid)
+            if snap is None:
+                return None
+            keys.append(snap.key)
+        return (self._doc, self._entry) if tuple(keys) == self._key else None
+
     def document(self) -> tuple[dict[str, Any], Entry]:
         """The current public document and its encoded answer (blocking: call off the loop)."""
         key = self._snapshot_keys()

@@ -41,7 +41,9 @@ Lang = Annotated[str, Query(pattern="^(vi|en)$", description="vi (default) or en
 
 
 async def _document(ctx: AppContext) -> tuple[dict[str, Any], Entry]:
-    return await run_in_threadpool(public_cache(ctx).document)
+    cache = public_cache(ctx)
+    held = cache.current()  # the usual case: answered on the event loop, no thread hop
+    return held if held is not None else await run_in_threadpool(cache.document)
 
 
 def _station(doc: dict[str, Any], station: str) -> dict[str, Any]:
