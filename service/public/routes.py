@@ -53,9 +53,22 @@ def _station(doc: dict[str, Any], station: str) -> dict[str, Any]:
     raise HTTPException(404, f"không có trạm không khí '{station}' / no air station '{station}'")
 
 
+_pages: dict[str, Entry] = {}  # rendered pages by their inputs; bounded below
+MAX_PAGES = 256
+
+
 def _html(request: Request, template: str, lang: str, cache_control: str, **extra: Any) -> Any:
-    body = _env.get_template(template).render(lang=lang, **extra).encode()
-    return answer(request, entry_for(body, STARTED, "text/html; charset=utf-8"), cache_control)
+    """A rendered template as a cached entry: rendering and gzip happen once per distinct
+    input (the widget's inputs include its data, so new data renders anew)."""
+    key = repr((template, lang, sorted(extra.items())))
+    entry = _pages.get(key)
+    if entry is None:
+        body = _env.get_template(template).render(lang=lang, **extra).encode()
+        entry = entry_for(body, STARTED, "text/html; charset=utf-8")
+        if len(_pages) >= MAX_PAGES:
+            _pages.clear()
+        _pages[key] = entry
+    return answer(request, entry, cache_control)
 
 
 @router.get("", summary="Public portal page (HTML, Vietnamese first; ?lang=en)")
