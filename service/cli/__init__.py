@@ -11,6 +11,8 @@ def _load_commands() -> None:
         accounts,
         compliance,
         core,
+        facility_report,
+        forward,
         ftp_receiver,
         ingest,
         layers,

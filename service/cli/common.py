@@ -12,6 +12,7 @@ from service.admin.limits import overrides_file
 from service.auth.observability import configure_logging
 from service.settings import Settings
 from stations.limits import configure_overrides
+from stations.programme.wqi_formula import configure_wqi_formula
 
 app = typer.Typer(
     name="quantrac",
@@ -42,6 +43,7 @@ def _global(
     settings = Settings()
     # Commands that evaluate limits (compliance recompute...) see the administrator's overrides.
     configure_overrides(overrides_file(settings.data_dir))
+    configure_wqi_formula(settings.wqi_formula)
     configure_logging(logging.DEBUG if verbose else logging.INFO, settings.log_format)
 
 

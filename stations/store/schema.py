@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -85,6 +86,10 @@ permits = Table(
     Column("limits", JSON, nullable=False, default=dict, comment="explicit per-parameter limits"),
     Column("o2_ref", Float, nullable=True, comment="reference O2, % vol"),
     Column("basis", String(8), nullable=False, default="1h", comment="comparison basis 1h | 24h"),
+    # What decides a facility's regulation under a transition rule (migration 0009, issue 15).
+    Column("operating_since", Date, nullable=True, comment="facility operating since"),
+    Column("eia_approved_on", Date, nullable=True, comment="ĐTM (EIA) approval date"),
+    Column("permit_date", Date, nullable=True, comment="environmental permit date"),
     Column("valid_from", BigInteger, nullable=True),
     Column("valid_to", BigInteger, nullable=True),
     Column("updated_at", BigInteger, nullable=False),
