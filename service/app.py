@@ -20,8 +20,11 @@ from service.routes import (
     admin,
     admin_config,
     admin_config_pages,
+    admin_ingest,
+    admin_ingest_pages,
     admin_missing,
     admin_pages,
+    admin_quarantine,
     alerts,
     compliance,
     facility_report,
@@ -36,6 +39,7 @@ from service.routes import (
 )
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
+from service.routes import warnings as warning_routes
 from service.runtime import Runtime
 from service.settings import Settings
 from stations.limits import configure_overrides
@@ -65,8 +69,12 @@ ROUTERS = (
     public_routes.router,
     subscribe_routes.router,
     basemap_routes.router,
+    admin_ingest.router,
+    admin_quarantine.router,
+    admin_ingest_pages.router,
     forwarding.router,
     forwarding.pages,
+    warning_routes.router,
 )
 
 

@@ -6,9 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-STATION_KINDS = ("air", "wastewater", "fluegas")
+STATION_KINDS = ("air", "wastewater", "fluegas", "rain")
 POINT_MEDIA = ("surface_water", "groundwater", "ambient_air", "noise", "soil")
-MEDIUM_OF_KIND = {"air": "ambient_air", "wastewater": "wastewater", "fluegas": "flue_gas"}
+MEDIUM_OF_KIND = {
+    "air": "ambient_air",
+    "wastewater": "wastewater",
+    "fluegas": "flue_gas",
+    "rain": "precipitation",
+}
 
 # Mainland Vietnam's bounding box (degrees, WGS 84), generous by ~0.1° on each side. Islands
 # are outside it on purpose: no automatic station of a province department stands there.

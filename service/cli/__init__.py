@@ -18,6 +18,8 @@ def _load_commands() -> None:
         layers,
         maps,
         programme,
+        quarantine,
+        warnings,
     )
 
 

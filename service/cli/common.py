@@ -59,3 +59,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error for a person (no traceback) and return the Exit to raise."""
     console.print(f"[bold red]Lỗi / error:[/] {message}")
     return typer.Exit(code)
+
+
+def time_option(text: str, name: str) -> int:
+    """An ISO 8601 option (local UTC+7 time without an offset) as UTC epoch seconds, or exit 2."""
+    from stations.timeutil import VN_OFFSET, parse_iso_time
+
+    try:
+        return parse_iso_time(text, VN_OFFSET)
+    except ValueError as exc:
+        raise fail(f"--{name}: not an ISO 8601 date/time: {text!r}", code=2) from exc

@@ -112,6 +112,12 @@ ingested_files = Table(
     Column("readings", Integer, nullable=False, default=0),
     Column("line_errors", JSON, nullable=False, default=list),
     Column("archive_path", Text, nullable=True),
+    Column(
+        "format_notes",
+        Text,
+        nullable=True,
+        comment="how the file deviated from the canonical form, e.g. 'LF; spaces; cp1252'",
+    ),
 )
 
 # Readings are keyed by (station, parameter, observed_at): re-ingesting changes nothing.

@@ -124,5 +124,6 @@ def test_the_chain_is_written_in_order() -> None:
         "layers",
         "public-snapshot",
         "alerts",
+        "warnings",
         "public-subscriptions",
     ]

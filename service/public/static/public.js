@@ -13,7 +13,7 @@
       state: { compliant: "Đạt QCVN", near_limit: "Gần giới hạn", exceeding: "Vượt QCVN" },
       notAssessed: "Chưa đánh giá", fluegas: "Khí thải", wastewater: "Nước thải",
       verdict: { meets: "Đạt QCVN", exceeds: "Vượt QCVN", no_limit: "Không có giới hạn", no_data: "Không có dữ liệu" },
-      round: "Đợt", noMatch: "Không tìm thấy xã, phường này", level: "Cấp",
+      round: "Đợt", noMatch: "Không tìm thấy xã, phường này", level: "Cấp", rain24: "mưa 24 giờ",
     },
     en: {
       noData: "No data", updated: "updated", minAgo: "min ago", hAgo: "h ago",
@@ -25,7 +25,7 @@
       state: { compliant: "Meets QCVN", near_limit: "Near the limit", exceeding: "Exceeds QCVN" },
       notAssessed: "Not assessed", fluegas: "Flue gas", wastewater: "Wastewater",
       verdict: { meets: "Meets QCVN", exceeds: "Exceeds QCVN", no_limit: "No limit", no_data: "No data" },
-      round: "Round", noMatch: "No such commune", level: "Level",
+      round: "Round", noMatch: "No such commune", level: "Level", rain24: "24-h rain",
     },
   }[LANG];
 
@@ -204,11 +204,16 @@
     fetch("/api/warnings", { headers: { Accept: "application/geo+json" } }).then((r) => (r.ok ? r.json() : null)).then((fc) => {
       if (!fc || !Array.isArray(fc.features) || !fc.features.length) return;
       const list = document.getElementById("warning-list");
-      list.replaceChildren(...fc.features.map((f) => {
+      const communes = fc.features.filter((f) => (f.properties || {}).place_type !== "zone");
+      if (!communes.length) return;
+      list.replaceChildren(...communes.map((f) => {
         const p = f.properties || {};
-        const name = p.commune || p.name || p.id || "";
-        const level = p.level_vi && LANG === "vi" ? p.level_vi : (p.level_en && LANG === "en" ? p.level_en : p.level);
-        return el("li", { "data-commune": fold(name) }, el("strong", null, name), ` — ${T.level} ${level ?? "—"}`);
+        const name = p.name || p.commune || p.place_id || "";
+        const level = p.issued_level ?? p.level;
+        const none = p.status === "no_data" || level === null || level === undefined;
+        const rain = p.rain24_mm === null || p.rain24_mm === undefined ? "" : ` · ${T.rain24} ${fmt(p.rain24_mm)} mm`;
+        return el("li", { "data-commune": fold(name) }, el("strong", null, name), " ",
+          el("span", { class: none ? "badge nodata" : "badge" }, none ? T.noData : `${T.level} ${level}`), rain);
       }));
       document.getElementById("warnings").hidden = false;
     }).catch(() => {});
