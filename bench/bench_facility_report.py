@@ -18,7 +18,7 @@ from pathlib import Path
 
 from service.bootstrap import import_stations, prepare_database
 from service.demo import DEMO_STATIONS
-from service.demo_ingest import backfill_history
+from service.demo.ingest import backfill_history
 from service.reports.facility import render_facility_report
 from service.settings import Settings
 from stations.compliance.engine import recompute

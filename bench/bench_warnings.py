@@ -25,7 +25,7 @@ from layers.synthetic_communes import load_synthetic_communes, synthetic_commune
 from layers.warnings import recompute, replay
 from layers.zones import import_zones
 from service.database import make_engine, upgrade
-from service.demo_rain import synthetic_events
+from service.demo.rain import synthetic_events
 from stations.alerts.config import AlertConfig
 from stations.rain import PARAMETER
 from stations.rain.alerts import raise_alerts

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from service.bootstrap import import_stations
 from service.demo import DEMO_STATIONS
-from service.demo_ingest import backfill_history
+from service.demo.ingest import backfill_history
 from stations.compliance.engine import recompute
 from stations.simulator.model import StationModel
 from stations.store.sites import list_sites

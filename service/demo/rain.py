@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from layers.synthetic_communes import gauge_sites, load_synthetic_communes
 from layers.warnings import recompute, replay
-from service import demo_ingest
+from service.demo import ingest as demo_ingest
 from service.settings import Settings
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.rain import PARAMETER

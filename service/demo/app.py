@@ -14,13 +14,15 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 
-from service import demo_compliance, demo_ingest, demo_layers, demo_mail, demo_programme, demo_rain
 from service.bootstrap import import_points, import_stations
+from service.demo import DEMO_POINTS, DEMO_STATIONS
+from service.demo import compliance as demo_compliance
+from service.demo import ingest as demo_ingest
+from service.demo import layers as demo_layers
+from service.demo import mail as demo_mail
+from service.demo import programme as demo_programme
+from service.demo import rain as demo_rain
 from service.settings import Settings
-
-DEMO_DIR = Path(__file__).resolve().parent.parent / "stations" / "demo"
-DEMO_STATIONS = DEMO_DIR / "stations.yaml"
-DEMO_POINTS = DEMO_DIR / "points.csv"
 
 # Zones first (layers carry zone levels), then the history and its compliance, then the
 # laboratory rounds; last a local mailbox for the alert e-mails.
@@ -41,6 +43,8 @@ def setup_demo(
         # A copy under the data directory: the administration page edits it, never the package.
         demo_alerts = settings.data_dir / "demo_alerts.yaml"
         if not demo_alerts.exists():
-            shutil.copyfile(Path(__file__).parent / "alerting" / "demo_alerts.yaml", demo_alerts)
+            shutil.copyfile(
+                Path(__file__).parent.parent / "alerting" / "demo_alerts.yaml", demo_alerts
+            )
         settings = settings.model_copy(update={"alerts_file": demo_alerts})
     return settings
