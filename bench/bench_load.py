@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stations.simulator.model import Scenario, StationModel, station_file  # noqa: E402
+from service.demo.simulator.model import Scenario, StationModel, station_file  # noqa: E402
 from stations.store.schema import ingested_files  # noqa: E402
 
 AIR = dict.fromkeys(("PM2.5", "PM10", "SO2", "NO2", "CO"), "µg/Nm³")  # the catalogue units

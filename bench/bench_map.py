@@ -74,7 +74,7 @@ def serve_demo(data_dir: Path) -> str:
     import service.demo.layers
     import service.demo.programme
     from service.demo.ingest import backfill_history
-    from stations.simulator.model import StationModel
+    from service.demo.simulator.model import StationModel
     from stations.store.sites import list_sites
     from stations.timeutil import now_epoch
 

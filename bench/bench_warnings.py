@@ -26,11 +26,11 @@ from layers.warnings import recompute, replay
 from layers.zones import import_zones
 from service.database import make_engine, upgrade
 from service.demo.rain import synthetic_events
+from service.demo.simulator.storm import demo_storm
 from stations.alerts.config import AlertConfig
 from stations.rain import PARAMETER
 from stations.rain.alerts import raise_alerts
 from stations.rain.verify import score
-from stations.simulator.storm import demo_storm
 from stations.sites import Site
 from stations.store.schema import readings
 from stations.store.sites import sync_parameters, upsert_sites

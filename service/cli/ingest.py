@@ -17,16 +17,16 @@ from service.backfill import evaluate_spans
 from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
 from service.demo import DEMO_STATIONS
+from service.demo.simulator.ftp_server import LocalFtpServer
+from service.demo.simulator.model import Scenario, StationModel, Window
+from service.demo.simulator.runner import FtpUploader, LiveSimulator
+from service.demo.simulator.storm import demo_storm
 from service.forwarding import build_forwarding
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.ingest.readers import expand_paths, read_paths
 from stations.ingest.summary import IngestSummary
 from stations.parsers import AUTO, FORMATS, ParserOptions
 from stations.registry import load_stations
-from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import Scenario, StationModel, Window
-from stations.simulator.runner import FtpUploader, LiveSimulator
-from stations.simulator.storm import demo_storm
 from stations.store.readings import station_units
 from stations.timeutil import now_epoch
 

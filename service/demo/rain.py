@@ -20,13 +20,13 @@ from sqlalchemy import Engine
 from layers.synthetic_communes import gauge_sites, load_synthetic_communes
 from layers.warnings import recompute, replay
 from service.demo import ingest as demo_ingest
+from service.demo.simulator.ftp_server import LocalFtpServer
+from service.demo.simulator.model import Scenario, StationModel, local_stamp, value_at
+from service.demo.simulator.runner import FtpUploader, LiveSimulator
+from service.demo.simulator.storm import Storm, demo_storm
 from service.settings import Settings
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.rain import PARAMETER
-from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import Scenario, StationModel, local_stamp, value_at
-from stations.simulator.runner import FtpUploader, LiveSimulator
-from stations.simulator.storm import Storm, demo_storm
 from stations.sites import Site
 from stations.store.readings import station_units
 from stations.store.sites import upsert_sites

@@ -6,9 +6,9 @@ import shapely
 
 from layers.synthetic_communes import gauge_sites, synthetic_communes
 from service.demo.rain import synthetic_events
+from service.demo.simulator.model import Scenario, StationModel, value_at
+from service.demo.simulator.storm import demo_storm
 from stations.rain import qc
-from stations.simulator.model import Scenario, StationModel, value_at
-from stations.simulator.storm import demo_storm
 
 NOW = 1_790_000_400
 
