@@ -4,5 +4,5 @@ Modules: ``catalogue`` (lab parameter codes and units), ``rounds`` (round window
 (the results template), ``results_file`` (reading and validating a results file), ``limits``
 (QCVN limit rows as data), ``compare`` (comparison with the limits), ``wqi`` (VN_WQI per
 QĐ 1460/QĐ-TCMT), ``evaluate`` (point status per round), ``report`` (round report numbers),
-``charts``/``report_html``/``report_xlsx`` (rendering), ``synthetic`` (demo results).
+``charts``/``report_html``/``report_xlsx`` (rendering).
 """
