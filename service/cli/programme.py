@@ -11,8 +11,8 @@ import typer
 
 from service.bootstrap import prepare_database
 from service.cli.common import console, fail, get_settings, import_app, report_app
+from service.reports.programme.rendering import render_report, report_filename
 from stations.errors import ImportRejected
-from stations.programme.rendering import render_report, report_filename
 from stations.programme.rounds import UnknownRound
 from stations.store.programme import find_round, round_report
 from stations.store.programme_import import import_results_file
