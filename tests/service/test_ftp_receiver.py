@@ -27,7 +27,7 @@ from service.context import AppContext
 from service.database import make_engine
 from service.demo.simulator.model import Scenario, StationModel, station_file
 from service.demo.simulator.runner import FtpUploader, dated_folder
-from service.ftp_receiver import (
+from service.ftp.receiver import (
     STAGING_SUFFIX,
     FtpReceiver,
     ReceiverConfig,
