@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -30,13 +29,13 @@ from service.alerting.config import (
 )
 from service.alerting.runtime import EXTRA_KEY
 from service.context import AppContext
+from service.redact import MASK, mask_webhook
 from service.settings import Settings
 from stations.alerts.config import AlertConfig, Contact, Route
 from stations.errors import InvalidRequest
 from stations.store.audit import record_audit
 
 SECTIONS = ("contacts", "lists", "routes", "duty_officer")
-MASK = "***"
 
 _write_lock = threading.Lock()
 
@@ -57,20 +56,6 @@ def alerts_file(settings: Settings) -> Path:
     if settings.alerts_file is None:
         raise AlertsFileNotConfigured()
     return Path(settings.alerts_file)
-
-
-def mask_webhook(url: str) -> str:
-    """``https://host/***`` for a URL with a path, query or user part (they may hold a
-    secret); a bare ``scheme://host`` is shown as it is."""
-    try:
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return MASK
-    if not parts.scheme or not parts.hostname:
-        return MASK
-    secret = parts.path not in ("", "/") or parts.query or parts.fragment or parts.username
-    return f"{parts.scheme}://{parts.hostname}{port}/{MASK}" if secret else url
 
 
 def _contact(contact: Contact) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.alerting.runtime import AlertRuntime, runtime_for
 from service.auth.deps import PrincipalDep
 from service.deps import ConnDep, ContextDep
+from service.redact import mask_address, redact_text
 from stations.alerts.documents import alert_document
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.alerts.lifecycle import STATES
@@ -159,12 +160,12 @@ def outbox(
             "alert_id": m.alert_id,
             "channel": m.channel,
             "recipient": m.recipient,
-            "address": m.address,
+            "address": mask_address(m.address),
             "idempotency_key": m.idempotency_key,
             "state": m.state,
             "attempts": m.attempts,
             "next_attempt_at": epoch_to_local_iso(m.next_attempt_at, tz),
-            "last_error": m.last_error,
+            "last_error": redact_text(m.last_error, m.address),
             "created_at": epoch_to_local_iso(m.created_at, tz),
             "sent_at": epoch_to_local_iso(m.sent_at, tz) if m.sent_at else None,
         }
