@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from layers.errors import UnknownCollection
 from service.admin import errors as admin_errors
 from service.auth import errors as account_errors
+from service.auth.headers import security_headers
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.errors import (
     ImportRejected,
@@ -72,10 +73,19 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
+        # Starlette answers a 500 outside every middleware: add the security headers here.
+        https = request.url.scheme == "https" or str(
+            getattr(request.app.state.ctx.settings, "base_url", "")
+        ).startswith("https://")
+        headers = {
+            k.decode(): v.decode() for k, v in security_headers(request.url.path, https=https)
+        }
         return JSONResponse(
-            {"detail": "Lỗi máy chủ nội bộ / internal server error"}, status_code=500
+            {"detail": "Lỗi máy chủ nội bộ / internal server error"},
+            status_code=500,
+            headers=headers,
         )
 
     app.add_exception_handler(QuantracError, domain_error)

@@ -38,6 +38,23 @@ def csp_for(path: str) -> str:
     return MAP_CSP
 
 
+def security_headers(path: str, *, https: bool) -> list[tuple[bytes, bytes]]:
+    """The security headers of an answer to ``path`` (also added to 500 answers)."""
+    extra = [
+        (b"content-security-policy", csp_for(path).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
+    ]
+    if https:
+        extra.append((b"strict-transport-security", b"max-age=31536000"))
+    if path.startswith(STRICT_PREFIXES):
+        extra.append((b"cache-control", b"no-store"))
+    return extra
+
+
 class SecurityHeadersMiddleware:
     """Adds CSP, nosniff, framing, referrer and (on HTTPS) HSTS headers unless already set."""
 
@@ -49,19 +66,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        extra = [
-            (b"content-security-policy", csp_for(path).encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"same-origin"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
-        ]
-        if self.https:
-            extra.append((b"strict-transport-security", b"max-age=31536000"))
-        if path.startswith(STRICT_PREFIXES):
-            extra.append((b"cache-control", b"no-store"))
+        extra = security_headers(scope["path"], https=self.https)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

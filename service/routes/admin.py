@@ -25,6 +25,7 @@ from service.auth.admin_edits import update_permit, update_site
 from service.auth.credentials import TokenInfo, issue_token, list_tokens, revoke_token
 from service.auth.deps import AdminDep
 from service.deps import ContextDep
+from service.params import IdPath
 from service.settings import Settings
 from stations.errors import InvalidRequest
 from stations.store.audit import list_audit
@@ -239,7 +240,7 @@ def tokens_create(body: TokenCreate, ctx: ContextDep, admin: AdminDep) -> dict[s
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token")
 def tokens_revoke(
-    token_id: int, ctx: ContextDep, admin: AdminDep, reason: str | None = Query(None)
+    token_id: IdPath, ctx: ContextDep, admin: AdminDep, reason: str | None = Query(None)
 ) -> dict[str, Any]:
     """Revoke a token at once (revoking twice is harmless)."""
     with ctx.engine.begin() as conn:
