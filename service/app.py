@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from service import auth
 from service.admin.limits import overrides_file
 from service.auth.observability import configure_logging
+from service.body_limit import BodyLimitMiddleware
 from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     app.state.ctx = ctx
     install_error_handlers(app)
     auth.install(app, ctx)  # login, sessions, tokens, role checks, security headers
+    # Outermost: one bound on every request body, also the form the CSRF check reads.
+    app.add_middleware(BodyLimitMiddleware, https=settings.base_url.startswith("https://"))  # type: ignore[arg-type]
     for router in ROUTERS:
         app.include_router(router)
 

@@ -59,6 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body["errors"] = [
                 {"row": e.row, "column": e.column, "message": e.message} for e in exc.errors
             ]
+            body["total_errors"] = exc.total
         return JSONResponse(body, status_code=status_for(exc))
 
     async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,8 @@ from service.cli.common import console, fail, get_settings, import_app, report_a
 from stations.errors import ImportRejected
 from stations.programme.rendering import render_report, report_filename
 from stations.programme.rounds import UnknownRound
+from stations.programme.upload_limits import MAX_RESULTS_BYTES
+from stations.sizes import read_capped
 from stations.store.programme import find_round, round_report
 from stations.store.programme_import import import_results_file
 from stations.timeutil import epoch_to_local_iso, now_epoch
@@ -32,7 +34,11 @@ def import_results_cmd(
     try:
         with engine.begin() as conn:
             summary = import_results_file(
-                conn, file.read_bytes(), file.name, now_epoch(), synthetic=synthetic
+                conn,
+                read_capped(file, MAX_RESULTS_BYTES),
+                file.name,
+                now_epoch(),
+                synthetic=synthetic,
             )
     except ImportRejected as exc:
         if as_json:

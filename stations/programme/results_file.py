@@ -23,6 +23,12 @@ from stations.errors import ImportRejected, RowError
 from stations.programme.catalogue import lab_catalogue
 from stations.programme.rounds import round_window
 from stations.programme.template import REQUIRED_COLUMNS, RESULTS_SHEET
+from stations.programme.upload_limits import (
+    MAX_ROWS,
+    check_size,
+    check_xlsx_archive,
+    too_many_rows,
+)
 from stations.timeutil import VN_OFFSET, epoch_to_local_iso
 
 AIR_AVERAGING = ("1h", "8h", "24h")
@@ -83,7 +89,9 @@ def _cell_text(value: Any) -> str:
 
 def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     """``[(row number, {column: cell})]`` from CSV (UTF-8, BOM allowed) or XLSX bytes."""
+    check_size(data, filename)
     if filename.lower().endswith((".xlsx", ".xlsm")):
+        check_xlsx_archive(data, filename)
         return _read_xlsx(data, filename)
     try:
         text = data.decode("utf-8-sig")
@@ -92,13 +100,20 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
             filename, [RowError(1, "-", "tệp phải là UTF-8 / the file must be UTF-8 text")]
         ) from exc
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    _check_header(header, filename)
-    keys = [_key(h) for h in header]
     rows = []
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            rows.append((reader.line_num, dict(zip(keys, cells, strict=False))))
+    try:
+        header = next(reader, [])
+        _check_header(header, filename)
+        keys = [_key(h) for h in header]
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                if len(rows) >= MAX_ROWS:
+                    raise too_many_rows(filename, reader.line_num)
+                rows.append((reader.line_num, dict(zip(keys, cells, strict=False))))
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 kB limit
+        raise ImportRejected(
+            filename, [RowError(reader.line_num, "-", f"CSV không hợp lệ / invalid CSV: {exc}")]
+        ) from exc
     return rows
 
 
@@ -133,6 +148,9 @@ def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     for number, values in enumerate(it, start=2):
         if all(v is None or _cell_text(v) == "" for v in values):
             continue
+        if len(rows) >= MAX_ROWS:
+            wb.close()
+            raise too_many_rows(filename, number)
         rows.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
     wb.close()
     return rows
