@@ -16,6 +16,7 @@ from service.body_limit import BodyLimitMiddleware
 from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
+from service.filemodes import private_dir
 from service.routes import (
     admin,
     admin_config,
@@ -61,7 +62,7 @@ ROUTERS = (
 def create_app(settings: Settings | None = None, *, scheduler: bool | None = None) -> FastAPI:
     """Build the app. ``scheduler`` overrides ``settings.scheduler_enabled`` (tests pass False)."""
     settings = settings or Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     # The administrator's limit overrides apply wherever load_limits() is called (one per process).
     configure_overrides(overrides_file(settings.data_dir))
     ctx = AppContext(settings=settings, engine=make_engine(settings.db_url))

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from layers import revision
 from service.database import make_engine, upgrade
+from service.filemodes import private_dir
 from service.settings import Settings
 from stations.registry import load_points, load_stations
 from stations.store.sites import sync_parameters, upsert_sites
@@ -16,9 +17,9 @@ from stations.timeutil import now_epoch
 
 def prepare_database(settings: Settings) -> Engine:
     """Run migrations and refresh the parameter catalogue; return an engine."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    engine = make_engine(settings.db_url)  # first: it creates a new SQLite file as 0600
     upgrade(settings.db_url)
-    engine = make_engine(settings.db_url)
     with engine.begin() as conn:
         sync_parameters(conn)
     return engine

@@ -10,16 +10,24 @@ from uvicorn.supervisors import Multiprocess
 from service.settings import Settings
 
 
+def server_options(settings: Settings) -> dict[str, object]:
+    """uvicorn options shared by one process and N workers. ``X-Forwarded-For``/``-Proto`` are
+    believed only from the trusted proxies (``forwarded_allow_ips``): the login limiter and the
+    audit trail then see the real client address, and nobody else can forge it."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": settings.access_log,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
+
+
 def run_app(app: object, settings: Settings) -> None:
     """Serve ``app`` in this process until interrupted."""
-    uvicorn.run(
-        app,  # type: ignore[arg-type]
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=settings.access_log,
-        timeout_keep_alive=settings.keep_alive_seconds,
-    )
+    uvicorn.run(app, **server_options(settings))  # type: ignore[arg-type]
 
 
 class NoDelayConfig(uvicorn.Config):
@@ -44,11 +52,7 @@ def run_workers(settings: Settings, workers: int) -> None:
     config = NoDelayConfig(
         "service.app:app_from_environment",
         factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=settings.access_log,
-        timeout_keep_alive=settings.keep_alive_seconds,
         workers=workers,
+        **server_options(settings),  # type: ignore[arg-type]
     )
     Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         21.0, ge=20.5, le=21.0, description="O2 correction constant (21 or 20.9)"
     )
 
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="trusted reverse proxies (comma-separated addresses or networks, '*' for "
+        "any): only their X-Forwarded-For/-Proto headers are believed",
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="json: one JSON object per log line"
     )

@@ -146,6 +146,8 @@ def replace_recipients(
         text = _file_text(data)
         before, after = recipients_of(current), recipients_of(config)
         changed = [k for k in SECTIONS if before[k] != after[k]]
+        if not changed:  # nothing to write: no backup, no audit row, no reload
+            return {"file": str(path), **after, "backup": None, "changed": False}
         backup = backup_copy(path, now)
 
         def audit(conn: Connection) -> None:
@@ -164,7 +166,7 @@ def replace_recipients(
     runtime = ctx.extras.get(EXTRA_KEY)
     if runtime is not None:
         runtime.reload_config()
-    return {"file": str(path), **after, "backup": backup.name}
+    return {"file": str(path), **after, "backup": backup.name, "changed": True}
 
 
 def _file_text(data: dict[str, Any]) -> str:
