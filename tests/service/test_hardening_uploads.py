@@ -70,7 +70,7 @@ def test_f2_too_many_rows_is_refused(client: TestClient) -> None:
 def test_f2_an_oversized_upload_is_413_before_it_is_read(client: TestClient, chunked: bool) -> None:
     boundary = "qtbound"
     head = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
         "Content-Type: text/csv\r\n\r\n"
     ).encode()
 
