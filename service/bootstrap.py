@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -10,9 +11,12 @@ from layers import revision
 from service.database import make_engine, upgrade
 from service.filemodes import private_dir
 from service.settings import Settings
+from stations.ingest.archive import remove_orphan_temps
 from stations.registry import load_points, load_stations
 from stations.store.sites import sync_parameters, upsert_sites
 from stations.timeutil import now_epoch
+
+log = logging.getLogger(__name__)
 
 
 def prepare_database(settings: Settings) -> Engine:
@@ -20,6 +24,9 @@ def prepare_database(settings: Settings) -> Engine:
     private_dir(settings.data_dir)
     engine = make_engine(settings.db_url)  # first: it creates a new SQLite file as 0600
     upgrade(settings.db_url)
+    removed = remove_orphan_temps(settings.data_dir / "archive")
+    if removed:
+        log.warning("archive: removed %d temporary files left by a killed process", removed)
     with engine.begin() as conn:
         sync_parameters(conn)
     return engine

@@ -93,3 +93,19 @@ def test_f12_trusted_proxy_list_reaches_the_server(settings: Settings) -> None:
     assert "--forwarded-allow-ips" in shown.stdout
     app = create_app(settings, scheduler=False)  # the setting is a plain setting, env included
     assert app.state.ctx.settings.forwarded_allow_ips == "127.0.0.1"
+
+
+def test_orphan_archive_temps_are_removed_at_start(settings: Settings) -> None:
+    from service.bootstrap import prepare_database
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a pid that is gone
+    dead.wait()
+    folder = settings.data_dir / "archive" / "ab"
+    folder.mkdir(parents=True)
+    orphan = folder / f".{'ab' * 32}.{dead.pid}.tmp"
+    writing = folder / f".{'cd' * 32}.{os.getpid()}.tmp"  # a live writer's: kept
+    kept = folder / ("ab" * 32)
+    for path in (orphan, writing, kept):
+        path.write_bytes(b"")
+    prepare_database(settings).dispose()
+    assert not orphan.exists() and writing.exists() and kept.exists()
