@@ -24,6 +24,7 @@ from service.routes import (
     admin_pages,
     alerts,
     compliance,
+    docs,
     health,
     layers,
     metrics,
@@ -56,6 +57,7 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     metrics.router,
+    docs.router,
 )
 
 
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
         description="Quan trắc môi trường tự động — environmental monitoring service",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # service.routes.docs serves a vendored Swagger UI (no CDN)
+        redoc_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app)

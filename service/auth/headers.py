@@ -19,14 +19,11 @@ MAP_CSP = (
     "img-src 'self' data: blob: https://*.tile.openstreetmap.org"
 )
 STRICT_CSP = _COMMON + "script-src 'self'; style-src 'self'; img-src 'self' data:"
-# FastAPI's interactive docs load swagger-ui/redoc from a CDN.
-DOCS_CSP = (
-    _COMMON + "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src blob:"
-)
+# Swagger UI is vendored (service/docs_ui) and started by our own script: no CDN, no inline
+# script; it sets inline style attributes, hence 'unsafe-inline' for styles only.
+DOCS_CSP = _COMMON + "script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 STRICT_PREFIXES = ("/login", "/logout", "/admin", "/auth/", "/api/admin")
-DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+DOCS_PATHS = ("/docs",)
 
 
 def csp_for(path: str) -> str:
