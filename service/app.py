@@ -17,6 +17,7 @@ from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
 from service.filemodes import private_dir
+from service.openapi_errors import ERROR_RESPONSES, install_document
 from service.routes import (
     admin,
     admin_config,
@@ -91,10 +92,12 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
         description="Quan trắc môi trường tự động — environmental monitoring service",
         version="0.1.0",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,  # the 4xx/503 answers every route may give
         docs_url=None,  # service.routes.docs serves a vendored Swagger UI (no CDN)
         redoc_url=None,
     )
     app.state.ctx = ctx
+    install_document(app)
     install_error_handlers(app)
     auth.install(app, ctx)  # login, sessions, tokens, role checks, security headers
     # Outermost: one bound on every request body, also the form the CSRF check reads.

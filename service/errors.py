@@ -8,11 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.routing import Match
 
 from layers.errors import UnknownCollection
 from service.admin import errors as admin_errors
 from service.auth import errors as account_errors
 from service.auth.headers import security_headers
+from service.route_walk import all_routes
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.errors import (
     ImportRejected,
@@ -89,6 +91,21 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
+    async def method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette names only the first route matching the path; list every method it has.
+        scope = {"type": "http", "path": request.url.path, "method": "GET"}
+        allowed: set[str] = set()
+        for route in all_routes(request.app):
+            methods = getattr(route, "methods", None)
+            if methods and route.matches(scope)[0] is not Match.NONE:
+                allowed |= set(methods)
+        return JSONResponse(
+            {"detail": "Phương thức không được phép / method not allowed"},
+            status_code=405,
+            headers={"Allow": ", ".join(sorted(allowed))},
+        )
+
+    app.add_exception_handler(405, method_not_allowed)
     app.add_exception_handler(QuantracError, domain_error)
     app.add_exception_handler(SQLAlchemyTimeoutError, database_unavailable)
     app.add_exception_handler(OperationalError, database_unavailable)

@@ -25,7 +25,7 @@ from service.auth.admin_edits import update_permit, update_site
 from service.auth.credentials import TokenInfo, issue_token, list_tokens, revoke_token
 from service.auth.deps import AdminDep
 from service.deps import ContextDep
-from service.params import IdPath
+from service.params import IdPath, TimeQuery, epoch_of
 from service.settings import Settings
 from stations.errors import InvalidRequest
 from stations.store.audit import list_audit
@@ -342,8 +342,8 @@ def audit_list(
     actor: str | None = Query(None, max_length=64),
     action: str | None = Query(None, max_length=64, description="prefix, e.g. user."),
     target: str | None = Query(None, max_length=200, description="prefix, e.g. site:LS_"),
-    start: AwareDatetime | None = None,
-    end: AwareDatetime | None = None,
+    start: TimeQuery = None,
+    end: TimeQuery = None,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict[str, Any]:
@@ -355,8 +355,8 @@ def audit_list(
             actor=actor,
             action=action,
             target=target,
-            start=to_epoch(start) if start else None,
-            end=to_epoch(end) if end else None,
+            start=epoch_of(start, "start", tz),
+            end=epoch_of(end, "end", tz),
             limit=limit,
             offset=offset,
         )
