@@ -13,7 +13,6 @@ from service import auth
 from service.admin.limits import overrides_file
 from service.auth.observability import configure_logging
 from service.body_limit import BodyLimitMiddleware
-from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
 from service.filemodes import private_dir
@@ -36,6 +35,7 @@ from service.routes import (
 )
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
+from service.runtime import Runtime
 from service.settings import Settings
 from stations.limits import configure_overrides
 
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     private_dir(settings.data_dir)
     # The administrator's limit overrides apply wherever load_limits() is called (one per process).
     configure_overrides(overrides_file(settings.data_dir))
-    ctx = AppContext(settings=settings, engine=make_engine(settings.db_url))
+    ctx = Runtime(settings=settings, engine=make_engine(settings.db_url))
     run_scheduler = settings.scheduler_enabled if scheduler is None else scheduler
 
     @asynccontextmanager

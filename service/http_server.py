@@ -53,6 +53,9 @@ def run_workers(settings: Settings, workers: int) -> None:
         "service.app:app_from_environment",
         factory=True,
         workers=workers,
+        # uvicorn kills a worker that misses a 5 s ping; a worker busy importing or building
+        # a snapshot on a loaded 2-core server is not dead (seen: killed in a loop at load 11).
+        timeout_worker_healthcheck=30,
         **server_options(settings),  # type: ignore[arg-type]
     )
     Multiprocess(config, sockets=[config.bind_socket()]).run()

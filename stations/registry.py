@@ -17,7 +17,15 @@ import yaml
 
 from stations.errors import ImportRejected, RowError
 from stations.parameters import catalogue
-from stations.sites import MEDIUM_OF_KIND, POINT_MEDIA, STATION_KINDS, Permit, Site, in_vietnam
+from stations.sites import (
+    DEFAULT_INTERVAL_MINUTES,
+    MEDIUM_OF_KIND,
+    POINT_MEDIA,
+    STATION_KINDS,
+    Permit,
+    Site,
+    in_vietnam,
+)
 
 REQUIRED_COLUMNS = ("id", "name", "kind", "lon", "lat", "facility", "commune", "parameters")
 POINT_REQUIRED_COLUMNS = ("id", "name", "medium", "lon", "lat", "commune")
@@ -180,7 +188,7 @@ def _parse_polling(row: _Row) -> dict[str, Any]:
     return {
         "source": source,
         "source_path": row.text("source_path"),
-        "interval_minutes": interval or 5.0,
+        "interval_minutes": interval or DEFAULT_INTERVAL_MINUTES,
     }
 
 

@@ -16,10 +16,10 @@ from sqlalchemy import Engine, event
 from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
 from service.demo import DEMO_STATIONS
-from stations.ingest.pipeline import IngestOptions, ingest_batch
+from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.ingest.readers import expand_paths, read_paths
 from stations.ingest.summary import IngestSummary
-from stations.parsers import ParserOptions
+from stations.parsers import AUTO, FORMATS, ParserOptions
 from stations.registry import load_stations
 from stations.simulator.ftp_server import LocalFtpServer
 from stations.simulator.model import Scenario, StationModel, Window
@@ -53,15 +53,15 @@ def ingest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON summary on stdout.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="auto | tt10 | csv | json")] = "auto",
+    fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = AUTO,
     lenient: Annotated[
         bool, typer.Option(help="Accept every documented variant (separators, BOM, LF, aliases).")
     ] = False,
     batch: Annotated[int, typer.Option(min=1, help="Files per transaction.")] = 2000,
 ) -> None:
     """Nạp dữ liệu từ tệp / ingest data files once (backfill); duplicates are skipped."""
-    if fmt not in ("auto", "tt10", "csv", "json"):
-        raise fail(f"--format must be auto, tt10, csv or json, not {fmt!r}", code=2)
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
     settings = get_settings()
     engine = prepare_database(settings)
     _tune_for_backfill(engine)
@@ -76,7 +76,7 @@ def ingest(
     files = expand_paths(paths)
     gc.freeze()  # the collector need not rescan everything imported so far, batch after batch
     summary = IngestSummary()
-    pending = []
+    pending: list[IncomingFile] = []
     with Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),

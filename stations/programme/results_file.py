@@ -100,7 +100,7 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
             filename, [RowError(1, "-", "tệp phải là UTF-8 / the file must be UTF-8 text")]
         ) from exc
     reader = csv.reader(io.StringIO(text))
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     try:
         header = next(reader, [])
         _check_header(header, filename)
@@ -144,7 +144,7 @@ def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     header = [_cell_text(h) for h in next(it, ())]
     _check_header(header, filename)
     keys = [_key(h) for h in header]
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, values in enumerate(it, start=2):
         if all(v is None or _cell_text(v) == "" for v in values):
             continue

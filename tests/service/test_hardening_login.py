@@ -18,7 +18,7 @@ VARIANTS = ["admin1", " admin1", "admin1\t", "ADMIN1 ", "\u00a0admin1", "ａｄ�
 
 def test_f4_name_variants_share_one_limit_and_one_audit_target(auth_client) -> None:  # noqa: F811
     client, _ = auth_client
-    limiter: LoginRateLimiter = client.app.state.ctx.extras["login_limiter"]
+    limiter: LoginRateLimiter = client.app.state.ctx.login_limiter
     for name in VARIANTS[: limiter.max_per_user]:
         assert login(client, name, password="sai mật khẩu rồi").status_code == 401
     for name in VARIANTS:  # every spelling of the name is now throttled, the right password too

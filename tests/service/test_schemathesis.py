@@ -98,7 +98,9 @@ def _run(
         args += ["--header", header]
     if exclude:
         args += ["--exclude-checks", exclude]
-    return subprocess.run(args, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path
+    )
 
 
 @pytest.mark.slow
