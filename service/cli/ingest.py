@@ -44,7 +44,7 @@ def _tune_for_backfill(engine: Engine) -> None:
         dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={BACKFILL_CHECKPOINT_PAGES}")
 
 
-MAX_BATCH_BYTES = 64 * 1024 * 1024
+MAX_BATCH_BYTES = 32 * 1024 * 1024
 
 
 @app.command()
