@@ -25,6 +25,7 @@ from service.routes import (
     alerts,
     compliance,
     docs,
+    forwarding,
     health,
     layers,
     metrics,
@@ -59,6 +60,8 @@ ROUTERS = (
     admin_config_pages.router,
     metrics.router,
     docs.router,
+    forwarding.router,
+    forwarding.pages,
 )
 
 

@@ -12,6 +12,7 @@ import layers.store
 import stations.store.account_tables
 import stations.store.alert_tables
 import stations.store.compliance_tables
+import stations.store.forward_tables
 import stations.store.programme_tables
 import stations.store.revisions
 import stations.store.schema
@@ -25,6 +26,7 @@ TABLE_MODULES = (
     stations.store.account_tables,
     layers.store,
     stations.store.revisions,
+    stations.store.forward_tables,
 )
 
 

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         description="trusted reverse proxies (comma-separated addresses or networks, '*' for "
         "any): only their X-Forwarded-For/-Proto headers are believed",
     )
+    # Forwarding to the national system (docs/forwarding.md).
+    forward_file: Path | None = Field(
+        None, description="YAML file listing the forwarding destinations (FTP/FTPS)"
+    )
+
     log_format: Literal["text", "json"] = Field(
         "text", description="json: one JSON object per log line"
     )

@@ -11,6 +11,7 @@ def _load_commands() -> None:
         accounts,
         compliance,
         core,
+        forward,
         ftp_receiver,
         ingest,
         layers,

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, event
 from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
 from service.demo import DEMO_STATIONS
+from service.forwarding import build_forwarding
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.ingest.readers import expand_paths, read_paths
 from stations.ingest.summary import IngestSummary
@@ -71,6 +72,7 @@ def ingest(
         fmt=fmt,
         parser=ParserOptions.lenient() if lenient else ParserOptions(),
         quarantine_dir=settings.data_dir / "quarantine",
+        on_record=build_forwarding(settings, engine).on_record(),  # from each destination's start
     )
     archive_dir = settings.data_dir / "archive"
     files = expand_paths(paths)
