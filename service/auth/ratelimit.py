@@ -28,7 +28,8 @@ class LoginRateLimiter:
     _failures: dict[str, deque[int]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def __len__(self) -> int:
+    def keys_held(self) -> int:
+        """How many names and addresses are remembered now (bounded by ``max_keys``)."""
         return len(self._failures)
 
     def _keys(self, username: str, client: str) -> tuple[tuple[str, int], ...]:
