@@ -1,8 +1,9 @@
 """Issue 16, memory: every upload and ingest path fed an input that expands to at least 1 GB
 keeps the process's peak RSS under 400 MB and its answer under 1 MB.
 
-Each target runs in its own process; its peak RSS is read with ``os.wait4`` (``ru_maxrss``)
-when it ends. Inputs are made on the fly and cheaply (zips of zeros, a sparse file).
+Each target runs in its own process and reports its own peak RSS (``VmHWM``) when it ends
+(tests/fixtures/memory_target.py). Inputs are made on the fly and cheaply (zips of zeros, a
+sparse file).
 """
 
 from __future__ import annotations
@@ -30,14 +31,13 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
+def _env(peak_file: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "QT_PEAK_FILE": str(peak_file)}
 
 
-def _peak_mb(proc: subprocess.Popen[bytes]) -> float:
-    _, _, usage = os.wait4(proc.pid, 0)
-    proc.returncode = 0  # reaped here
-    return usage.ru_maxrss / 1024  # kB on Linux
+def _peak_mb(proc: subprocess.Popen[bytes], peak_file: Path) -> float:
+    proc.wait(timeout=120)
+    return int(peak_file.read_text()) / 1024  # kB
 
 
 def _free_port() -> int:
@@ -46,13 +46,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(tmp_path: Path, sqlite_template: Path) -> tuple[str, subprocess.Popen[bytes]]:
+def _start_server(
+    tmp_path: Path, sqlite_template: Path, peak_file: Path
+) -> tuple[str, subprocess.Popen[bytes]]:
     data = tmp_path / "data"
     data.mkdir()
     shutil.copyfile(sqlite_template, data / "quantrac.db")
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, str(TARGET), "serve", str(data), str(port)], env=_env()
+        [sys.executable, str(TARGET), "serve", str(data), str(port)], env=_env(peak_file)
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -109,7 +111,8 @@ def _stream_chunked(port: int, path: str, head: bytes, total: int) -> bytes:
 def test_uploads_of_1_gb_stay_bounded(tmp_path: Path, sqlite_template: Path) -> None:
     bomb = xlsx_shared_strings_bomb(GB)  # ~6 MB on the wire, 1 GB of shared strings
     head = b'--qt\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
-    base, proc = _start_server(tmp_path, sqlite_template)
+    peak_file = tmp_path / "peak"
+    base, proc = _start_server(tmp_path, sqlite_template, peak_file)
     try:
         response = httpx.post(
             f"{base}/api/results", files={"file": ("bomb.xlsx", bomb)}, timeout=120
@@ -117,7 +120,7 @@ def test_uploads_of_1_gb_stay_bounded(tmp_path: Path, sqlite_template: Path) -> 
         answer = _stream_chunked(int(base.rsplit(":", 1)[1]), "/api/results", head, GB)
     finally:
         proc.send_signal(signal.SIGTERM)
-        peak = _peak_mb(proc)
+        peak = _peak_mb(proc, peak_file)
     assert response.status_code == 422 and len(response.content) < ANSWER_LIMIT
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert len(answer) < ANSWER_LIMIT
@@ -130,17 +133,17 @@ def test_cli_ingest_of_a_1_gb_zip_stays_bounded(tmp_path: Path, sqlite_template:
     shutil.copyfile(sqlite_template, data / "quantrac.db")
     bomb = zip_of_zeros(tmp_path / "bomb.zip", members=16, member_bytes=64 * MB)  # 1 GB
     assert bomb.stat().st_size < 16 * MB
-    cli = Path(sys.executable).parent / "quantrac"
-    env = {**_env(), "QUANTRAC_DATA_DIR": str(data), "QUANTRAC_SCHEDULER_ENABLED": "false"}
+    peak_file = tmp_path / "peak"
+    env = {**_env(peak_file), "QUANTRAC_DATA_DIR": str(data), "QUANTRAC_SCHEDULER_ENABLED": "0"}
     proc = subprocess.Popen(
-        [str(cli), "ingest", str(bomb), "--json"],
+        [sys.executable, str(TARGET), "cli", "ingest", str(bomb), "--json"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     out = proc.stdout.read()  # type: ignore[union-attr]
     proc.stderr.read()  # type: ignore[union-attr]
-    peak = _peak_mb(proc)
+    peak = _peak_mb(proc, peak_file)
     assert b"quarantined" in out and len(out) < ANSWER_LIMIT
     assert peak < PEAK_LIMIT_MB, f"quantrac ingest peaked at {peak:.0f} MB"
 
@@ -150,10 +153,13 @@ def test_a_polled_1_gb_file_stays_bounded(tmp_path: Path) -> None:
     big.parent.mkdir()
     with open(big, "wb") as fh:
         fh.truncate(GB)  # sparse
+    peak_file = tmp_path / "peak"
     proc = subprocess.Popen(
-        [sys.executable, str(TARGET), "fetch", str(big)], env=_env(), stdout=subprocess.PIPE
+        [sys.executable, str(TARGET), "fetch", str(big)],
+        env=_env(peak_file),
+        stdout=subprocess.PIPE,
     )
     out = proc.stdout.read()  # type: ignore[union-attr]
-    peak = _peak_mb(proc)
+    peak = _peak_mb(proc, peak_file)
     assert int(out) == 8 * MB + 1
     assert peak < PEAK_LIMIT_MB, f"a folder poll peaked at {peak:.0f} MB"
