@@ -16,6 +16,7 @@ from service.auth import errors as account_errors
 from service.auth.headers import security_headers
 from service.route_walk import all_routes
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
+from stations.compliance.facility_report import UnknownFacility
 from stations.errors import (
     ImportRejected,
     InvalidRequest,
@@ -36,6 +37,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     UnknownReading: 404,
     UnknownStation: 404,
     UnknownParameter: 404,
+    UnknownFacility: 404,
     **admin_errors.STATUS_CODES,
     **account_errors.STATUS_CODES,
     InvalidRequest: 400,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import zipfile
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -86,3 +87,18 @@ def remove_orphan_temps(archive_dir: Path, *, older_than_s: float = 3600.0) -> i
             except FileNotFoundError:
                 continue  # its writer finished meanwhile
     return removed
+
+
+def archived_bytes(archive_path: str) -> bytes:
+    """The raw bytes an ``ingested_files.archive_path`` names: a file of the archive, or a zip
+    member written ``<zip archive path>#<member>``. Raises ``OSError`` when they are gone."""
+    path = Path(archive_path)
+    if path.is_file() or "#" not in archive_path:
+        return path.read_bytes()
+    zip_path, member = archive_path.split("#", 1)
+
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            return zf.read(member)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        raise OSError(f"{archive_path}: {exc}") from exc
