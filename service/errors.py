@@ -96,11 +96,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
         # Starlette names only the first route matching the path; list every method it has.
         scope = {"type": "http", "path": request.url.path, "method": "GET"}
+        matching = [
+            route
+            for route in all_routes(request.app)
+            if getattr(route, "methods", None) and route.matches(scope)[0] is not Match.NONE
+        ]
+        # A literal path (/quarantine/replay) is not also the {id} of a templated one.
+        literal = [r for r in matching if "{" not in getattr(r, "path_format", "{")]
         allowed: set[str] = set()
-        for route in all_routes(request.app):
-            methods = getattr(route, "methods", None)
-            if methods and route.matches(scope)[0] is not Match.NONE:
-                allowed |= set(methods)
+        for route in literal or matching:
+            allowed |= set(route.methods)
         return JSONResponse(
             {"detail": "Phương thức không được phép / method not allowed"},
             status_code=405,

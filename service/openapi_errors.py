@@ -55,6 +55,8 @@ FILE_ANSWERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/ogc/collections/{collection_id}/items/{feature_id}"): ("application/geo+json",),
     ("get", "/tiles/{raster}/{z}/{x}/{y}.png"): ("image/png",),
     ("get", "/ogc/collections/{collection_id}/queryables"): ("application/schema+json",),
+    ("get", "/api/warnings"): ("application/geo+json",),
+    ("get", "/api/warnings.cap"): ("application/cap+xml",),
 }
 
 
