@@ -17,6 +17,8 @@ from service.database import make_engine
 from service.errors import install_error_handlers
 from service.filemodes import private_dir
 from service.openapi_errors import ERROR_RESPONSES, install_document
+from service.public import basemap_routes, subscribe_routes
+from service.public import routes as public_routes
 from service.routes import (
     admin,
     admin_config,
@@ -69,6 +71,9 @@ ROUTERS = (
     facility_report.router,
     metrics.router,
     docs.router,
+    public_routes.router,
+    subscribe_routes.router,
+    basemap_routes.router,
     admin_ingest.router,
     admin_quarantine.router,
     admin_ingest_pages.router,

@@ -13,6 +13,7 @@ from service.filemodes import private_dir
 from service.settings import Settings
 from stations.ingest.archive import remove_orphan_temps
 from stations.registry import load_points, load_stations
+from stations.store.partitions import ensure_partitions
 from stations.store.sites import sync_parameters, upsert_sites
 from stations.timeutil import now_epoch
 
@@ -29,6 +30,7 @@ def prepare_database(settings: Settings) -> Engine:
         log.warning("archive: removed %d temporary files left by a killed process", removed)
     with engine.begin() as conn:
         sync_parameters(conn)
+    ensure_partitions(engine, now_epoch())  # PostgreSQL: this month and the next ones exist
     return engine
 
 

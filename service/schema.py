@@ -18,6 +18,7 @@ import stations.store.programme_tables
 import stations.store.rain_tables
 import stations.store.revisions
 import stations.store.schema
+import stations.store.subscription_tables
 from stations.store.metadata import metadata
 
 TABLE_MODULES = (
@@ -28,6 +29,7 @@ TABLE_MODULES = (
     stations.store.account_tables,
     layers.store,
     stations.store.revisions,
+    stations.store.subscription_tables,
     stations.store.conflicts,
     stations.store.forward_tables,
     stations.store.rain_tables,
