@@ -57,6 +57,11 @@ FILE_ANSWERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/ogc/collections/{collection_id}/queryables"): ("application/schema+json",),
     ("get", "/api/warnings"): ("application/geo+json",),
     ("get", "/api/warnings.cap"): ("application/cap+xml",),
+    ("get", "/public"): ("text/html",),
+    ("get", "/public/sw.js"): ("text/javascript",),
+    ("get", "/public/subscriptions/confirm"): ("text/html",),
+    ("get", "/public/subscriptions/unsubscribe"): ("text/html",),
+    ("post", "/public/subscriptions/unsubscribe"): ("text/html",),
 }
 
 
@@ -81,10 +86,15 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.get("responses", {})
+            types = files.get((method, path))
+            # A page answers its refusals as a page too (a person follows the link).
+            page = {"text/html": {}} if types and "text/html" in types else {}
             for status in _WHY:
                 if str(status) in responses:
-                    responses[str(status)]["content"] = {"application/json": {"schema": ref}}
-            types = files.get((method, path))
+                    responses[str(status)]["content"] = {
+                        "application/json": {"schema": ref},
+                        **page,
+                    }
             if types and "200" in responses:
                 old = responses["200"].get("content", {})
                 responses["200"]["content"] = {t: old.get(t, {}) for t in types}
