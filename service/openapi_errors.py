@@ -88,7 +88,7 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.get("responses", {})
             types = files.get((method, path))
             # A page answers its refusals as a page too (a person follows the link).
-            page = {"text/html": {}} if types and "text/html" in types else {}
+            page: dict[str, Any] = {"text/html": {}} if types and "text/html" in types else {}
             for status in _WHY:
                 if str(status) in responses:
                     responses[str(status)]["content"] = {
