@@ -33,6 +33,9 @@ FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "fgb": ("application/flatgeobuf", "fgb"),
 }
+# Formats that exist in only some output CRS (KML is WGS 84 by its specification, OGC 07-147r2);
+# the map's export panel offers only these pairs.
+FORMAT_CRS_ONLY: dict[str, tuple[str, ...]] = {"kml": ("EPSG:4326",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,7 @@ def export_features(
 ) -> ExportFile:
     """Write ``features`` as ``fmt`` in ``crs``; ``layer`` names the layer and the file."""
     fmt, crs = parse_format(fmt), parse_output_crs(crs)
-    if fmt == "kml" and crs != "EPSG:4326":
+    if crs not in FORMAT_CRS_ONLY.get(fmt, (crs,)):
         raise BadQuery(
             "KML luôn dùng WGS 84 (EPSG:4326) / KML is always WGS 84: use crs=EPSG:4326, or "
             "GPKG/SHP for VN-2000"

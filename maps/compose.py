@@ -19,9 +19,10 @@ from folium.map import Layer
 from folium.template import Template
 
 import layers
+from layers.export import FORMAT_CRS_ONLY
 from maps.assets import asset_links
 from maps.i18n import STRINGS, pick_language, t
-from maps.styles import style_tables
+from maps.styles import STATION_STATE_ORDER, style_tables
 from stations.parameters import catalogue
 
 PROVINCE_FILE = Path(layers.__file__).resolve().parent / "data" / "lang-son-province.geojson"
@@ -195,6 +196,12 @@ class StartApp(folium.MacroElement):
         self.config = config
 
 
+def export_formats() -> list[dict[str, Any]]:
+    """Export formats for the panel, each with the output CRS it exists in (None: any)."""
+    only = FORMAT_CRS_ONLY
+    return [{**f, "crs": list(only.get(f["format"], ())) or None} for f in EXPORT_FORMATS]
+
+
 def page_config(options: MapOptions, lang: str) -> dict[str, Any]:
     """The JSON configuration the page script receives."""
     return {
@@ -206,7 +213,8 @@ def page_config(options: MapOptions, lang: str) -> dict[str, Any]:
         "styles": style_tables(),
         "strings": STRINGS,
         "parameters": parameter_names(),
-        "export_formats": list(EXPORT_FORMATS),
+        "export_formats": export_formats(),
+        "station_state_order": list(STATION_STATE_ORDER),
         "export_crs": list(EXPORT_CRS),
         "export_layers": list(EXPORT_LAYERS),
         "generated_at": options.generated_at,
@@ -223,7 +231,7 @@ def build_map(options: MapOptions) -> folium.Map:
         location=[21.85, 106.6],
         zoom_start=9,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # map.js adds a metric-only scale
         prefer_canvas=False,
         min_zoom=6,
         max_zoom=18,

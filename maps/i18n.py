@@ -108,6 +108,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ack_comment": "Ghi chú",
         "ack_confirm": "Gửi",
         "ack_failed": "Không gửi được, thử lại.",
+        "export_only_in": "{format}: chỉ có ở hệ {crs}.",
     },
     "en": {
         "title": "Lạng Sơn environmental monitoring map",
@@ -207,6 +208,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "ack_comment": "Comment",
         "ack_confirm": "Send",
         "ack_failed": "Could not send; try again.",
+        "export_only_in": "{format}: only in {crs}.",
     },
 }
 

@@ -252,7 +252,9 @@
       var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
       var marker = self.stationMarkers[p.id];
       if (!marker) {
-        marker = L.marker(ll, { icon: self.stationIcon(p), riseOnHover: true, keyboard: true });
+        marker = L.marker(ll, {
+          icon: self.stationIcon(p), zIndexOffset: self.stationZ(p), riseOnHover: true, keyboard: true,
+        });
         marker.qtId = p.id;
         marker.bindPopup(function () { return self.stationPopup(self.stationIndex[p.id]); }, {
           maxWidth: 420, minWidth: 280, autoPanPadding: [20, 60], className: "qt-popup",
@@ -267,6 +269,7 @@
       } else {
         marker.setLatLng(ll);
         marker.setIcon(self.stationIcon(p));
+        marker.setZIndexOffset(self.stationZ(p));
         if (marker.isPopupOpen()) {
           marker.setPopupContent(self.stationPopup(p));
           self.loadChart(p.id);
@@ -281,6 +284,46 @@
     });
     this.lastUpdate = new Date();
     this.renderStatus();
+  };
+
+  // Worst state on top where markers overlap (maps.styles.STATION_STATE_ORDER): Leaflet stacks
+  // markers by screen y plus this offset, and a step of 1e5 outweighs any y on a screen.
+  App.prototype.stationZ = function (p) {
+    var order = this.cfg.station_state_order || [];
+    var i = order.indexOf(QT.stationState(p));
+    var rank = i < 0 ? 1 : 2 * (order.length - 1 - i);
+    return rank * 100000;
+  };
+
+  // Popups fit the map at any screen size: width and height from the map's size (the content
+  // scrolls beyond), auto-pan clear of the top bar and of a panel open on the right, so the
+  // title and the close button are always on screen. Leaflet reads these options when it lays
+  // out and pans, so they are set again each time a popup opens or its content grows.
+  App.prototype.popupFit = function () {
+    var size = this.map.getSize();
+    var box = this.map.getContainer().getBoundingClientRect();
+    var top = 10, right = 10;
+    if (this.bar) top = Math.max(top, Math.round(this.bar.getBoundingClientRect().bottom - box.top) + 10);
+    [this.alertPanel, this.exportPanel].forEach(function (panel) {
+      if (!panel || panel.hidden) return;
+      var b = panel.getBoundingClientRect();
+      // A panel is kept clear only where the map is wide enough to leave room beside it.
+      if (b.width && size.x - b.width > 480) right = Math.max(right, Math.round(box.right - b.left) + 10);
+    });
+    // maxWidth is the content's: the popup adds ~46 px of margins and border around it.
+    var width = Math.max(180, Math.min(420, size.x - right - 10 - 50));
+    return {
+      maxWidth: width, minWidth: Math.min(280, width), maxHeight: Math.max(120, size.y - top - 80),
+      autoPanPaddingTopLeft: L.point(10, top), autoPanPaddingBottomRight: L.point(right, 20),
+    };
+  };
+  App.prototype.fitPopup = function (popup) {
+    if (!popup || !popup.isOpen()) return;
+    L.setOptions(popup, this.popupFit());
+    // Layout and pan again without re-rendering the content (Popup.update would rebuild it).
+    popup._updateLayout();
+    popup._updatePosition();
+    popup._adjustPan();
   };
 
   App.prototype.refreshStations = function () {
@@ -451,6 +494,7 @@
       }
       box.innerHTML = self.chartSVG(items, unit || body.unit || "", limit);
       box.setAttribute("data-points", String(items.length));
+      self.fitPopup(popup);
     };
     if (this.snapshot) {
       done((this.cfg.data.readings || {})[id] || null);
@@ -947,7 +991,11 @@
     var m = this.stationMarkers[id];
     if (!m) return;
     if (!this.map.hasLayer(this.groups.stations)) this.map.addLayer(this.groups.stations);
-    this.map.setView(m.getLatLng(), Math.max(this.map.getZoom(), 11));
+    // On a narrow screen the panels cover the map: close them so the popup has the room.
+    if (this.map.getSize().x < 700) {
+      [this.alertPanel, this.exportPanel].forEach(function (panel) { if (panel) panel.hidden = true; });
+    }
+    this.map.setView(m.getLatLng(), Math.max(this.map.getZoom(), 11), { animate: false });
     m.openPopup();
   };
 
@@ -979,6 +1027,7 @@
       '<button type="button" class="qt-btn qt-btn-lang" data-i18n="lang_switch" data-i18n-title="lang_switch_title"></button>' +
       "</div>";
     new Corner({ position: "topleft", node: bar }).addTo(this.map);
+    this.bar = bar;
     this.alertBadge = bar.querySelector(".qt-badge");
 
     var input = bar.querySelector(".qt-search-input");
@@ -1012,7 +1061,10 @@
     new Corner({ position: "topright", node: panel }).addTo(this.map);
     this.alertList = panel.querySelector(".qt-alert-list");
     panel.hidden = window.innerWidth < 700;
-    bar.querySelector(".qt-btn-alerts").addEventListener("click", function () { panel.hidden = !panel.hidden; });
+    bar.querySelector(".qt-btn-alerts").addEventListener("click", function () {
+      panel.hidden = !panel.hidden;
+      if (!panel.hidden && self.exportPanel && self.map.getSize().x < 700) self.exportPanel.hidden = true;
+    });
     panel.querySelector(".qt-x").addEventListener("click", function () { panel.hidden = true; });
     this.alertPanel = panel;
 
@@ -1024,6 +1076,7 @@
       bar.querySelector(".qt-btn-export").addEventListener("click", function () {
         ex.hidden = !ex.hidden;
         if (!ex.hidden) self.renderExport();
+        if (!ex.hidden && self.map.getSize().x < 700) panel.hidden = true;  // one panel at a time
       });
       this.exportPanel = ex;
     }
@@ -1042,6 +1095,9 @@
     setLegend(window.innerWidth >= 700);
     toggle.addEventListener("click", function () { setLegend(legend.classList.contains("qt-collapsed")); });
 
+    // Metric scale only (folium's would add miles).
+    L.control.scale({ position: "bottomright", metric: true, imperial: false }).addTo(this.map);
+
     // Status line.
     this.statusNode = stop(el("div", "qt-status"));
     new Corner({ position: "bottomright", node: this.statusNode }).addTo(this.map);
@@ -1050,6 +1106,10 @@
       self.setLang(self.lang === "vi" ? "en" : "vi");
     });
     this.map.on("overlayadd overlayremove", function () { self.renderLegend(); });
+    this.map.on("popupopen", function (ev) { self.fitPopup(ev.popup); });
+    this.map.on("resize", function () {
+      self.map.eachLayer(function (layer) { if (layer instanceof L.Popup) self.fitPopup(layer); });
+    });
   };
 
   App.prototype.renderExport = function () {
@@ -1058,21 +1118,30 @@
     if (!ex) return;
     var crs = (ex.querySelector("select") || {}).value || this.cfg.export_crs[0].code;
     var html = '<div class="qt-panel-head"><span data-i18n="export_title">' + esc(this.t("export_title")) +
-      '</span></div><label class="qt-crs">' + esc(this.t("export_crs")) + ' <select>' +
+      '</span><button type="button" class="qt-x" title="' + esc(this.t("close")) + '">×</button></div><label class="qt-crs">' + esc(this.t("export_crs")) + ' <select>' +
       this.cfg.export_crs.map(function (c) {
         return '<option value="' + esc(c.code) + '"' + (c.code === crs ? " selected" : "") + ">" +
           esc(c.code + " — " + self.label(c)) + "</option>";
       }).join("") + "</select></label><table class='qt-table qt-export-table'>";
+    // Only the format x CRS pairs the server writes (layers.export.FORMAT_CRS_ONLY): KML is WGS 84.
+    var formats = this.cfg.export_formats.filter(function (f) { return !f.crs || f.crs.indexOf(crs) >= 0; });
+    var left = this.cfg.export_formats.filter(function (f) { return formats.indexOf(f) < 0; });
     this.cfg.export_layers.forEach(function (layer) {
-      html += "<tr><th>" + esc(self.t(layer.label_key)) + "</th><td>" + self.cfg.export_formats.map(function (f) {
+      html += "<tr><th>" + esc(self.t(layer.label_key)) + "</th><td>" + formats.map(function (f) {
         var href = self.url("export", { collection: layer.collection }) + "?format=" + f.format + "&crs=" +
           encodeURIComponent(crs);
         return '<a class="qt-exp" download href="' + esc(href) + '" data-collection="' + esc(layer.collection) +
           '" data-format="' + esc(f.format) + '">' + esc(f.label) + "</a>";
       }).join(" ") + "</td></tr>";
     });
-    ex.innerHTML = html + "</table>";
+    html += "</table>";
+    left.forEach(function (f) {
+      html += '<p class="qt-lg-note qt-export-only">' + esc(fill(self.t("export_only_in"), {
+        format: f.label, crs: f.crs.join(", ") })) + "</p>";
+    });
+    ex.innerHTML = html;
     ex.querySelector("select").addEventListener("change", function () { self.renderExport(); });
+    ex.querySelector(".qt-x").addEventListener("click", function () { ex.hidden = true; });
   };
 
   App.prototype.renderStatus = function () {
