@@ -24,6 +24,7 @@ from maps.assets import asset_links
 from maps.i18n import STRINGS, pick_language, t
 from maps.styles import STATION_STATE_ORDER, style_tables
 from stations.parameters import catalogue
+from stations.programme.catalogue import lab_catalogue
 
 PROVINCE_FILE = Path(layers.__file__).resolve().parent / "data" / "lang-son-province.geojson"
 
@@ -139,6 +140,15 @@ def parameter_names() -> dict[str, dict[str, str]]:
     return {code: {"vi": p.name_vi, "en": p.name_en} for code, p in catalogue().items()}
 
 
+def point_parameter_names() -> dict[str, dict[str, dict[str, str]]]:
+    """``{medium: {code: {vi, en}}}`` for laboratory results (stations.programme.catalogue):
+    the same code names a different substance in another medium (NO2: nitrite in water)."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for (code, medium), p in lab_catalogue().items():
+        out.setdefault(medium, {})[code] = {"vi": p.name_vi, "en": p.name_en}
+    return out
+
+
 class BlankBase(Layer):
     """An empty base layer: the default background, so the map needs no tile server."""
 
@@ -213,6 +223,7 @@ def page_config(options: MapOptions, lang: str) -> dict[str, Any]:
         "styles": style_tables(),
         "strings": STRINGS,
         "parameters": parameter_names(),
+        "point_parameters": point_parameter_names(),
         "export_formats": export_formats(),
         "station_state_order": list(STATION_STATE_ORDER),
         "export_crs": list(EXPORT_CRS),

@@ -44,7 +44,10 @@ def import_zones_cmd(
     ] = None,
     level_map: Annotated[
         str | None,
-        typer.Option(help="Source value -> level 1..5: '1=5,2=4,...' or 'breaks:0.5,1,2,3'."),
+        typer.Option(
+            help="Source value -> level 1..5: '1=5,2=4,...' or 'breaks:0.01,0.5,1,2,3' (lower "
+            "bounds of levels 1..5; below the first is no zone)."
+        ),
     ] = None,
     source_id: Annotated[str | None, typer.Option("--id", help="Source id (replaces it).")] = None,
     title: Annotated[str | None, typer.Option(help="Title shown on the map.")] = None,

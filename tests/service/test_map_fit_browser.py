@@ -38,7 +38,7 @@ ON_SCREEN = """sel => {
   return !!hit && (hit === e || e.contains(hit));
 }"""
 RECT = "sel => document.querySelector(sel)?.getBoundingClientRect().toJSON()"
-VIEW = "(() => { const m = quantracMap.app.map; return [m.getZoom(), m.getCenter(), m.getSize()]; })()"
+VIEW = "(m => [m.getZoom(), m.getCenter(), m.getSize()])(quantracMap.app.map)"
 # What sticks out of a panel, for the failure message.
 WIDER = """p => [p.scrollWidth, p.clientWidth, ...[...p.querySelectorAll('*')]
   .filter(e => e.getBoundingClientRect().right > p.getBoundingClientRect().right)

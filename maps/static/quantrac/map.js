@@ -91,8 +91,11 @@
     if (!template) return null;
     return this.cfg.base + fill(template, values || {});
   };
-  App.prototype.paramName = function (code) {
-    var p = this.cfg.parameters[code];
+  // A code means different things in different media (NO2 is nitrite in water, nitrogen dioxide
+  // in air): laboratory results are named from the lab catalogue for their medium first.
+  App.prototype.paramName = function (code, medium) {
+    var byMedium = (this.cfg.point_parameters || {})[MEDIUM_ALIASES[medium] || medium] || {};
+    var p = byMedium[code] || this.cfg.parameters[code];
     return p ? (this.lang === "vi" ? p.vi : p.en) : code;
   };
 
@@ -558,6 +561,7 @@
   };
 
   // ------------------------------------------------------------------------- monitoring points
+  var MEDIUM_ALIASES = { air: "ambient_air" };
   var MEDIUM_KEYS = {
     surface_water: "medium_surface_water", groundwater: "medium_groundwater",
     ambient_air: "medium_ambient_air", air: "medium_ambient_air", noise: "medium_noise",
@@ -637,7 +641,7 @@
         var limit = r.limit;
         if (limit && typeof limit === "object") limit = limit.value !== undefined ? limit.value
           : (limit.min !== undefined ? limit.min + "–" + limit.max : "");
-        html += "<tr class='qt-row" + rcls + "'><td>" + esc(self.paramName(r.parameter)) + "</td><td>" +
+        html += "<tr class='qt-row" + rcls + "'><td>" + esc(self.paramName(r.parameter, p.medium)) + "</td><td>" +
           (r.qualifier ? esc(r.qualifier) + " " : "") + self.num(r.value, 3) + " " + esc(r.unit || "") + "</td><td>" +
           (limit === undefined || limit === null ? "—" : esc(typeof limit === "number" ? self.num(limit, 3) : limit)) +
           "</td><td>" + (ratio === null || isNaN(ratio) ? "—" : self.num(ratio, 2) + "×") + "</td></tr>";
