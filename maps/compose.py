@@ -19,7 +19,7 @@ from folium.map import Layer
 from folium.template import Template
 
 import layers
-from layers.export import FORMAT_CRS_ONLY
+from layers.formats import FORMAT_CRS_ONLY
 from maps.assets import asset_links
 from maps.i18n import STRINGS, pick_language, t
 from maps.styles import STATION_STATE_ORDER, style_tables

@@ -1,17 +1,19 @@
-"""The typer apps and the global ``--db`` option shared by every command module."""
+"""The typer apps and the global ``--db`` option shared by every command module.
+
+Command modules import what their commands need inside the command functions, so that
+``quantrac --help`` loads typer and nothing heavy (bench/README.md has the figure).
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from service.admin.limits import overrides_file
-from service.auth.observability import configure_logging
-from service.settings import Settings
-from stations.limits import configure_overrides
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 app = typer.Typer(
     name="quantrac",
@@ -38,6 +40,11 @@ def _global(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
+    from service.admin.limits import overrides_file
+    from service.auth.observability import configure_logging
+    from service.settings import Settings
+    from stations.limits import configure_overrides
+
     _db_override["url"] = db
     settings = Settings()
     # Commands that evaluate limits (compliance recompute...) see the administrator's overrides.
@@ -47,6 +54,8 @@ def _global(
 
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with ``--db`` and any explicit overrides applied."""
+    from service.settings import Settings
+
     settings = Settings(**overrides)  # type: ignore[arg-type]
     if _db_override["url"]:
         settings = settings.model_copy(update={"database_url": _db_override["url"]})

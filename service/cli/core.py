@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from service.bootstrap import import_points, import_stations, prepare_database
 from service.cli.common import app, console, db_app, fail, get_settings, import_app
 from stations.errors import ImportRejected
 
@@ -17,12 +16,16 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo/nâng cấp cơ sở dữ liệu / create or upgrade the database schema."""
+    from service.bootstrap import prepare_database
+
     settings = get_settings()
     prepare_database(settings)
     console.print(f"[green]Database up to date[/] ({settings.db_url.split('@')[-1]})")
 
 
 def _import(kind: str, path: Path) -> None:
+    from service.bootstrap import import_points, import_stations, prepare_database
+
     settings = get_settings()
     engine = prepare_database(settings)
     try:
@@ -62,6 +65,7 @@ def serve(
     import os
 
     from service.app import create_app
+    from service.bootstrap import prepare_database
     from service.http_server import run_app, run_workers
 
     overrides: dict[str, object] = {}
@@ -96,6 +100,7 @@ def worker() -> None:
     import signal
     import threading
 
+    from service.bootstrap import prepare_database
     from service.context import AppContext
     from service.leader import SchedulerLeader
     from service.scheduler import start_scheduler
@@ -122,8 +127,8 @@ def demo(
     days: Annotated[float, typer.Option(help="Days of simulated back-history.")] = 3.0,
 ) -> None:
     """Bản demo Lạng Sơn / the Lạng Sơn demo: demo data, simulator, scheduler, web map."""
-
     from service.app import create_app
+    from service.bootstrap import prepare_database
     from service.demo import setup_demo
     from service.http_server import run_app
 
