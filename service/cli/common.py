@@ -30,6 +30,7 @@ app.add_typer(report_app, name="report")
 
 console = Console(stderr=True)
 _db_override: dict[str, str | None] = {"url": None}
+_verbose = {"on": False}
 
 
 @app.callback()
@@ -46,6 +47,7 @@ def _global(
     from stations.limits import configure_overrides
 
     _db_override["url"] = db
+    _verbose["on"] = verbose
     settings = Settings()
     # Commands that evaluate limits (compliance recompute...) see the administrator's overrides.
     configure_overrides(overrides_file(settings.data_dir))
@@ -60,6 +62,11 @@ def get_settings(**overrides: object) -> Settings:
     if _db_override["url"]:
         settings = settings.model_copy(update={"database_url": _db_override["url"]})
     return settings
+
+
+def verbose() -> bool:
+    """True when the command line asked for ``-v``."""
+    return _verbose["on"]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from service.cli.common import app, console, db_app, fail, get_settings, import_app
+from service.cli.common import app, console, db_app, fail, get_settings, import_app, verbose
 from stations.errors import ImportRejected
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -136,5 +137,14 @@ def demo(
     engine = prepare_database(settings)
     settings = setup_demo(settings, engine, history_days=days, console=console)
     app_ = create_app(settings)
-    console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
-    run_app(app_, settings)
+    quiet = not verbose()
+    if quiet:
+        # Scheduler passes and requests log at INFO ~once a second: the URL would scroll away.
+        logging.getLogger().setLevel(logging.WARNING)
+
+    def started() -> None:
+        console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
+        if quiet:
+            console.print("(nhật ký chỉ cảnh báo, -v để xem hết / warnings only, -v for all logs)")
+
+    run_app(app_, settings, quiet=quiet, on_started=started)
