@@ -43,6 +43,7 @@ ENDPOINTS: dict[str, str] = {
     "alerts_stream": "/api/alerts/stream",
     "ack": "/api/alerts/{id}/ack",
     "export": "/export/{collection}",
+    "station_page": "/map/stations/{id}",
 }
 
 EXPORT_FORMATS: tuple[dict[str, str], ...] = (

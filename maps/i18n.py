@@ -109,6 +109,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "ack_confirm": "Gửi",
         "ack_failed": "Không gửi được, thử lại.",
         "export_only_in": "{format}: chỉ có ở hệ {crs}.",
+        "chart_title": "Diễn biến",
+        "chart_range": "Khoảng thời gian",
+        "range_day": "24 giờ (TB giờ)",
+        "range_week": "7 ngày (TB giờ)",
+        "range_month": "30 ngày (TB ngày)",
+        "range_year": "1 năm (TB ngày)",
+        "link_table": "Bảng số liệu",
     },
     "en": {
         "title": "Lạng Sơn environmental monitoring map",
@@ -209,6 +216,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "ack_confirm": "Send",
         "ack_failed": "Could not send; try again.",
         "export_only_in": "{format}: only in {crs}.",
+        "chart_title": "Trend",
+        "chart_range": "Time range",
+        "range_day": "24 hours (hourly means)",
+        "range_week": "7 days (hourly means)",
+        "range_month": "30 days (daily means)",
+        "range_year": "1 year (daily means)",
+        "link_table": "Data table",
     },
 }
 

@@ -28,6 +28,7 @@ from service.routes import (
     ogc,
     programme,
     readings,
+    station_page,
     stations,
 )
 from service.routes import auth as auth_routes
@@ -54,6 +55,7 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     metrics.router,
+    station_page.router,
 )
 
 

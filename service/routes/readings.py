@@ -97,7 +97,7 @@ def station_readings(
     """
     if format not in ("json", *readings_table.MEDIA_TYPES):
         raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
-    body = _body(station_id, conn, settings, parameter, start, end, interval)
+    body = station_body(station_id, conn, settings, parameter, start, end, interval)
     if format == "json":
         return body
     return Response(
@@ -109,7 +109,7 @@ def station_readings(
     )
 
 
-def _body(
+def station_body(
     station_id: str,
     conn: Any,
     settings: Any,

@@ -43,6 +43,7 @@ VIEW = "(m => [m.getZoom(), m.getCenter(), m.getSize()])(quantracMap.app.map)"
 WIDER = """p => [p.scrollWidth, p.clientWidth, ...[...p.querySelectorAll('*')]
   .filter(e => e.getBoundingClientRect().right > p.getBoundingClientRect().right)
   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))]"""
+CHART = ".leaflet-popup .qt-chart[data-points], .leaflet-popup .qt-chart svg"
 TITLE = ".leaflet-popup .qt-pop-station h3"
 CLOSE = ".leaflet-popup .leaflet-popup-close-button"
 
@@ -60,7 +61,7 @@ def assert_on_screen(page: Any, selector: str) -> None:
 def assert_popup_fits(page: Any, station: str) -> None:
     page.locator(f'.leaflet-popup .qt-pop-station[data-id="{station}"]').wait_for(timeout=5_000)
     # The chart arrives after the popup opened and makes it taller: check after it came.
-    page.wait_for_selector(".leaflet-popup .qt-chart[data-points], .leaflet-popup .qt-chart svg")
+    page.wait_for_selector(CHART)
     assert_on_screen(page, TITLE)
     assert_on_screen(page, CLOSE)
 
@@ -156,5 +157,28 @@ def test_exceeding_marker_on_top_and_panels_fit(
     item.locator(".qt-alert-head").click()
     assert_popup_fits(page, exceeding)
     page.screenshot(path=str(ARTIFACTS / f"map-popup-alert-{width}x{height}.png"))
+    w.assert_clean(demo.base)
+    page.close()
+
+
+def test_chart_ranges_and_station_table_link(demo: Demo, browser: Any, exceeding: str) -> None:
+    w = open_map(browser, f"{demo.base}/map?station={exceeding}")
+    page = w.page
+    assert_popup_fits(page, exceeding)
+    popup = page.locator(".leaflet-popup")
+    link = popup.locator("a.qt-link-table").get_attribute("href")
+    assert link == f"/map/stations/{exceeding}"
+    assert "format=csv" in (popup.locator("a.qt-link-export").get_attribute("href") or "")
+    for choice, interval in (("week", "hour"), ("year", "day")):
+        wanted = f"interval={interval}"
+        with page.expect_request(lambda r, wanted=wanted: wanted in r.url) as req:
+            popup.locator(".qt-chart-range").select_option(choice)
+        assert "/readings?" in req.value.url
+        page.wait_for_selector(CHART)
+    assert_on_screen(page, CLOSE)
+    table = browser.new_page()
+    table.goto(demo.base + link)
+    assert "Tải XLSX" in table.content()
+    table.close()
     w.assert_clean(demo.base)
     page.close()

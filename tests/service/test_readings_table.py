@@ -59,3 +59,19 @@ def test_unknown_format_is_a_400(client, loaded) -> None:  # type: ignore[no-unt
     res = client.get(URL, params={"format": "pdf"})
     assert res.status_code == 400
     assert "csv" in res.json()["detail"]
+
+
+def test_station_page_shows_the_table_and_links_the_downloads(client, loaded) -> None:  # type: ignore[no-untyped-def]
+    res = client.get(
+        "/map/stations/LS_XMDB_KHI01",
+        params={"parameter": "Dust", "interval": "raw", "start": "2026-11-20", "end": "2026-11-21"},
+    )
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
+    html = res.text
+    assert "Thời gian, giờ địa phương (local time)" in html and "mg/Nm³" in html
+    assert html.count('class="invalid"') == 2  # the calibrating readings, marked
+    assert 'href="/api/stations/LS_XMDB_KHI01/readings?parameter=Dust&amp;interval=raw' in html
+    assert "format=xlsx" in html and "format=csv" in html
+    bad = client.get("/map/stations/LS_XMDB_KHI01", params={"start": "yesterday"})
+    assert bad.status_code == 400 and "ISO 8601" in bad.text
+    assert client.get("/map/stations/NO_SUCH").status_code == 404

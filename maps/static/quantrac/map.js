@@ -80,6 +80,10 @@
     }
     return new Intl.DateTimeFormat(this.locale(), opts).format(date);
   };
+  App.prototype.day = function (ms) {
+    return new Intl.DateTimeFormat(this.locale(), { timeZone: this.cfg.tz, day: "2-digit", month: "2-digit" })
+      .format(new Date(ms));
+  };
   App.prototype.num = function (value, digits) {
     if (value === null || value === undefined || value === "" || isNaN(Number(value))) return "—";
     return Number(value).toLocaleString(this.locale(), {
@@ -424,9 +428,14 @@
       var options = codes.map(function (c) {
         return '<option value="' + esc(c) + '">' + esc(self.paramName(c)) + "</option>";
       }).join("");
-      html += '<div class="qt-chart-head">' + esc(this.t("chart_24h")) +
+      // A live page charts any range from the aggregates; a snapshot holds the last 24 hours.
+      var ranges = this.snapshot ? "" : ' <select class="qt-chart-range" aria-label="' +
+        esc(this.t("chart_range")) + '">' + Object.keys(CHART_RANGES).map(function (r) {
+          return '<option value="' + r + '">' + esc(self.t("range_" + r)) + "</option>";
+        }).join("") + "</select>";
+      html += '<div class="qt-chart-head">' + esc(this.t(this.snapshot ? "chart_24h" : "chart_title")) +
         ' <select class="qt-chart-param" aria-label="' + esc(this.t("parameter")) + '">' +
-        options + "</select></div>";
+        options + "</select>" + ranges + "</div>";
       html += '<div class="qt-chart" data-id="' + esc(p.id) + '">' + esc(this.t("loading")) + "</div>";
     } else {
       html += '<p class="qt-empty">' + esc(this.t("no_values")) + "</p>";
@@ -440,12 +449,15 @@
           "?parameter=" + encodeURIComponent(first) + "&interval=hour") + '">' +
           esc(this.t("link_readings")) + "</a>");
       }
-      var exp = this.url("export", { collection: "stations" });
-      if (exp) {
-        links.push('<a class="qt-link-export" href="' + esc(exp + "?format=csv&crs=EPSG:4326") + '">' +
-          esc(this.t("link_export_csv")) + "</a>");
-        links.push('<a class="qt-link-export" href="' + esc(exp + "?format=geojson&crs=EPSG:4326") +
-          '">GeoJSON</a>');
+      // This station's readings as a table (page, CSV), not every station's latest values.
+      var page = this.url("station_page", { id: encodeURIComponent(p.id) });
+      if (page) {
+        links.push('<a target="_blank" rel="noopener" class="qt-link-table" href="' + esc(page) + '">' +
+          esc(this.t("link_table")) + "</a>");
+      }
+      if (readings) {
+        links.push('<a class="qt-link-export" download href="' + esc(readings +
+          "?interval=hour&format=csv") + '">' + esc(this.t("link_export_csv")) + "</a>");
       }
       var exc = this.url("exceedances");
       if (exc) {
@@ -456,6 +468,15 @@
     }
     html += "</div>";
     var node = el("div", "qt-pop-wrap", html);
+    var rangeSelect = node.querySelector(".qt-chart-range");
+    if (rangeSelect) {
+      rangeSelect.value = (this.chartRange || {})[p.id] || "day";
+      rangeSelect.addEventListener("change", function () {
+        self.chartRange = self.chartRange || {};
+        self.chartRange[p.id] = rangeSelect.value;
+        self.loadChart(p.id);
+      });
+    }
     var select = node.querySelector(".qt-chart-param");
     if (select) {
       var chosen = (this.chartParam || {})[p.id];
@@ -480,6 +501,8 @@
     var select = root.querySelector(".qt-chart-param");
     if (!box || !select) return;
     var code = select.value;
+    var rangeSelect = root.querySelector(".qt-chart-range");
+    var range = CHART_RANGES[(rangeSelect && rangeSelect.value) || "day"];
     var p = this.stationIndex[id] || {};
     var unit = ((p.parameters || {})[code] || {}).unit || "";
     var limit = this.limitOf(p, code).limit;
@@ -495,7 +518,7 @@
         box.textContent = self.t(body ? "chart_empty" : "chart_unavailable");
         return;
       }
-      box.innerHTML = self.chartSVG(items, unit || body.unit || "", limit);
+      box.innerHTML = self.chartSVG(items, unit || body.unit || "", limit, range.hours);
       box.setAttribute("data-points", String(items.length));
       self.fitPopup(popup);
     };
@@ -509,13 +532,21 @@
       return;
     }
     var end = new Date();
-    var start = new Date(end.getTime() - 24 * 3600 * 1000);
-    var q = "?parameter=" + encodeURIComponent(code) + "&interval=hour&start=" +
+    var start = new Date(end.getTime() - range.hours * 3600 * 1000);
+    var q = "?parameter=" + encodeURIComponent(code) + "&interval=" + range.interval + "&start=" +
       encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
     this.getJSON("readings", base + q).then(done);
   };
 
-  App.prototype.chartSVG = function (items, unit, limit) {
+  // Chart ranges: hourly means up to a week, daily means beyond (stations.averaging aggregates).
+  var CHART_RANGES = {
+    day: { hours: 24, interval: "hour" }, week: { hours: 168, interval: "hour" },
+    month: { hours: 720, interval: "day" }, year: { hours: 8760, interval: "day" },
+  };
+
+  App.prototype.chartSVG = function (items, unit, limit, hours) {
+    var span = (hours || 24) * 3600 * 1000;
+    var short = span <= 24 * 3600 * 1000;
     var W = 320, H = 130, L0 = 44, R0 = 8, T0 = 8, B0 = 22;
     var pts = items.map(function (it) {
       var v = it.value !== undefined ? it.value : it.mean !== undefined ? it.mean : it.avg;
@@ -524,7 +555,7 @@
     }).filter(function (d) { return !isNaN(d.t); });
     var vals = pts.filter(function (d) { return d.v !== null && !isNaN(d.v); }).map(function (d) { return d.v; });
     if (!vals.length) return esc(this.t("chart_empty"));
-    var t1 = Date.now(), t0 = t1 - 24 * 3600 * 1000;
+    var t1 = Date.now(), t0 = t1 - span;
     pts.forEach(function (d) { if (d.t < t0) t0 = d.t; if (d.t > t1) t1 = d.t; });
     var lo = Math.min(0, Math.min.apply(null, vals));
     var hi = Math.max.apply(null, vals.concat(limit ? [Number(limit)] : []));
@@ -547,9 +578,9 @@
     svg += '<line class="qt-axis" x1="' + L0 + '" y1="' + T0 + '" x2="' + L0 + '" y2="' + (H - B0) + '"/>';
     svg += '<text x="' + (L0 - 4) + '" y="' + (T0 + 8) + '" text-anchor="end">' + esc(this.num(hi / 1.08, 1)) + "</text>";
     svg += '<text x="' + (L0 - 4) + '" y="' + (H - B0) + '" text-anchor="end">' + esc(this.num(lo, 1)) + "</text>";
-    svg += '<text x="' + L0 + '" y="' + (H - 6) + '">' + esc(this.time(new Date(t0).toISOString(), true)) + "</text>";
-    svg += '<text x="' + (W - R0) + '" y="' + (H - 6) + '" text-anchor="end">' +
-      esc(this.time(new Date(t1).toISOString(), true)) + "</text>";
+    var tick = function (t) { return short ? self.time(new Date(t).toISOString(), true) : self.day(t); };
+    svg += '<text x="' + L0 + '" y="' + (H - 6) + '">' + esc(tick(t0)) + "</text>";
+    svg += '<text x="' + (W - R0) + '" y="' + (H - 6) + '" text-anchor="end">' + esc(tick(t1)) + "</text>";
     svg += '<text x="' + ((L0 + W) / 2) + '" y="' + (H - 6) + '" text-anchor="middle">' + esc(unit) + "</text>";
     if (limit !== undefined && limit !== null && !isNaN(Number(limit))) {
       svg += '<line class="qt-limit" x1="' + L0 + '" x2="' + (W - R0) + '" y1="' + y(Number(limit)).toFixed(1) +
