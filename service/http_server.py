@@ -72,9 +72,8 @@ def run_workers(settings: Settings, workers: int) -> None:
         access_log=settings.access_log,
         timeout_keep_alive=settings.keep_alive_seconds,
         workers=workers,
-        # uvicorn kills a worker that misses a 5 s ping; a worker busy importing or building a
-        # snapshot on a loaded 2-core server is not dead (seen: workers killed in a loop at
-        # load 11).
+        # uvicorn kills a worker that misses a 5 s ping; a worker busy importing or building
+        # a snapshot on a loaded 2-core server is not dead (seen: killed in a loop at load 11).
         timeout_worker_healthcheck=30,
     )
     Multiprocess(config, sockets=[config.bind_socket()]).run()
