@@ -237,7 +237,7 @@ def _vectorise(
 
 
 def _flatten(parts: list[Any]) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for p in parts:
         out.extend(p.geoms if p.geom_type == "MultiPolygon" else [p])
     return out

@@ -197,7 +197,7 @@ def station_features(
     for site in cached_stations(conn):
         values = latest.get(site.id, {})
         last_at = max((v["observed_at"] for v in values.values()), default=None)
-        interval_s = float(site.config.get("polling", {}).get("interval_minutes", 5)) * 60
+        interval_s = site.interval_s
         limits = _limits.get(site, now, table)
         means = site_means(conn, site, last_at, recent) if last_at is not None and limits else {}
         params = {}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import folium
+from branca.element import Figure
 from folium.map import Layer
 from folium.template import Template
 
@@ -251,12 +252,10 @@ def build_map(options: MapOptions) -> folium.Map:
     # Instance attributes shadow folium's CDN defaults: only our vendored files are linked.
     fmap.default_js = js
     fmap.default_css = css
-    fmap.get_root().header.add_child(
-        folium.Element(f"<title>{t('title', lang)}</title>"), name="qt_title"
-    )
-    fmap.get_root().header.add_child(
-        folium.Element('<link rel="icon" href="data:,">'), name="qt_favicon"
-    )
+    root = fmap.get_root()
+    assert isinstance(root, Figure)  # a folium map's root is always a branca Figure
+    root.header.add_child(folium.Element(f"<title>{t('title', lang)}</title>"), name="qt_title")
+    root.header.add_child(folium.Element('<link rel="icon" href="data:,">'), name="qt_favicon")
 
     blank = BlankBase(t("base_blank", lang)).add_to(fmap)
     # Off by default: switching it on is the only way the page talks to another host.
@@ -283,7 +282,8 @@ def build_map(options: MapOptions) -> folium.Map:
     for key, show in DATA_LAYERS:
         groups[key] = folium.FeatureGroup(name=t(f"layer_{key}", lang), show=show).add_to(fmap)
     fmap.fit_bounds(province_bounds(), padding=(10, 10))
-    control = folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
+    control = folium.LayerControl(position="topright", collapsed=True)
+    control.add_to(fmap)
     StartApp(
         fmap, control, groups, {"blank": blank, "osm": osm}, page_config(options, lang)
     ).add_to(fmap)

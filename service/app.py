@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse
 from service import auth
 from service.admin.limits import overrides_file
 from service.auth.observability import configure_logging
-from service.context import AppContext
 from service.database import make_engine
 from service.errors import install_error_handlers
 from service.routes import (
@@ -33,6 +32,7 @@ from service.routes import (
 )
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
+from service.runtime import Runtime
 from service.settings import Settings
 from stations.limits import configure_overrides
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The administrator's limit overrides apply wherever load_limits() is called (one per process).
     configure_overrides(overrides_file(settings.data_dir))
-    ctx = AppContext(settings=settings, engine=make_engine(settings.db_url))
+    ctx = Runtime(settings=settings, engine=make_engine(settings.db_url))
     run_scheduler = settings.scheduler_enabled if scheduler is None else scheduler
 
     @asynccontextmanager

@@ -32,7 +32,7 @@ def run(settings: Settings, engine: Engine, console: Console, history_days: floa
         return settings
     maildir = settings.data_dir / "demo-mail"
     port = _free_port()
-    controller = Controller(Mailbox(str(maildir)), hostname="127.0.0.1", port=port)
+    controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=port)
     controller.start()
     _running.append(controller)
     console.print(f"demo e-mail: SMTP 127.0.0.1:{port} → {maildir}/new")

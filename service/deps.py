@@ -1,30 +1,37 @@
-"""FastAPI dependencies shared by the routers (aliases defined once, as ``Annotated``)."""
+"""FastAPI dependencies shared by the routers (aliases defined once, as ``Annotated``).
+
+Routes read the process's :class:`~service.runtime.Runtime` through ``RuntimeDep``
+(``ContextDep`` is the same dependency under its former name).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
-from service.context import AppContext
+from service.runtime import Runtime
 from service.settings import Settings
 
 
-async def get_context(request: Request) -> AppContext:
-    """The service's :class:`AppContext` (async: no worker-thread hop for a dict lookup)."""
-    return request.app.state.ctx  # type: ignore[no-any-return]
+async def get_runtime(request: Request) -> Runtime:
+    """The service's :class:`Runtime` (async: no worker-thread hop for an attribute read)."""
+    return cast(Runtime, request.app.state.ctx)
 
 
-async def get_engine(ctx: Annotated[AppContext, Depends(get_context)]) -> Engine:
+get_context = get_runtime  # former name, kept for importers
+
+
+async def get_engine(rt: Annotated[Runtime, Depends(get_runtime)]) -> Engine:
     """The database engine."""
-    return ctx.engine
+    return rt.engine
 
 
-async def get_settings(ctx: Annotated[AppContext, Depends(get_context)]) -> Settings:
+async def get_settings(rt: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
     """The service settings."""
-    return ctx.settings
+    return rt.settings
 
 
 def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
@@ -33,7 +40,8 @@ def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connect
         yield conn
 
 
-ContextDep = Annotated[AppContext, Depends(get_context)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+ContextDep = RuntimeDep
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ConnDep = Annotated[Connection, Depends(get_conn)]

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from layers.registry import BuildContext
 from layers.snapshot import SnapshotCache
-from service.context import AppContext
-from stations.timeutil import now_epoch
 
-EXTRA_KEY = "layers.snapshots"
+if TYPE_CHECKING:
+    from service.runtime import Runtime
 
 
-def get_snapshots(ctx: AppContext) -> SnapshotCache:
-    """The service's snapshot cache (one per app, in ``ctx.extras``)."""
-    cache = ctx.extras.get(EXTRA_KEY)
-    if cache is None:
-        settings = ctx.settings
-        tz = ZoneInfo(settings.display_tz)
-        cache = SnapshotCache(
-            ctx.engine,
-            lambda: BuildContext(now_epoch(), tz, settings.offline_after_intervals),
-        )
-        ctx.extras[EXTRA_KEY] = cache
-    return cache  # type: ignore[no-any-return]
+def get_snapshots(ctx: Runtime) -> SnapshotCache:
+    """The runtime's snapshot cache (built with the runtime)."""
+    return ctx.snapshots

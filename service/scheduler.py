@@ -1,7 +1,9 @@
 """APScheduler 3.x wiring: one BackgroundScheduler per deployment, jobs rebuilt at every start.
 
 Durable state lives in our tables (ingested-file hashes, alert outbox), so the in-memory job
-store is enough. Each area's job module exposes ``register(scheduler, ctx)``.
+store is enough. Each area's job module exposes ``register(scheduler, rt)``, which only adds
+jobs: the after-ingest chain is fixed in :mod:`service.after_ingest`, so building the
+scheduler again (a replica regaining the leader lock) never runs a step twice.
 """
 
 from __future__ import annotations
@@ -11,25 +13,10 @@ import logging
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from layers import revision
-from service.alerting.runtime import runtime_for
-from service.context import AppContext
 from service.jobs import alerts, compliance, ingest
-from service.layer_cache import EXTRA_KEY
+from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-def _layers_changed(_engine: object, _spans: object) -> None:
-    # Cheap on purpose (once per ingest batch): layer snapshots pick the data up at their next
-    # periodic check, or at once when the alert engine is about to announce it.
-    revision.bump_data()
-
-
-def _refresh_live_layers(ctx: AppContext) -> None:
-    cache = ctx.extras.get(EXTRA_KEY)
-    if cache is not None:  # no HTTP app in this process: no snapshot to refresh
-        cache.refresh_live()
 
 
 def _log_job_event(event: JobExecutionEvent) -> None:
@@ -39,25 +26,19 @@ def _log_job_event(event: JobExecutionEvent) -> None:
         log.warning("job %s missed its run time", event.job_id)
 
 
-def build_scheduler(ctx: AppContext) -> BackgroundScheduler:
+def build_scheduler(rt: Runtime) -> BackgroundScheduler:
     """A scheduler with every area's jobs registered (not started)."""
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_listener(_log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    # Registration order is the after-ingest hook order: compliance updates episodes, the layer
-    # snapshots are marked stale, then the alert engine reads the episodes and notifies.
-    ingest.register(scheduler, ctx)
-    compliance.register(scheduler, ctx)
-    hooks = ctx.extras.setdefault("after_ingest", [])
-    if _layers_changed not in hooks:
-        hooks.append(_layers_changed)
-    alerts.register(scheduler, ctx)
-    runtime_for(ctx).before_notify = lambda: _refresh_live_layers(ctx)
+    ingest.register(scheduler, rt)
+    compliance.register(scheduler, rt)
+    alerts.register(scheduler, rt)
     return scheduler
 
 
-def start_scheduler(ctx: AppContext) -> BackgroundScheduler:
+def start_scheduler(rt: Runtime) -> BackgroundScheduler:
     """Build and start the scheduler."""
-    scheduler = build_scheduler(ctx)
+    scheduler = build_scheduler(rt)
     scheduler.start()
     log.info("scheduler started with jobs: %s", [j.id for j in scheduler.get_jobs()])
     return scheduler

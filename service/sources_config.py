@@ -21,59 +21,18 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from service.source_types import ParserVariant, SourceCommon, SourceConfig
 from stations.errors import InvalidRequest
 from stations.parsers import ParserOptions
 from stations.sources.base import Source
-from stations.sources.folder import FolderSource
-from stations.sources.ftp import FtpConfig, FtpSource
-from stations.sources.http import HttpSource
 
+SourceT = TypeVar("SourceT", bound=SourceCommon)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class ParserVariant(BaseModel):
-    """Documented variants of the canonical Circular 10/2021 form (all off = strict)."""
-
-    model_config = ConfigDict(extra="forbid")
-    separator: Literal["tab", "semicolon", "spaces", "auto"] = "tab"
-    decimal_comma: bool = False
-    bom: bool = False
-    lf: bool = False
-    aliases: bool = False
-
-
-class SourceConfig(BaseModel):
-    """One polled source."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    type: Literal["ftp", "folder", "http"]
-    format: Literal["tt10", "csv", "json", "auto"] = "tt10"
-    interval_seconds: float | None = Field(None, gt=0)
-    timeout_seconds: float | None = Field(None, gt=0)
-    retries: int | None = Field(None, ge=0, le=10)
-    backoff_seconds: float | None = Field(None, ge=0)
-    # Files committed together (one transaction, one round of after-ingest hooks).
-    batch_files: int | None = Field(None, ge=1, le=5000)
-    options: ParserVariant = Field(default_factory=ParserVariant)
-    # ftp
-    host: str | None = None
-    port: int = Field(21, ge=1, le=65535)
-    user: str = "anonymous"
-    password: SecretStr = SecretStr("")
-    passive: bool = True
-    # ftp + folder
-    path: str = "/"
-    recursive: bool = True
-    after: Literal["move", "delete", "keep"] = "move"
-    # http
-    url: str | None = None
-    headers: dict[str, SecretStr] = Field(default_factory=dict)
 
 
 class Defaults(BaseModel):
@@ -94,7 +53,7 @@ class SourcesFile(BaseModel):
     defaults: Defaults = Field(default_factory=Defaults)
     sources: list[SourceConfig] = Field(default_factory=list)
 
-    def effective(self, s: SourceConfig) -> SourceConfig:
+    def effective(self, s: SourceT) -> SourceT:
         """``s`` with every unset timing field taken from the defaults."""
         d = self.defaults
         return s.model_copy(
@@ -160,41 +119,28 @@ def load_sources(path: Path, env: dict[str, str] | None = None) -> SourcesFile:
     ids = [s.id for s in parsed.sources]
     if len(ids) != len(set(ids)):
         raise InvalidRequest(f"{path}: source ids must be unique: {ids}")
-    for s in parsed.sources:
-        if s.type == "ftp" and not s.host:
-            raise InvalidRequest(f"{path}: source {s.id}: ftp needs host")
-        if s.type == "http" and not s.url:
-            raise InvalidRequest(f"{path}: source {s.id}: http needs url")
     return SourcesFile(
         defaults=parsed.defaults, sources=[parsed.effective(s) for s in parsed.sources]
     )
 
 
-def build_source(s: SourceConfig) -> Source:
-    """The stations-layer source object for a validated config (plain arguments)."""
-    if s.type == "ftp":
-        cfg = FtpConfig(
-            host=s.host or "",
-            port=s.port,
-            user=s.user,
-            password=s.password.get_secret_value(),
-            path=s.path,
-            recursive=s.recursive,
-            after="delete" if s.after == "delete" else "move",
-            timeout_s=s.timeout_seconds or 30,
-            passive=s.passive,
-        )
-        return FtpSource(id=s.id, cfg=cfg)
-    if s.type == "folder":
-        return FolderSource(id=s.id, root=Path(s.path), after=s.after)
-    return HttpSource(
-        id=s.id,
-        url=s.url or "",
-        headers={k: v.get_secret_value() for k, v in s.headers.items()},
-        timeout_s=s.timeout_seconds or 30,
-    )
+def build_source(s: SourceCommon) -> Source:
+    """The stations-layer source object for a validated config (its type's ``build()``)."""
+    return s.build()
 
 
-def parser_options(s: SourceConfig) -> ParserOptions:
+def parser_options(s: SourceCommon) -> ParserOptions:
     """Parser options of a source."""
-    return ParserOptions(**s.options.model_dump())
+    return s.parser_options()
+
+
+__all__ = [
+    "Defaults",
+    "ParserVariant",
+    "SourceConfig",
+    "SourcesFile",
+    "build_source",
+    "load_sources",
+    "parser_options",
+    "read_yaml_with_env",
+]

@@ -18,7 +18,15 @@ import yaml
 
 from stations.errors import ImportRejected, RowError
 from stations.parameters import catalogue
-from stations.sites import MEDIUM_OF_KIND, POINT_MEDIA, STATION_KINDS, Permit, Site, in_vietnam
+from stations.sites import (
+    DEFAULT_INTERVAL_MINUTES,
+    MEDIUM_OF_KIND,
+    POINT_MEDIA,
+    STATION_KINDS,
+    Permit,
+    Site,
+    in_vietnam,
+)
 from stations.textfile import csv_delimiter, csv_error, decode_text, yaml_error
 
 REQUIRED_COLUMNS = ("id", "name", "kind", "lon", "lat", "facility", "commune", "parameters")
@@ -189,7 +197,7 @@ def _parse_polling(row: _Row) -> dict[str, Any]:
     return {
         "source": source,
         "source_path": row.text("source_path"),
-        "interval_minutes": interval or 5.0,
+        "interval_minutes": interval or DEFAULT_INTERVAL_MINUTES,
     }
 
 

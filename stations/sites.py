@@ -12,6 +12,9 @@ MEDIUM_OF_KIND = {"air": "ambient_air", "wastewater": "wastewater", "fluegas": "
 # Mainland Vietnam's bounding box (degrees, WGS 84), generous by ~0.1° on each side. Islands
 # are outside it on purpose: no automatic station of a province department stands there.
 VIETNAM_BBOX = (102.0, 8.3, 109.6, 23.5)
+# A station's expected interval when its registry gives none (one file at most every 5 min:
+# TT 24/2017 Điều 56 as carried over, regulations.md).
+DEFAULT_INTERVAL_MINUTES = 5.0
 
 
 def in_vietnam(lon: float, lat: float) -> bool:
@@ -55,3 +58,13 @@ class Site:
     parameters: dict[str, str] = field(default_factory=dict)  # {code: unit}
     permit: Permit | None = None
     config: dict[str, Any] = field(default_factory=dict)  # polling and extra fields
+
+    @property
+    def interval_s(self) -> float:
+        """Expected seconds between readings: ``polling.interval_minutes``, or 5 minutes when it
+        is missing, None, zero or negative (never a zero interval)."""
+        polling = self.config.get("polling") or {}
+        minutes = polling.get("interval_minutes") if isinstance(polling, dict) else None
+        if not isinstance(minutes, int | float) or minutes <= 0:
+            minutes = DEFAULT_INTERVAL_MINUTES
+        return float(minutes) * 60

@@ -6,7 +6,7 @@ Storage is UTC epoch seconds; file timestamps are local time; display is local t
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -32,7 +32,7 @@ def local_to_epoch(stamp: str) -> int:
     return int(dt.timestamp())
 
 
-def epoch_to_local_iso(seconds: int, tz: timezone | ZoneInfo = VN_TZ) -> str:
+def epoch_to_local_iso(seconds: int, tz: tzinfo = VN_TZ) -> str:
     """UTC epoch seconds -> ISO 8601 string with the display offset (e.g. ``+07:00``)."""
     return datetime.fromtimestamp(seconds, tz).isoformat()
 
@@ -47,7 +47,7 @@ def now_epoch() -> int:
 _LOST_PLUS = re.compile(r"(T\S*) (\d{2}:?\d{2})$")
 
 
-def parse_iso_time(text: str, tz: timezone | ZoneInfo = VN_TZ) -> int:
+def parse_iso_time(text: str, tz: tzinfo = VN_TZ) -> int:
     """ISO 8601 date or date-time -> UTC epoch seconds; without an offset it is ``tz`` time.
 
     Raises:

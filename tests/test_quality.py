@@ -1,4 +1,5 @@
-"""Code-quality gates that run with the suite: ruff, the import-layer contract, compose file."""
+"""Code-quality gates that run with the suite: ruff, mypy, the import-layer contract and the
+compose file."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ def test_import_layers_point_inwards() -> None:
     result = _run(str(BIN / "lint-imports"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_mypy_is_clean() -> None:
+    # Strict on stations/, normal on layers/, maps/ and service/ ([tool.mypy] in pyproject.toml).
+    result = _run(str(BIN / "mypy"), "--cache-dir=/dev/null")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _compose_binary() -> Path | None:

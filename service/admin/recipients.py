@@ -28,7 +28,6 @@ from service.alerting.config import (
     load_alert_config,
     read_alerts_yaml,
 )
-from service.alerting.runtime import EXTRA_KEY
 from service.context import AppContext
 from service.settings import Settings
 from stations.alerts.config import AlertConfig, Contact, Route
@@ -176,9 +175,7 @@ def replace_recipients(
             )
 
         replace_with_audit(ctx.engine, path, text.encode("utf-8"), audit)
-    runtime = ctx.extras.get(EXTRA_KEY)
-    if runtime is not None:
-        runtime.reload_config()
+    ctx.alerts.reload_config()
     return {"file": str(path), **after, "backup": backup.name}
 
 

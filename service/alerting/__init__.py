@@ -1,3 +1,3 @@
 """Alert delivery for the service: the alerts file, channels (SMTP, webhook), the outbox
 sender, the SSE broker and :class:`~service.alerting.runtime.AlertRuntime`, which the jobs and
-routes share through ``ctx.extras["alerts"]``."""
+routes share as ``Runtime.alerts``."""

@@ -1,4 +1,4 @@
-"""The alert machinery of one running service, shared by jobs and routes via ``ctx.extras``."""
+"""The alert machinery of one running service (``Runtime.alerts``), shared by jobs and routes."""
 
 from __future__ import annotations
 
@@ -6,24 +6,25 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from service.alerting.broker import AlertBroker
-from service.alerting.channels import Channel, SmtpChannel, WebhookChannel
+from service.alerting.channels import Channel, build_channels
 from service.alerting.config import config_from_settings
 from service.alerting.sender import SendResult, send_due
-from service.context import AppContext
 from service.settings import Settings
 from stations.alerts.actions import acknowledge_alert
 from stations.alerts.config import AlertConfig
 from stations.alerts.engine import PassResult, run_pass
 from stations.timeutil import now_epoch
 
+if TYPE_CHECKING:
+    from service.runtime import Runtime
+
 log = logging.getLogger(__name__)
-EXTRA_KEY = "alerts"
 
 
 @dataclass
@@ -107,33 +108,6 @@ class AlertRuntime:
         return config
 
 
-def build_channels(
-    settings: Settings, config: AlertConfig, clock: Callable[[], int]
-) -> dict[str, Channel]:
-    """SMTP when ``smtp_host`` is set; webhooks always (signed when a secret is set)."""
-    timeout = config.delivery.timeout_seconds
-    channels: dict[str, Channel] = {}
-    if settings.smtp_host:
-        channels["email"] = SmtpChannel(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_from,
-            user=settings.smtp_user,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            starttls=settings.smtp_starttls,
-            timeout=timeout,
-        )
-    secret = (
-        settings.webhook_secret.get_secret_value().encode() if settings.webhook_secret else None
-    )
-    channels["webhook"] = WebhookChannel(secret=secret, clock=clock, timeout=timeout)
-    return channels
-
-
-def runtime_for(ctx: AppContext) -> AlertRuntime:
-    """The context's alert runtime, created on first use."""
-    runtime = ctx.extras.get(EXTRA_KEY)
-    if runtime is None:
-        runtime = AlertRuntime(ctx.settings, ctx.engine, config_from_settings(ctx.settings))
-        ctx.extras[EXTRA_KEY] = runtime
-    return runtime  # type: ignore[no-any-return]
+def runtime_for(ctx: Runtime) -> AlertRuntime:
+    """The runtime's alert machinery (kept for callers of the former lookup)."""
+    return ctx.alerts

@@ -58,7 +58,7 @@ def send_due(
                 channel.send(msg.address, msg.payload, msg.idempotency_key)
             except DeliveryError as exc:
                 error = str(exc)
-                if msg.channel == "email":
+                if channel.one_server:
                     down.add(msg.channel)
         now = clock()
         with engine.begin() as conn:

@@ -7,30 +7,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from service.auth import errors
 from service.auth.headers import SecurityHeadersMiddleware
 from service.auth.middleware import AuthMiddleware
-from service.auth.observability import MetricsMiddleware, RequestMetrics
-from service.auth.ratelimit import LoginRateLimiter
-from service.auth.secret import load_secret_key
-from service.context import AppContext
+from service.auth.observability import MetricsMiddleware
+
+if TYPE_CHECKING:
+    from service.runtime import Runtime
 
 __all__ = ["install", "secret_key"]
 
 
-def secret_key(ctx: AppContext) -> bytes:
+def secret_key(ctx: Runtime) -> bytes:
     """The signing key (loaded or generated once per app)."""
-    key = ctx.extras.get("secret_key")
-    if key is None:
-        configured = ctx.settings.secret_key
-        key = load_secret_key(
-            configured.get_secret_value() if configured else None, ctx.settings.data_dir
-        )
-        ctx.extras["secret_key"] = key
-    return key  # type: ignore[no-any-return]
+    return ctx.secret_key
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -43,16 +38,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.AccountError, account_error)
 
 
-def install(app: FastAPI, ctx: AppContext) -> None:
+def install(app: FastAPI, ctx: Runtime) -> None:
     """Add the access check, request metrics and security headers to ``app``.
 
     Middleware order (outermost first): security headers, metrics, access check, so refused
     requests are counted and still carry the headers.
     """
     settings = ctx.settings
-    metrics = RequestMetrics()
-    ctx.extras["request_metrics"] = metrics
-    ctx.extras["login_limiter"] = LoginRateLimiter()
     _install_error_handlers(app)
     if settings.auth_enabled:
         app.add_middleware(
@@ -61,7 +53,7 @@ def install(app: FastAPI, ctx: AppContext) -> None:
             key=secret_key(ctx),
             public_read=settings.public_read,
         )
-    app.add_middleware(MetricsMiddleware, metrics=metrics)  # type: ignore[arg-type]
+    app.add_middleware(MetricsMiddleware, metrics=ctx.request_metrics)  # type: ignore[arg-type]
     app.add_middleware(
         SecurityHeadersMiddleware,  # type: ignore[arg-type]
         https=settings.base_url.startswith("https://"),

@@ -118,8 +118,8 @@ class AuthMiddleware:
                 target = scope["path"] + (
                     "?" + scope["query_string"].decode("latin-1") if scope["query_string"] else ""
                 )
-                response = RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
-                await response(scope, receive, send)
+                redirect = RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
+                await redirect(scope, receive, send)
                 return
             challenge = 'Bearer error="invalid_token"' if bad_token else "Bearer"
             response = _json(

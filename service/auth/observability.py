@@ -59,9 +59,9 @@ class RequestMetrics:
             hists = {k: list(v) for k, v in self._hist.items()}
         yield "# HELP quantrac_http_requests_total HTTP requests by method, route and status."
         yield "# TYPE quantrac_http_requests_total counter"
-        for (method, route, status), n in sorted(counts.items()):
+        for (method, route, status), count in sorted(counts.items()):
             tags = labels(method=method, route=route, status=status)
-            yield f"quantrac_http_requests_total{tags} {n}"
+            yield f"quantrac_http_requests_total{tags} {count}"
         name = "quantrac_http_request_duration_seconds"
         yield f"# HELP {name} Time to answer HTTP requests, by method and route."
         yield f"# TYPE {name} histogram"

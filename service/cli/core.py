@@ -102,13 +102,13 @@ def worker() -> None:
     import threading
 
     from service.bootstrap import prepare_database
-    from service.context import AppContext
     from service.leader import SchedulerLeader
+    from service.runtime import Runtime
     from service.scheduler import start_scheduler
 
     settings = get_settings()
     engine = prepare_database(settings)
-    ctx = AppContext(settings=settings, engine=engine)
+    ctx = Runtime(settings=settings, engine=engine)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -13,6 +13,7 @@ import typer
 
 from service.cli.common import app, console, fail, get_settings
 from service.demo_files import DEMO_STATIONS
+from stations.parsers import AUTO, FORMATS
 from stations.timeutil import now_epoch
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def ingest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON summary on stdout.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="auto | tt10 | csv | json")] = "auto",
+    fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = AUTO,
     lenient: Annotated[
         bool, typer.Option(help="Accept every documented variant (separators, BOM, LF, aliases).")
     ] = False,
@@ -55,14 +56,14 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from service.bootstrap import prepare_database
-    from stations.ingest.pipeline import IngestOptions, ingest_batch
+    from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
     from stations.ingest.readers import expand_paths, read_paths
     from stations.ingest.summary import IngestSummary
     from stations.parsers import ParserOptions
     from stations.store.readings import station_units
 
-    if fmt not in ("auto", "tt10", "csv", "json"):
-        raise fail(f"--format must be auto, tt10, csv or json, not {fmt!r}", code=2)
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
     settings = get_settings()
     engine = prepare_database(settings)
     _tune_for_backfill(engine)
@@ -77,7 +78,7 @@ def ingest(
     files = expand_paths(paths)
     gc.freeze()  # the collector need not rescan everything imported so far, batch after batch
     summary = IngestSummary()
-    pending = []
+    pending: list[IncomingFile] = []
     with Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),

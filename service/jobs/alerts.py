@@ -1,8 +1,6 @@
-"""Alert jobs: the post-ingest hook, the periodic evaluation (silence, AQI, reminders,
-escalation, the flapping guard) and the outbox sender.
-
-Registered after the ingest and compliance modules, so the hook runs after the compliance hook
-has written the episode events it consumes.
+"""Alert jobs: the periodic evaluation (silence, AQI, reminders, escalation, the flapping
+guard) and the outbox sender. The after-ingest pass is the ``alerts`` step of
+:mod:`service.after_ingest`.
 """
 
 from __future__ import annotations
@@ -13,18 +11,16 @@ from datetime import UTC, datetime
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
-from service.alerting.runtime import runtime_for
-from service.context import AppContext
+from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 EVALUATE_JOB = "alerts:evaluate"
 OUTBOX_JOB = "alerts:outbox"
 
 
-def register(scheduler: BaseScheduler, ctx: AppContext) -> None:
-    """Add the hook and the two periodic jobs (explicit ids, no overlap, coalesced)."""
-    runtime = runtime_for(ctx)
-    ctx.extras.setdefault("after_ingest", []).append(runtime.after_ingest)
+def register(scheduler: BaseScheduler, rt: Runtime) -> None:
+    """Add the two periodic jobs (explicit ids, no overlap, coalesced)."""
+    runtime = rt.alerts
     delivery = runtime.config.delivery
     scheduler.add_job(
         runtime.evaluate,

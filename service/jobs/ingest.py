@@ -2,9 +2,9 @@
 
 Each poll lists the source, ingests its files in batches of ``batch_files`` (one transaction
 per batch; a failed batch is retried file by file), then (and only then) moves or deletes them
-at the source, and calls the after-ingest hooks of the other areas once per batch
-(``ctx.extras["after_ingest"]``: compliance, layers, then alerts). The last outcome of each
-source is kept in ``ctx.extras["source_status"]`` for monitoring; it never holds credentials.
+at the source, and runs the runtime's after-ingest chain once per batch (compliance, layers,
+then alerts: :mod:`service.after_ingest`). The last outcome of each source is kept in
+``Runtime.source_status`` for monitoring; it never holds credentials.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 import ftplib
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
 
-from service.context import AppContext
+from service.runtime import Runtime, SourceStatus
 from service.sources_config import SourceConfig, build_source, load_sources, parser_options
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.sources.base import Fetched, PollResult, poll, with_retries
@@ -31,7 +30,7 @@ RETRY_ON = (OSError, EOFError, ftplib.Error, httpx.HTTPError)
 MAX_FILES_PER_POLL = 20_000
 
 
-def poll_source(ctx: AppContext, cfg: SourceConfig) -> PollResult:
+def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
     """Poll one source now (the job body; also called directly by tests and the CLI)."""
     source = build_source(cfg)
     data_dir = ctx.settings.data_dir
@@ -41,7 +40,6 @@ def poll_source(ctx: AppContext, cfg: SourceConfig) -> PollResult:
         quarantine_dir=data_dir / "quarantine",
         fsync=True,  # the source deletes its copy after commit: the archive must be on disk
     )
-    hooks = ctx.extras.setdefault("after_ingest", [])
     sites: dict[str, dict[str, str]] = {}
 
     def handle(batch: list[Fetched]) -> None:
@@ -55,7 +53,7 @@ def poll_source(ctx: AppContext, cfg: SourceConfig) -> PollResult:
             now=now_epoch(),
             archive_dir=data_dir / "archive",
             options=options,
-            hooks=hooks,
+            hooks=[ctx.ingest_hook],
         )
         for (f, _), outcome in zip(batch, result.files, strict=True):
             log.info(
@@ -66,7 +64,7 @@ def poll_source(ctx: AppContext, cfg: SourceConfig) -> PollResult:
                 outcome.readings,
             )
 
-    status: dict[str, Any] = ctx.extras.setdefault("source_status", {})
+    status = ctx.source_status
     try:
         result = with_retries(
             lambda: poll(
@@ -78,21 +76,17 @@ def poll_source(ctx: AppContext, cfg: SourceConfig) -> PollResult:
             label=f"poll {cfg.id}",
         )
     except RETRY_ON as exc:
-        status[cfg.id] = {"ok": False, "at": now_epoch(), "error": type(exc).__name__}
+        status[cfg.id] = SourceStatus(ok=False, at=now_epoch(), error=type(exc).__name__)
         log.error("source %s: poll failed after retries: %s", cfg.id, type(exc).__name__)
         raise
-    status[cfg.id] = {
-        "ok": True,
-        "at": now_epoch(),
-        "files": result.finished,
-        "failed": len(result.failed),
-    }
+    status[cfg.id] = SourceStatus(
+        ok=True, at=now_epoch(), files=result.finished, failed=len(result.failed)
+    )
     return result
 
 
-def register(scheduler: BaseScheduler, ctx: AppContext) -> None:
+def register(scheduler: BaseScheduler, ctx: Runtime) -> None:
     """Add one ``poll:<source id>`` job per source of ``settings.sources_file``."""
-    ctx.extras.setdefault("after_ingest", [])
     path = ctx.settings.sources_file
     if path is None:
         log.info("no sources file (QUANTRAC_SOURCES_FILE): nothing to poll")

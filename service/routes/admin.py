@@ -7,94 +7,35 @@ transaction; changes to evidence or the registry require a reason.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from datetime import timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from service.auth.accounts import (
-    Account,
-    create_account,
-    list_accounts,
-    set_password,
-    update_account,
+from service.admin import commands
+from service.admin.requests import (
+    PasswordSet,
+    PermitUpdate,
+    Reason,
+    SiteUpdate,
+    TokenCreate,
+    UserCreate,
+    UserUpdate,
 )
-from service.auth.admin_edits import update_permit, update_site
+from service.admin.requests import RoleName as RoleName  # re-exported for importers
+from service.admin.requests import changes_of as changes_of
+from service.auth.accounts import Account, list_accounts
 from service.auth.credentials import TokenInfo, issue_token, list_tokens, revoke_token
 from service.auth.deps import AdminDep
 from service.deps import ContextDep
 from service.settings import Settings
-from stations.errors import InvalidRequest
 from stations.store.audit import list_audit
 from stations.store.corrections import UnknownReading, list_corrections, record_correction
 from stations.timeutil import epoch_to_local_iso, now_epoch, to_epoch
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-
-RoleName = Literal["viewer", "operator", "admin"]
-Reason = Annotated[str, Field(min_length=3, max_length=2000, description="lý do / reason")]
-
-
-# --- models ---------------------------------------------------------------------------------
-
-
-class UserCreate(BaseModel):
-    """A new staff account."""
-
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]+$")
-    display_name: str = Field("", max_length=200)
-    role: RoleName = "viewer"
-    password: str | None = Field(None, max_length=256, description="≥ 10 characters")
-    reason: str | None = Field(None, max_length=2000)
-
-
-class UserUpdate(BaseModel):
-    """Changes to an account (fields left out stay as they are)."""
-
-    role: RoleName | None = None
-    active: bool | None = None
-    display_name: str | None = Field(None, max_length=200)
-    reason: str | None = Field(None, max_length=2000)
-
-
-class PasswordSet(BaseModel):
-    """A new password set by an administrator."""
-
-    password: str = Field(max_length=256)
-    reason: str | None = Field(None, max_length=2000)
-
-
-class TokenCreate(BaseModel):
-    """A new API token for a script."""
-
-    username: str = Field(min_length=2, max_length=64)
-    name: str = Field(min_length=1, max_length=200, description="what it is for")
-    role: RoleName | None = Field(None, description="cap below the owner's role")
-    expires_in_days: int | None = Field(None, ge=1, le=3650)
-
-
-class SiteUpdate(BaseModel):
-    """A site's name and/or active flag."""
-
-    name: str | None = Field(None, min_length=1, max_length=300)
-    active: bool | None = None
-    reason: Reason
-
-
-class PermitUpdate(BaseModel):
-    """A station's permit fields (fields left out stay as they are)."""
-
-    regulation: str | None = Field(None, max_length=64)
-    column_class: str | None = Field(None, max_length=8)
-    coefficients: dict[str, float] | None = None
-    limits: dict[str, float | list[float]] | None = None
-    o2_ref: float | None = Field(None, ge=0, le=21)
-    basis: Literal["1h", "24h"] | None = None
-    valid_from: AwareDatetime | None = None
-    valid_to: AwareDatetime | None = None
-    reason: Reason
 
 
 class CorrectionCreate(BaseModel):
@@ -145,17 +86,6 @@ def _tz(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.display_tz)
 
 
-def changes_of(model: BaseModel) -> dict[str, Any]:
-    """The fields a request sets (times as epoch seconds); InvalidRequest when none."""
-    values = model.model_dump(exclude_unset=True, exclude={"reason"})
-    for key, value in list(values.items()):
-        if isinstance(value, datetime):
-            values[key] = to_epoch(value)
-    if not values:
-        raise InvalidRequest("Không có thay đổi nào / the request changes nothing")
-    return values
-
-
 # --- users ----------------------------------------------------------------------------------
 
 
@@ -169,18 +99,7 @@ def users_list(ctx: ContextDep, _admin: AdminDep) -> list[dict[str, Any]]:
 @router.post("/users", status_code=201, summary="Create a staff account")
 def users_create(body: UserCreate, ctx: ContextDep, admin: AdminDep) -> dict[str, Any]:
     """Create an account; without a password it can only use API tokens."""
-    with ctx.engine.begin() as conn:
-        account = create_account(
-            conn,
-            username=body.username,
-            display_name=body.display_name,
-            role=body.role,
-            password=body.password,
-            actor=admin.actor,
-            now=now_epoch(),
-            reason=body.reason,
-        )
-    return _user(account, _tz(ctx.settings))
+    return _user(commands.create_user(ctx.engine, body, admin.actor), _tz(ctx.settings))
 
 
 @router.patch("/users/{username}", summary="Change a user's role, active flag or name")
@@ -188,21 +107,14 @@ def users_update(
     username: str, body: UserUpdate, ctx: ContextDep, admin: AdminDep
 ) -> dict[str, Any]:
     """Disabling a user ends their sessions and stops their tokens at once."""
-    changes = changes_of(body)
-    with ctx.engine.begin() as conn:
-        account = update_account(
-            conn, username, actor=admin.actor, now=now_epoch(), reason=body.reason, **changes
-        )
+    account = commands.update_user(ctx.engine, username, body, admin.actor)
     return _user(account, _tz(ctx.settings))
 
 
 @router.put("/users/{username}/password", status_code=204, summary="Set a user's password")
 def users_password(username: str, body: PasswordSet, ctx: ContextDep, admin: AdminDep) -> None:
     """Set a new password (≥ 10 characters); the user's open sessions end."""
-    with ctx.engine.begin() as conn:
-        set_password(
-            conn, username, body.password, actor=admin.actor, now=now_epoch(), reason=body.reason
-        )
+    commands.set_user_password(ctx.engine, username, body, admin.actor)
 
 
 # --- API tokens -----------------------------------------------------------------------------
@@ -255,10 +167,7 @@ def stations_update(
     site_id: str, body: SiteUpdate, ctx: ContextDep, admin: AdminDep
 ) -> dict[str, Any]:
     """Change a site's name and/or active flag, with a reason (audited)."""
-    with ctx.engine.begin() as conn:
-        return update_site(
-            conn, site_id, changes_of(body), actor=admin.actor, reason=body.reason, now=now_epoch()
-        )
+    return commands.edit_site(ctx.engine, site_id, body, admin.actor)
 
 
 @router.patch("/stations/{site_id}/permit", summary="Change a station's permit fields")
@@ -266,10 +175,7 @@ def permits_update(
     site_id: str, body: PermitUpdate, ctx: ContextDep, admin: AdminDep
 ) -> dict[str, Any]:
     """Record new permit fields with a reason (audited); compliance recomputes on its own."""
-    with ctx.engine.begin() as conn:
-        return update_permit(
-            conn, site_id, changes_of(body), actor=admin.actor, reason=body.reason, now=now_epoch()
-        )
+    return commands.edit_permit(ctx.engine, site_id, body, admin.actor)
 
 
 # --- corrections ----------------------------------------------------------------------------

@@ -61,6 +61,7 @@ def limits(
     """The merged limit table, filtered; rows without a value are highlighted."""
     path = overrides_file(ctx.settings.data_dir)
     filters = {"regulation": regulation, "parameter": parameter, "missing": missing}
+    error: Exception | None
     try:
         entries = list_limits(
             path,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
+from service.admin import commands
 from service.admin.limits import list_limits, overrides_file
 from service.admin.pages import (
     PAGE_ERRORS,
@@ -27,22 +28,15 @@ from service.admin.pages import (
     see_other,
     status_of,
 )
-from service.auth.accounts import create_account, list_accounts, set_password, update_account
-from service.auth.admin_edits import permit_row, site_row, update_permit, update_site
+from service.admin.requests import PasswordSet, PermitUpdate, SiteUpdate, UserCreate, UserUpdate
+from service.auth.accounts import list_accounts
+from service.auth.admin_edits import permit_row, site_row
 from service.auth.deps import AdminDep
 from service.auth.principal import Principal, Role
 from service.deps import ContextDep
-from service.routes.admin import (
-    PasswordSet,
-    PermitUpdate,
-    SiteUpdate,
-    UserCreate,
-    UserUpdate,
-    changes_of,
-)
 from stations.errors import InvalidRequest, UnknownStation
 from stations.store.sites import list_sites
-from stations.timeutil import epoch_to_local_iso, now_epoch
+from stations.timeutil import epoch_to_local_iso
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -125,17 +119,7 @@ def users_create(
             password=password or None,
             reason=optional_text(reason),
         )
-        with ctx.engine.begin() as conn:
-            create_account(
-                conn,
-                username=body.username,
-                display_name=body.display_name,
-                role=body.role,
-                password=body.password,
-                actor=admin.actor,
-                now=now_epoch(),
-                reason=body.reason,
-            )
+        commands.create_user(ctx.engine, body, admin.actor)
     except PAGE_ERRORS as exc:
         return _users_page(ctx, admin, status=status_of(exc), error=exc)
     return see_other("/admin/users?ok=created")
@@ -159,15 +143,7 @@ def users_update(
             display_name=optional_text(display_name),
             reason=optional_text(reason),
         )
-        with ctx.engine.begin() as conn:
-            update_account(
-                conn,
-                username,
-                actor=admin.actor,
-                now=now_epoch(),
-                reason=body.reason,
-                **changes_of(body),
-            )
+        commands.update_user(ctx.engine, username, body, admin.actor)
     except PAGE_ERRORS as exc:
         return _users_page(ctx, admin, status=status_of(exc), error=exc)
     return see_other("/admin/users?ok=saved")
@@ -180,15 +156,7 @@ def users_password(
     """Set a new password (≥ 10 characters); the user's sessions end."""
     try:
         body = PasswordSet(password=password, reason=optional_text(reason))
-        with ctx.engine.begin() as conn:
-            set_password(
-                conn,
-                username,
-                body.password,
-                actor=admin.actor,
-                now=now_epoch(),
-                reason=body.reason,
-            )
+        commands.set_user_password(ctx.engine, username, body, admin.actor)
     except PAGE_ERRORS as exc:
         return _users_page(ctx, admin, status=status_of(exc), error=exc)
     return see_other("/admin/users?ok=password")
@@ -270,15 +238,7 @@ def station_update(
             active={"true": True, "false": False}.get(active),
             reason=reason.strip(),
         )
-        with ctx.engine.begin() as conn:
-            update_site(
-                conn,
-                site_id,
-                changes_of(body),
-                actor=admin.actor,
-                reason=body.reason,
-                now=now_epoch(),
-            )
+        commands.edit_site(ctx.engine, site_id, body, admin.actor)
     except PAGE_ERRORS as exc:
         return _station_page(ctx, admin, site_id, status=status_of(exc), error=exc)
     return see_other(f"/admin/stations/{quote(site_id, safe='')}?ok=saved")
@@ -336,15 +296,7 @@ def station_permit(
             valid_to=local_day_start(valid_to, tz, "valid_to"),
             reason=reason.strip(),
         )
-        with ctx.engine.begin() as conn:
-            update_permit(
-                conn,
-                site_id,
-                changes_of(body),
-                actor=admin.actor,
-                reason=body.reason,
-                now=now_epoch(),
-            )
+        commands.edit_permit(ctx.engine, site_id, body, admin.actor)
     except PAGE_ERRORS as exc:
         return _station_page(ctx, admin, site_id, status=status_of(exc), error=exc, form=form)
     return see_other(f"/admin/stations/{quote(site_id, safe='')}?ok=saved")

@@ -83,7 +83,9 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Alerts, filtered by state (``open`` means suppressed, firing or acknowledged)."""
-    states = [s for s in STATES if s != "resolved"] if state == "open" else state and [state]
+    states: list[str] | None = (
+        [s for s in STATES if s != "resolved"] if state == "open" else state and [state]
+    )
     rows = alerts.list_alerts(conn, states=states or None, station_id=station, limit=limit)
     return _documents(conn, rows, runtime_for(ctx))
 

@@ -14,7 +14,6 @@ from service.auth.credentials import SESSION_TTL, close_session, open_session
 from service.auth.deps import PrincipalDep
 from service.auth.middleware import SESSION_COOKIE
 from service.auth.pages import render, stylesheet
-from service.auth.ratelimit import LoginRateLimiter
 from service.auth.secret import same
 from service.deps import ContextDep
 from stations.store.audit import record_audit
@@ -95,7 +94,7 @@ def login(
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not csrf_token or not same(cookie, csrf_token):
         return _login_page(request, ctx, status=403, error=MSG_EXPIRED_FORM, next_=next)
-    limiter: LoginRateLimiter = ctx.extras["login_limiter"]
+    limiter = ctx.login_limiter
     client, now = _client(request), now_epoch()
     wait = limiter.retry_after(username, client, now)
     if wait is not None:

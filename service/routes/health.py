@@ -7,11 +7,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from service.deps import EngineDep
+from service.routes.answers import HealthAnswer
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness and database check")
+@router.get(
+    "/healthz",
+    summary="Liveness and database check",
+    responses={200: {"model": HealthAnswer}, 503: {"model": HealthAnswer}},
+)
 def healthz(engine: EngineDep) -> JSONResponse:
     """200 with ``{"status": "ok"}`` when the database answers, 503 otherwise."""
     try:

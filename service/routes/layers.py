@@ -22,6 +22,7 @@ from layers.zone_index import zone_index
 from layers.zones_store import list_zone_sources
 from service.deps import ConnDep, ContextDep
 from service.routes.ogc import get_snapshots, snapshot
+from service.runtime import Runtime
 
 router = APIRouter(tags=["layers"])
 
@@ -86,11 +87,8 @@ def export(collection_id: str, request: Request, ctx: ContextDep) -> Response:
     )
 
 
-def _tile_cache(ctx: Any) -> TileCache:
-    cache = ctx.extras.get("layers.tiles")
-    if cache is None:
-        cache = ctx.extras["layers.tiles"] = TileCache()
-    return cache  # type: ignore[no-any-return]
+def _tile_cache(ctx: Runtime) -> TileCache:
+    return ctx.tiles
 
 
 # Raster sources seen by the tile route: id -> (checked at, generation, raster_path, imported_at).
@@ -99,8 +97,8 @@ def _tile_cache(ctx: Any) -> TileCache:
 _SOURCE_TTL = 1.0
 
 
-def _raster_source(ctx: Any, raster: str) -> tuple[str | None, Any]:
-    sources = ctx.extras.setdefault("layers.tile_sources", {})
+def _raster_source(ctx: Runtime, raster: str) -> tuple[str | None, Any]:
+    sources = ctx.tile_sources
     seen = sources.get(raster)
     now = time.monotonic()
     if seen is not None and seen[1] == revision.current() and now - seen[0] < _SOURCE_TTL:

@@ -61,7 +61,7 @@ def slim_layer_bytes(ctx: AppContext, layer: str, *, results: bool = False) -> t
     from service.routes.ogc import get_snapshots
 
     snap = get_snapshots(ctx).get(LAYER_COLLECTIONS[layer])
-    cache: dict[tuple[str, bool], tuple[Any, bytes, bytes]] = ctx.extras.setdefault("maps.slim", {})
+    cache = ctx.slim_layers
     hit = cache.get((layer, results))
     if hit is not None and hit[0] == snap.key:
         return hit[1], hit[2]

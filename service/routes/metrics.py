@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import Connection, func, select
 
-from service.auth.observability import RequestMetrics, labels
+from service.auth.observability import labels
 from service.deps import ContextDep
 from service.schema import full_metadata
 from stations.store.schema import ingested_files, latest_values, sites
@@ -88,9 +88,7 @@ def _outbox_metrics(conn: Connection) -> Iterator[str]:
 def metrics(ctx: ContextDep) -> PlainTextResponse:
     """Request counts and latency by route, ingestion counts, lag per station, outbox depth."""
     lines: list[str] = []
-    request_metrics = ctx.extras.get("request_metrics")
-    if isinstance(request_metrics, RequestMetrics):
-        lines.extend(request_metrics.exposition())
+    lines.extend(ctx.request_metrics.exposition())
     with ctx.engine.connect() as conn:
         lines.extend(_ingest_metrics(conn))
         lines.extend(_lag_metrics(conn, now_epoch()))

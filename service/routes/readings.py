@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 
 from service import readings_table
 from service.deps import ConnDep, SettingsDep
+from service.routes.answers import ReadingsAnswer
 from stations.errors import InvalidRequest, UnknownStation
 from stations.parameters import catalogue
 from stations.parsers.aliases import alias_tables
@@ -77,7 +78,11 @@ def _point(interval: str, row: tuple[Any, ...], tz: ZoneInfo) -> dict[str, Any]:
     return point
 
 
-@router.get("/stations/{station_id}/readings", summary="Readings of one station (raw/hour/day)")
+@router.get(
+    "/stations/{station_id}/readings",
+    summary="Readings of one station (raw/hour/day)",
+    responses={200: {"model": ReadingsAnswer}},
+)
 def station_readings(
     station_id: str,
     conn: ConnDep,

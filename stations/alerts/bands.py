@@ -1,26 +1,16 @@
-"""Exceedance bands of Decree 45/2022/NĐ-CP (Điều 18 wastewater, Điều 19 flue gas).
+"""Alert severity of Decree 45/2022/NĐ-CP exceedance bands (Điều 18 wastewater, Điều 19 flue gas).
 
-The sanction grows with the multiple measured ÷ limit; the decree's breakpoints are
-1.1, 1.5, 3, 5 and 10 times (regulations.md §9; the first two are well attested, the higher
-ones are of low/medium confidence and are marked so in the labels' source).
+The breakpoints, labels and citation are the cited data of ``stations/data/penalty_bands.csv``
+(read by :mod:`stations.compliance.bands`); this module only says how urgent each band is.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from enum import StrEnum
 
-BREAKPOINTS = (1.1, 1.5, 3.0, 5.0, 10.0)
-BAND_LABELS_VI = (
-    "dưới 1,1 lần",
-    "từ 1,1 đến dưới 1,5 lần",
-    "từ 1,5 đến dưới 3 lần",
-    "từ 3 đến dưới 5 lần",
-    "từ 5 đến dưới 10 lần",
-    "từ 10 lần trở lên",
-)
-BAND_LABELS_EN = ("< 1.1×", "1.1 to < 1.5×", "1.5 to < 3×", "3 to < 5×", "5 to < 10×", "≥ 10×")
-BAND_SOURCE = "Nghị định 45/2022/NĐ-CP, Điều 18–19"
+from stations.compliance.bands import band_at, band_of
+
+__all__ = ["Severity", "band_citation", "band_label", "band_of", "severity_of_band"]
 
 
 class Severity(StrEnum):
@@ -37,15 +27,15 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
-def band_of(ratio: float) -> int:
-    """The band index 0..5 of measured ÷ limit; a ratio on a breakpoint takes the upper band."""
-    return bisect_right(BREAKPOINTS, ratio)
-
-
 def band_label(band: int, lang: str = "vi") -> str:
     """Human label of a band index."""
-    labels = BAND_LABELS_VI if lang == "vi" else BAND_LABELS_EN
-    return labels[max(0, min(band, len(labels) - 1))]
+    found = band_at(band)
+    return found.label_vi if lang == "vi" else found.label_en
+
+
+def band_citation(band: int) -> str:
+    """The legal citation of a band (the CSV's citation up to its first ";")."""
+    return band_at(band).citation.split(";")[0].strip()
 
 
 def severity_of_band(band: int) -> Severity:

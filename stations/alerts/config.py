@@ -8,11 +8,12 @@ See docs/alerts.md for the file format.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stations.alerts.bands import Severity
+from stations.alerts.channels import CHANNELS
 
 
 class RuleType(StrEnum):
@@ -40,7 +41,7 @@ DEFAULT_SEVERITY = {
     RuleType.AQI: Severity.MAJOR,
 }
 
-Channel = Literal["email", "webhook"]
+Channel = str  # a name of the channel registry (stations.alerts.channels.CHANNELS)
 
 
 def _as_list(value: Any) -> Any:
@@ -116,15 +117,30 @@ class Contact(_Strict):
     name: str = ""
     email: str | None = None
     webhook: str | None = Field(None, description="http(s) URL receiving the JSON payload")
+    # addresses on channels that have no field of their own: {channel name: address}
+    addresses: dict[str, str] = {}
     channels: list[Channel] = ["email"]
     min_severity: Severity = Severity.INFO
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; expected {', '.join(CHANNELS)}")
+        return value
 
     @model_validator(mode="after")
     def _addresses(self) -> Contact:
         for channel in self.channels:
-            if getattr(self, channel) is None:
+            if CHANNELS[channel].address(self) is None:
                 raise ValueError(f"contact '{self.id}': channel {channel} needs an address")
         return self
+
+    def address_for(self, channel: str) -> str | None:
+        """The address on ``channel``: the field of that name, else ``addresses``."""
+        own = getattr(self, channel, None) if channel in type(self).model_fields else None
+        return own if isinstance(own, str) else self.addresses.get(channel)
 
 
 class Route(_Strict):

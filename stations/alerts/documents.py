@@ -17,7 +17,7 @@ WEBHOOK_SCHEMA = "quantrac.alert.v1"
 
 
 def _iso(epoch: int | None, tz: tzinfo) -> str | None:
-    return epoch_to_local_iso(epoch, tz) if epoch is not None else None  # type: ignore[arg-type]
+    return epoch_to_local_iso(epoch, tz) if epoch is not None else None
 
 
 def map_url(base_url: str, station_id: str) -> str:

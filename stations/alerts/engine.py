@@ -258,7 +258,7 @@ class _Pass:
             if (station_ids is not None and site.id not in station_ids) or not site.active:
                 continue
             last = self.data_at.get(site.id)
-            interval_s = float(site.config.get("polling", {}).get("interval_minutes", 5)) * 60
+            interval_s = site.interval_s
             for rule_type in (RuleType.DELAYED, RuleType.OFFLINE):
                 rule = self.rule(rule_type, site)
                 if rule is None or last is None:  # never reported: no "no data" spam

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from stations.alerts.bands import BAND_SOURCE, band_label
+from stations.alerts.bands import band_citation, band_label
 from stations.timeutil import VN_TZ, from_epoch
 
 TITLE_VI = {
@@ -125,7 +125,7 @@ def email_text(
     if alert.get("ratio") is not None:
         lines.append(f"Tỉ lệ so với giới hạn: {number_vi(alert['ratio'])} lần")
     if alert.get("band") is not None and kind == "exceedance":
-        lines.append(f"Mức vượt: {band_label(alert['band'])} ({BAND_SOURCE})")
+        lines.append(f"Mức vượt: {band_label(alert['band'])} ({band_citation(alert['band'])})")
     lines.append(f"Bắt đầu lúc: {local_time(alert['opened_at'], tz)}")
     if notification == "resolved" and alert.get("resolved_at"):
         lines.append(f"Kết thúc lúc: {local_time(alert['resolved_at'], tz)}")

@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from stations.alerts.channels import CHANNELS, Notice
 from stations.alerts.config import AlertConfig
-from stations.alerts.documents import alert_document, map_url, webhook_body
+from stations.alerts.documents import alert_document, map_url
 from stations.alerts.lifecycle import NOTIFYING, SUPPRESSED, Transition
 from stations.alerts.messages import SiteInfo, email_text, one_line
 from stations.alerts.routing import AlertScope, recipients
@@ -43,19 +44,25 @@ def persist(
     """Write ``t``; returns the fresh alert row and the number of outbox messages queued."""
     was_suppressed = t.create is None and _state(conn, alert_id) == SUPPRESSED
     alert_id, written = alerts.apply_transition(conn, t, now, alert_id)
-    row = alerts.get_alert(conn, alert_id)
+    row = _fresh(conn, alert_id)
     site = n.sites.get(row.station_id) or SiteInfo(row.station_id, row.station_id, None, "")
     p_vi, p_en = n.param_names(row.parameter)
     vi, en = one_line(row._mapping, site, p_vi, p_en)
     if (vi, en) != (row.message_vi, row.message_en):
         alerts.set_messages(conn, alert_id, vi, en)
-        row = alerts.get_alert(conn, alert_id)
+        row = _fresh(conn, alert_id)
     silent = row.state == SUPPRESSED or (row.state == "resolved" and was_suppressed)
     queued = 0
     for event_id, name in written:
         if name in NOTIFYING and not silent:
             queued += _enqueue(conn, n, row, site, (p_vi, p_en), event_id, name, now)
     return row, queued
+
+
+def _fresh(conn: Connection, alert_id: int) -> Any:
+    row = alerts.get_alert(conn, alert_id)
+    assert row is not None  # written in this transaction
+    return row
 
 
 def _state(conn: Connection, alert_id: int | None) -> str | None:
@@ -88,10 +95,8 @@ def _enqueue(
     )
     for d in deliveries:
         key = alert_outbox.make_key(row.id, event_id, d.channel, d.contact_id)
-        if d.channel == "email":
-            payload: dict[str, Any] = {"subject": subject, "body": body, "key": key}
-        else:
-            payload = webhook_body(notification, event_id, key, now, document, n.tz)
+        notice = Notice(notification, event_id, key, now, subject, body, document, n.tz)
+        payload = CHANNELS[d.channel].payload(notice)
         alert_outbox.enqueue(
             conn,
             alert_id=row.id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stations.alerts.bands import Severity
+from stations.alerts.channels import CHANNELS
 from stations.alerts.config import AlertConfig, Channel, Contact
 
 
@@ -69,6 +70,6 @@ def recipients(
 
 
 def _address(contact: Contact, channel: Channel) -> str:
-    address = contact.email if channel == "email" else contact.webhook
+    address = CHANNELS[channel].address(contact)
     assert address is not None  # Contact validation guarantees it
     return address

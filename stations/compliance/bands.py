@@ -1,5 +1,9 @@
 """Decree 45/2022/NĐ-CP exceedance bands (measured ÷ limit), read from
-``stations/data/penalty_bands.csv``: index 0 (< 1.1×) … 5 (≥ 10×)."""
+``stations/data/penalty_bands.csv``: index 0 (< 1.1×) … 5 (≥ 10×).
+
+This file is the one source of the breakpoints: compliance episodes and alert severities both
+band a ratio here, so an officer's correction of the CSV reaches both.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 BANDS_CSV = Path(__file__).resolve().parent.parent / "data" / "penalty_bands.csv"
+_active: list[Path] = [BANDS_CSV]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +30,14 @@ class Band:
     confidence: str
 
 
+def configure_bands(path: Path | None) -> None:
+    """Read the bands from ``path`` from now on (None: the package's CSV)."""
+    _active[0] = path or BANDS_CSV
+
+
 @cache
-def bands() -> tuple[Band, ...]:
-    """All bands, lowest first."""
-    with BANDS_CSV.open(encoding="utf-8", newline="") as fh:
+def _read(path: Path) -> tuple[Band, ...]:
+    with path.open(encoding="utf-8", newline="") as fh:
         return tuple(
             Band(
                 index=int(r["band"]),
@@ -43,13 +52,28 @@ def bands() -> tuple[Band, ...]:
         )
 
 
+def bands() -> tuple[Band, ...]:
+    """All bands of the active file, lowest first."""
+    return _read(_active[0])
+
+
+def breakpoints() -> tuple[float, ...]:
+    """The lower edges of bands 1…5 (1.1, 1.5, 3, 5, 10 in the decree)."""
+    return tuple(b.ratio_from for b in bands() if b.ratio_from is not None)
+
+
 def band_of(ratio: float) -> int:
     """Band index of a ratio; a ratio on a breakpoint takes the upper band (1.1 → 1)."""
-    edges = [b.ratio_from for b in bands() if b.ratio_from is not None]
-    return bisect_right(edges, ratio)
+    return bisect_right(breakpoints(), ratio)
+
+
+def band_at(index: int) -> Band:
+    """The band of an index, clamped to the table."""
+    table = bands()
+    return table[max(0, min(index, len(table) - 1))]
 
 
 def band_label(index: int) -> str:
     """``"từ 1,1 đến dưới 1,5 lần / 1.1 to < 1.5×"``."""
-    band = bands()[max(0, min(index, len(bands()) - 1))]
+    band = band_at(index)
     return f"{band.label_vi} / {band.label_en}"

@@ -159,8 +159,7 @@ def after_ingest(
         site = get_site(conn, station_id)
         if site is None or site.site_type != "station":
             return EvalStats()
-        interval = float(site.config.get("polling", {}).get("interval_minutes", 5) or 5) * 60
-        return evaluate_station(conn, site, start, int(end + interval), now, options)
+        return evaluate_station(conn, site, start, int(end + site.interval_s), now, options)
 
 
 def recompute(

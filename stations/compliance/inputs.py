@@ -27,8 +27,7 @@ def normalised_parameters(site: Site) -> list[str]:
 
 def expected_readings(site: Site) -> int:
     """Readings per hour the station should send (its polling interval, default 5 min)."""
-    interval = float(site.config.get("polling", {}).get("interval_minutes", 5) or 5)
-    return expected_per_hour(interval)
+    return expected_per_hour(site.interval_s / 60)
 
 
 def refresh_normalised(

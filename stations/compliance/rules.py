@@ -239,9 +239,9 @@ def resolve_limits(
             continue
         if not permit.regulation:
             continue
-        out = _regulation_limit(table, regs, permit, code, unit, day)
-        if isinstance(out, AppliedLimit):
-            found.append(out)
-        elif isinstance(out, Unresolved):
-            missing.append(out)
+        applied = _regulation_limit(table, regs, permit, code, unit, day)
+        if isinstance(applied, AppliedLimit):
+            found.append(applied)
+        elif isinstance(applied, Unresolved):
+            missing.append(applied)
     return found, missing

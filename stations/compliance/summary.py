@@ -51,7 +51,7 @@ def station_summary(
     _, unresolved = resolve_limits(
         site.kind, site.parameters, site.permit, local_day(max(start, end - 1))
     )
-    series = []
+    series: list[dict[str, Any]] = []
     total_eval = total_ok = 0
     keys = sorted({k for day in {local_day(start), local_day(end - 1)} for k in cache.limits(day)})
     for parameter, averaging in keys:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 from stations.compliance.episodes import EXCEEDANCE, EpisodeDraft, EventDraft
 from stations.compliance.rules import AppliedLimit
 from stations.store.compliance_tables import compliance_events, exceedance_episodes
+from stations.store.ids import inserted_id
 
 E = exceedance_episodes
 
@@ -38,7 +39,9 @@ class SyncStats:
         return bool(self.inserted or self.updated or self.voided or self.events)
 
 
-def load_stored(conn: Connection, station_id: str, since: int) -> tuple[list[Any], dict[int, set]]:
+def load_stored(
+    conn: Connection, station_id: str, since: int
+) -> tuple[list[Any], dict[int, set[tuple[str, int]]]]:
     """Episodes of a station a window from ``since`` can touch (opened since, or still open
     then), and the (event, at) pairs already recorded for them: two queries per evaluation."""
     rows = list(
@@ -50,7 +53,7 @@ def load_stored(conn: Connection, station_id: str, since: int) -> tuple[list[Any
             )
         )
     )
-    known: dict[int, set] = {r.id: set() for r in rows}
+    known: dict[int, set[tuple[str, int]]] = {r.id: set() for r in rows}
     if rows:
         query = select(
             compliance_events.c.episode_id, compliance_events.c.event, compliance_events.c.at
@@ -163,7 +166,7 @@ def sync_series(
     now: int,
     seed_id: int | None = None,
     stored_rows: list[Any] | None = None,
-    known_events: dict[int, set] | None = None,
+    known_events: dict[int, set[tuple[str, int]]] | None = None,
 ) -> SyncStats:
     """Make the stored episodes of a series opened in [start, end) (and the seed) match."""
     stats = SyncStats()
@@ -184,16 +187,18 @@ def sync_series(
         values = _values(ep, now)
         row = stored.get(key)
         if row is None:
-            episode_id = conn.execute(
-                insert(E).values(
-                    station_id=station_id,
-                    parameter=parameter,
-                    averaging=averaging,
-                    kind=ep.kind,
-                    opened_at=ep.opened_at,
-                    **values,
+            episode_id = inserted_id(
+                conn.execute(
+                    insert(E).values(
+                        station_id=station_id,
+                        parameter=parameter,
+                        averaging=averaging,
+                        kind=ep.kind,
+                        opened_at=ep.opened_at,
+                        **values,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             stats.inserted += 1
             known: set[tuple[str, int]] = set()
         else:

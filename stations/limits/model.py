@@ -51,6 +51,12 @@ class Limit:
         return self.value is None and self.low is None and self.high is None
 
     @property
+    def maximum(self) -> float | None:
+        """The upper bound: ``value`` or ``high``, whichever is set (the smaller if both)."""
+        bounds = [b for b in (self.value, self.high) if b is not None]
+        return min(bounds) if bounds else None
+
+    @property
     def low_confidence(self) -> bool:
         """True when answers that use this row must say the value is uncertain."""
         return self.confidence in (Confidence.LOW, Confidence.MISSING)

@@ -1,4 +1,8 @@
-"""Protocol parsers: Circular 10/2021 text, CSV and JSON (see :mod:`stations.parsers.base`)."""
+"""Protocol parsers: Circular 10/2021 text, CSV and JSON (see :mod:`stations.parsers.base`).
+
+:data:`PARSERS` is the registry: a new format is one module with a ``ReadingParser`` and one
+line below; the format lists of the CLI, the sources file and ``auto`` derive from it.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,16 @@ from stations.parsers.json_ import JsonParser
 from stations.parsers.tt10 import Tt10Parser
 
 PARSERS: dict[str, ReadingParser] = {
-    p.format_id: p for p in (Tt10Parser(), CsvParser(), JsonParser())
+    p.format_id: p
+    for p in (
+        Tt10Parser(),
+        CsvParser(),
+        JsonParser(),
+    )
 }
-_BY_SUFFIX = {".txt": "tt10", ".csv": "csv", ".json": "json"}
+AUTO = "auto"  # pick the parser by file-name extension
+FORMATS: tuple[str, ...] = (AUTO, *PARSERS)  # what a source or ``quantrac ingest`` may name
+_BY_SUFFIX = {p.suffix: p.format_id for p in PARSERS.values()}
 
 
 def format_for(name: str, default: str = "tt10") -> str:
@@ -21,7 +32,7 @@ def format_for(name: str, default: str = "tt10") -> str:
 
 def parse(raw: bytes, filename: str, fmt: str, options: ParserOptions) -> ParseOutcome:
     """Parse with the named format (``auto`` picks by extension); never raises on bad bytes."""
-    parser = PARSERS.get(format_for(filename) if fmt == "auto" else fmt)
+    parser = PARSERS.get(format_for(filename) if fmt == AUTO else fmt)
     if parser is None:
         return ParseOutcome(fatal=f"unknown format {fmt!r}; expected one of {sorted(PARSERS)}")
     try:
@@ -30,4 +41,13 @@ def parse(raw: bytes, filename: str, fmt: str, options: ParserOptions) -> ParseO
         return ParseOutcome(fatal="nested too deeply / lồng quá sâu")
 
 
-__all__ = ["PARSERS", "ParseOutcome", "ParserOptions", "Reading", "format_for", "parse"]
+__all__ = [
+    "AUTO",
+    "FORMATS",
+    "PARSERS",
+    "ParseOutcome",
+    "ParserOptions",
+    "Reading",
+    "format_for",
+    "parse",
+]

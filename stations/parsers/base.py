@@ -7,6 +7,7 @@ that cannot be read at all gets a ``fatal`` reason (the pipeline quarantines it)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple, Protocol
 
@@ -81,9 +82,16 @@ class ParserOptions:
 
 
 class ReadingParser(Protocol):
-    """A protocol parser. ``parse`` must never raise, whatever the bytes."""
+    """A protocol parser. ``parse`` must never raise, whatever the bytes; ``render`` writes one
+    station's readings as a file of the format that ``parse`` reads back unchanged
+    (tests/contracts/test_parser_contract.py holds every registered parser to both)."""
 
     format_id: ClassVar[str]
+    suffix: ClassVar[str]  # the file-name extension ``auto`` sources pick the parser by
+
+    def render(self, station_id: str, readings: Sequence[Reading]) -> tuple[str, bytes]:
+        """``(file name, bytes)`` of one station's readings (times written in local UTC+7)."""
+        ...
 
     def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
         """Parse one file's bytes."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -28,6 +29,16 @@ def unsafe_name(name: str) -> str | None:
     if "/" in name or "\\" in name or "\x00" in name or ".." in name:
         return f"tên tệp không an toàn / unsafe file name {name[:80]!r} (path parts or '..')"
     return None
+
+
+def local_stamp(epoch: int) -> str:
+    """UTC epoch seconds -> the datalogger's local ``YYYYMMDDhhmmss`` (UTC+7)."""
+    return datetime.fromtimestamp(epoch, VN_OFFSET).strftime("%Y%m%d%H%M%S")
+
+
+def file_name(station_id: str, epochs: Iterable[int], suffix: str) -> str:
+    """``<station>_<YYYYMMDDhhmmss><suffix>`` stamped with the latest reading time."""
+    return f"{station_id}_{local_stamp(max(epochs, default=0))}{suffix}"
 
 
 def station_from_name(name: str, ext: str = "txt") -> tuple[str, str] | None:

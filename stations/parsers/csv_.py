@@ -11,11 +11,19 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from collections.abc import Sequence
 from typing import ClassVar
 
 from stations.parsers.aliases import alias_tables
 from stations.parsers.base import STATUSES, LineError, ParseOutcome, ParserOptions, Reading
-from stations.parsers.common import decode_text, iso_or_stamp_to_epoch, station_from_name, to_float
+from stations.parsers.common import (
+    decode_text,
+    file_name,
+    iso_or_stamp_to_epoch,
+    local_stamp,
+    station_from_name,
+    to_float,
+)
 
 REQUIRED = ("parameter", "value", "unit", "time", "status")
 _HEADER_ALIASES = {"station": "station_id", "observed_at": "time", "timestamp": "time"}
@@ -25,6 +33,18 @@ class CsvParser:
     """Parser for CSV readings files."""
 
     format_id: ClassVar[str] = "csv"
+    suffix: ClassVar[str] = ".csv"
+
+    def render(self, station_id: str, readings: Sequence[Reading]) -> tuple[str, bytes]:
+        """A header row and one comma-separated row per reading (local stamps)."""
+        buf = io.StringIO(newline="")
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(("station_id", *REQUIRED))
+        for r in readings:
+            row = (r.parameter, repr(r.value), r.unit, local_stamp(r.observed_at), r.status)
+            writer.writerow((station_id, *row))
+        name = file_name(station_id, (r.observed_at for r in readings), self.suffix)
+        return name, buf.getvalue().encode("utf-8")
 
     def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
         """Parse one CSV file; never raises."""

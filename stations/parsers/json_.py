@@ -13,17 +13,37 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from stations.parsers.aliases import alias_tables
 from stations.parsers.base import STATUSES, LineError, ParseOutcome, ParserOptions, Reading
-from stations.parsers.common import decode_text, iso_or_stamp_to_epoch
+from stations.parsers.common import decode_text, file_name, iso_or_stamp_to_epoch, local_stamp
 
 
 class JsonParser:
     """Parser for the JSON form of HTTP sources."""
 
     format_id: ClassVar[str] = "json"
+    suffix: ClassVar[str] = ".json"
+
+    def render(self, station_id: str, readings: Sequence[Reading]) -> tuple[str, bytes]:
+        """``{"station_id": ..., "readings": [...]}`` with local stamps."""
+        document = {
+            "station_id": station_id,
+            "readings": [
+                {
+                    "parameter": r.parameter,
+                    "value": r.value,
+                    "unit": r.unit,
+                    "time": local_stamp(r.observed_at),
+                    "status": r.status,
+                }
+                for r in readings
+            ],
+        }
+        name = file_name(station_id, (r.observed_at for r in readings), self.suffix)
+        return name, json.dumps(document, ensure_ascii=False).encode("utf-8")
 
     def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
         """Parse one JSON document; never raises. Error ``line`` numbers count readings."""

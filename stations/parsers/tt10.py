@@ -9,6 +9,7 @@ without BOM, lines ``parameter<TAB>value<TAB>unit<TAB>YYYYMMDDhhmmss<TAB>status`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import isfinite, nan
 from typing import ClassVar
 
@@ -16,6 +17,8 @@ from stations.parsers.aliases import alias_tables
 from stations.parsers.base import STATUSES, LineError, ParseOutcome, ParserOptions, Reading
 from stations.parsers.common import (
     decode_text,
+    file_name,
+    local_stamp,
     split_lines,
     stamp_to_epoch,
     station_from_name,
@@ -40,6 +43,16 @@ class Tt10Parser:
     """Parser for Circular 10/2021 text files (``format: tt10``)."""
 
     format_id: ClassVar[str] = "tt10"
+    suffix: ClassVar[str] = ".txt"
+
+    def render(self, station_id: str, readings: Sequence[Reading]) -> tuple[str, bytes]:
+        """Tab-separated ``parameter value unit stamp status`` lines, CRLF (the canonical form)."""
+        body = "".join(
+            f"{r.parameter}\t{r.value!r}\t{r.unit}\t{local_stamp(r.observed_at)}\t{r.status}\r\n"
+            for r in readings
+        )
+        name = file_name(station_id, (r.observed_at for r in readings), self.suffix)
+        return name, body.encode("utf-8")
 
     def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
         """Parse one file; never raises (bad lines -> ``errors``, unreadable -> ``fatal``)."""

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from stations.limits import Limit
 from stations.programme.catalogue import LabParameter
-from stations.programme.limits import LimitRow
 
 
 class Verdict(StrEnum):
@@ -40,7 +40,7 @@ class Comparison:
     low: float | None = None
     high: float | None = None
     ratio: float | None = None
-    limit: LimitRow | None = None
+    limit: Limit | None = None
     message: str = ""
 
     @property
@@ -60,9 +60,7 @@ class Comparison:
         return None
 
 
-def compare(
-    value: float, qualifier: str, param: LabParameter, limit: LimitRow | None
-) -> Comparison:
+def compare(value: float, qualifier: str, param: LabParameter, limit: Limit | None) -> Comparison:
     """Compare ``value`` (canonical unit of ``param``, qualifier '', '<' or '>') with ``limit``."""
     if limit is None:
         return Comparison(Verdict.NO_LIMIT, message="chưa cấu hình giới hạn / no limit configured")

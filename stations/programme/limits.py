@@ -1,4 +1,5 @@
-"""Limit rows for the periodic programme, read from ``stations/data/limits/*.csv`` (data, not code).
+"""Limit rows (:class:`stations.limits.Limit`) for the periodic programme, read from
+``stations/data/limits/*.csv`` (data, not code).
 
 The file format is shared with the compliance engine (``docs/compliance.md``): one row per
 regulation × table × medium × parameter × averaging × column/class, with a maximum (``value``),
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,85 +32,12 @@ REGULATION_OF_MEDIUM = {
 PROGRAMME_MEDIA = ("surface_water", "groundwater", "ambient_air", "noise", "soil")
 
 
-@dataclass(frozen=True, slots=True)
-class LimitRow:
-    """One limit as written in the data file; times are UTC epoch seconds (``to`` exclusive)."""
-
-    regulation: str
-    table: str
-    medium: str
-    parameter: str
-    averaging: str
-    column_class: str | None
-    value: float | None
-    low: float | None
-    high: float | None
-    unit: str
-    valid_from: int | None
-    valid_to: int | None
-    citation: str
-    confidence: str
-    note: str
-
-    @property
-    def missing(self) -> bool:
-        """True when the row names the limit but carries no value (to be entered)."""
-        return self.value is None and self.low is None and self.high is None
-
-    @property
-    def maximum(self) -> float | None:
-        """The upper bound: ``value`` or ``high``, whichever is set (the smaller if both)."""
-        bounds = [b for b in (self.value, self.high) if b is not None]
-        return min(bounds) if bounds else None
-
-    def in_force(self, at: int) -> bool:
-        """True when the row applies at ``at`` (epoch seconds)."""
-        return (self.valid_from is None or at >= self.valid_from) and (
-            self.valid_to is None or at < self.valid_to
-        )
-
-    def describe(self) -> str:
-        """The limit as an officer reads it: ``≤ 0.3``, ``6.5–8.5``, ``≥ 5``."""
-        if self.missing:
-            return "chưa nhập / not entered"
-        upper = self.maximum
-        if self.low is not None and upper is not None:
-            return f"{self.low:g}–{upper:g}"
-        if self.low is not None:
-            return f"≥ {self.low:g}"
-        return f"≤ {upper:g}"
+def _local_day(at: int) -> date:
+    """The Vietnamese calendar day of an epoch (limit rows are in force by local day)."""
+    return datetime.fromtimestamp(at, VN_OFFSET).date()
 
 
-def _day_start(day: date | None, *, next_day: bool = False) -> int | None:
-    if day is None:
-        return None
-    day += timedelta(days=1 if next_day else 0)
-    return int(datetime(day.year, day.month, day.day, tzinfo=VN_OFFSET).timestamp())
-
-
-def _as_row(limit: Limit) -> LimitRow:
-    # The compliance engine's loader validates the files; here a row only changes shape:
-    # local calendar days (inclusive) become epoch bounds (``to`` exclusive).
-    return LimitRow(
-        regulation=limit.regulation,
-        table=limit.table,
-        medium=limit.medium,
-        parameter=limit.parameter,
-        averaging=limit.averaging or "sample",
-        column_class=limit.column_class,
-        value=limit.value,
-        low=limit.low,
-        high=limit.high,
-        unit=limit.unit,
-        valid_from=_day_start(limit.effective_from),
-        valid_to=_day_start(limit.effective_to, next_day=True),
-        citation=limit.citation,
-        confidence=str(limit.confidence),
-        note=limit.note,
-    )
-
-
-def programme_limits(directory: Path | None = None) -> tuple[LimitRow, ...]:
+def programme_limits(directory: Path | None = None) -> tuple[Limit, ...]:
     """Every limit row of the programme's media, through the shared loader
     :func:`stations.limits.load_limits` (which rejects bad rows): the files in ``directory``,
     or by default the package files with the administrator's overlay applied."""
@@ -118,20 +46,20 @@ def programme_limits(directory: Path | None = None) -> tuple[LimitRow, ...]:
 
 # Keyed by the table object: load_limits() hands back the same table until the overlay changes.
 @lru_cache(maxsize=4)
-def _programme_rows(table: LimitTable) -> tuple[LimitRow, ...]:
-    return tuple(_as_row(r) for r in table if r.medium in PROGRAMME_MEDIA)
+def _programme_rows(table: LimitTable) -> tuple[Limit, ...]:
+    return tuple(r for r in table if r.medium in PROGRAMME_MEDIA)
 
 
 @dataclass(frozen=True, slots=True)
 class LimitIndex:
     """Limit rows grouped by (medium, parameter, averaging) for fast selection."""
 
-    by_key: dict[tuple[str, str, str], tuple[LimitRow, ...]]
+    by_key: dict[tuple[str, str, str], tuple[Limit, ...]]
 
     @classmethod
-    def build(cls, rows: Iterable[LimitRow]) -> LimitIndex:
+    def build(cls, rows: Iterable[Limit]) -> LimitIndex:
         """Index ``rows``."""
-        grouped: dict[tuple[str, str, str], list[LimitRow]] = {}
+        grouped: dict[tuple[str, str, str], list[Limit]] = {}
         for row in rows:
             grouped.setdefault((row.medium, row.parameter, row.averaging), []).append(row)
         return cls({k: tuple(v) for k, v in grouped.items()})
@@ -143,17 +71,18 @@ class LimitIndex:
         averaging: str,
         at: int,
         column_class: str | None = None,
-    ) -> LimitRow | None:
+    ) -> Limit | None:
         """The row that applies, or None when no limit is configured.
 
         A row for the point's class wins over a row for every class; among equals, the
         medium's regulation (:data:`REGULATION_OF_MEDIUM`) wins, then the latest in force.
         """
         wanted = (column_class or "").upper() or None
+        day = _local_day(at)
         candidates = [
             r
             for r in self.by_key.get((medium, parameter, averaging), ())
-            if r.in_force(at) or (r.missing and r.valid_from is None)
+            if r.in_force(day) or (r.missing and r.effective_from is None)
             if r.column_class is None or r.column_class == wanted
         ]
         if not candidates:
@@ -164,7 +93,7 @@ class LimitIndex:
             key=lambda r: (
                 r.column_class is not None,
                 r.regulation == preferred,
-                r.valid_from or 0,
+                r.effective_from or date.min,
             ),
         )
 

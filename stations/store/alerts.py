@@ -9,6 +9,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from stations.alerts.lifecycle import OPEN_STATES, AlertView, Transition
 from stations.store.alert_tables import alert_cursors, alert_events, alerts
+from stations.store.ids import inserted_id
 
 
 def view_of(row: Any) -> AlertView:
@@ -67,29 +68,33 @@ def apply_transition(
     """Persist a transition; returns the alert id and the (event id, event name) written."""
     if t.create is not None:
         values = {"message_vi": "", "message_en": "", **t.create}  # texts follow the row
-        alert_id = int(conn.execute(insert(alerts).values(**values)).inserted_primary_key[0])
+        alert_id = inserted_id(conn.execute(insert(alerts).values(**values)))
     assert alert_id is not None
     if t.update:
         values = dict(t.update)
         episodes = values.pop("episodes", None)
         if episodes is not None:
-            details = dict(conn.scalar(select(alerts.c.details).where(alerts.c.id == alert_id)))
+            details = dict(
+                conn.scalar(select(alerts.c.details).where(alerts.c.id == alert_id)) or {}
+            )
             values["details"] = {**details, "episodes": episodes}
         conn.execute(update(alerts).where(alerts.c.id == alert_id).values(**values))
     written: list[tuple[int, str]] = []
     for name, details in t.events:
         extra = dict(details)
-        event_id = conn.execute(
-            insert(alert_events).values(
-                alert_id=alert_id,
-                at=now,
-                event=name,
-                actor=extra.pop("actor", None),
-                comment=extra.pop("comment", None),
-                details=extra,
+        event_id = inserted_id(
+            conn.execute(
+                insert(alert_events).values(
+                    alert_id=alert_id,
+                    at=now,
+                    event=name,
+                    actor=extra.pop("actor", None),
+                    comment=extra.pop("comment", None),
+                    details=extra,
+                )
             )
-        ).inserted_primary_key[0]
-        written.append((int(event_id), name))
+        )
+        written.append((event_id, name))
     return alert_id, written
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from stations.store.account_tables import audit_log
+from stations.store.ids import inserted_id
 from stations.timeutil import now_epoch
 
 
@@ -86,7 +87,7 @@ def record_audit(
             reason=reason,
         )
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return inserted_id(result)
 
 
 def list_audit(

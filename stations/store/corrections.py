@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, func, insert, select
 from stations.errors import QuantracError
 from stations.store.account_tables import reading_corrections
 from stations.store.audit import record_audit
+from stations.store.ids import inserted_id
 from stations.store.schema import readings
 
 STATUS_CODES = ("00", "01", "02")
@@ -108,7 +109,7 @@ def record_correction(
     }
     # The unique key (station, parameter, time, version) makes two concurrent corrections
     # of one reading fail loudly instead of both becoming "version n".
-    new_id = conn.execute(insert(reading_corrections).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+    new_id = inserted_id(conn.execute(insert(reading_corrections).values(**row)))
     record_audit(
         conn,
         actor,
@@ -123,7 +124,7 @@ def record_correction(
         reason=row["reason"],
         at=now,
     )
-    return Correction(id=int(new_id), **row)  # type: ignore[arg-type]
+    return Correction(id=int(new_id), **row)
 
 
 def list_corrections(

@@ -185,7 +185,7 @@ def latest_point_results(conn: Connection) -> dict[str, dict[str, Any]]:
         if pid not in latest_round or order[rid] > order[latest_round[pid]]:
             latest_round[pid] = rid
     wanted = set(latest_round.values())
-    rows = (
+    rows: Iterable[Any] = (
         conn.execute(select(lab_results).where(lab_results.c.round_id.in_(wanted)))
         if wanted
         else []

@@ -113,7 +113,7 @@ def store_results(
             *cols,
         ).where(lab_results.c.round_id.in_(wanted_rounds))
     ):
-        existing[tuple(row[:5])] = tuple(row[5:])  # type: ignore[index]
+        existing[tuple(row[:5])] = tuple(row[5:])
     new_rows, changed = [], []
     for rec in records:
         key = (

@@ -149,7 +149,7 @@ def _keyed(
         relation = f"unnest({unnest}) AS k({names})"
         pg_sql = sql.replace("%", "%%").format(keys=relation)  # psycopg reads % as placeholder
         cur.execute(pg_sql, [list(c) for c in zip(*keys, strict=True)])
-        return cur.fetchall() if cur.description else []  # type: ignore[no-any-return]
+        return cur.fetchall() if cur.description else []
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {name} ({names}, PRIMARY KEY ({names})) WITHOUT ROWID"
     )

@@ -172,8 +172,8 @@ def test_jobs_and_hook_are_registered(settings: Settings, engine: Engine) -> Non
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert {"alerts:evaluate", "alerts:outbox"} <= jobs.keys()
     assert jobs["alerts:outbox"].max_instances == 1 and jobs["alerts:outbox"].coalesce
-    hooks = ctx.extras["after_ingest"]
-    assert hooks[-1] == runtime_for(ctx).after_ingest  # alerts run after ingest and compliance
+    steps = [step.name for step in ctx.steps]
+    assert steps[-1] == "alerts"  # alerts run after ingest and compliance
 
 
 def test_logged_in_account_is_recorded_not_the_body(

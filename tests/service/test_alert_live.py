@@ -115,8 +115,7 @@ def test_ingest_to_email_webhook_and_stream_within_10_s(live: dict[str, Any]) ->
         add_readings(engine, ST, "COD", [(now - 60, 150.0, "00")])
         ComplianceFeed(engine).event(ST, "COD", "opened", now - 60, 150.0)
         started = time.monotonic()
-        for after_ingest in ctx.extras["after_ingest"]:
-            after_ingest(engine, {ST: (now - 60, now - 60)})
+        ctx.after_ingest({ST: (now - 60, now - 60)})
         wait_for(lambda: smtp.messages and hook.calls and sse.events, timeout=10)
         elapsed = time.monotonic() - started
         assert elapsed < 10

@@ -55,7 +55,7 @@ def test_next_cannot_leave_the_site(auth_client) -> None:  # noqa: F811
 
 def test_wrong_password_is_refused_audited_and_rate_limited(auth_client) -> None:  # noqa: F811
     client, _ = auth_client
-    limiter: LoginRateLimiter = client.app.state.ctx.extras["login_limiter"]
+    limiter: LoginRateLimiter = client.app.state.ctx.login_limiter
     for _ in range(limiter.max_per_user):
         response = login(client, "admin1", password="sai mật khẩu rồi")
         assert response.status_code == 401

@@ -223,8 +223,8 @@ def test_register_adds_the_hook_and_the_catch_up_job(settings) -> None:  # type:
     scheduler = BackgroundScheduler(timezone="UTC")
     register(scheduler, ctx)
     assert [j.id for j in scheduler.get_jobs()] == ["compliance:catch-up"]
-    register(scheduler, ctx)  # e.g. a second app in one process: the hook is not doubled
-    assert [h.__name__ for h in ctx.extras["after_ingest"]] == ["compliance_after_ingest"]
+    register(scheduler, ctx)  # e.g. a second app in one process: the step is not doubled
+    assert [s.name for s in ctx.steps].count("compliance") == 1
     ctx.engine.dispose()
 
 

@@ -104,7 +104,7 @@ def test_stalls_and_cut_transfers_are_retried_then_all_stored_once(
     assert result.finished > 0 and remaining(ftp.root) == []
     assert_exactly_once(ctx.engine, corpus)
     assert len(list((ftp.root / "processed").rglob("*.txt"))) == len(corpus.files)
-    assert ctx.extras["source_status"]["ftp-faults"]["ok"] is True
+    assert ctx.source_status["ftp-faults"].ok is True
     assert PASSWORD not in caplog.text
 
 
@@ -116,8 +116,8 @@ def test_refused_or_reset_connections_are_retried_with_backoff(
     cfg = _source(tmp_path, ftp.port, retries=2, backoff_seconds=0.02)
     with pytest.raises(ConnectionRefusedError):  # retried, then the real error, not a crash
         poll_source(ctx, cfg)
-    status = ctx.extras["source_status"]["ftp-faults"]
-    assert (status["ok"], status["error"]) == (False, "ConnectionRefusedError")
+    status = ctx.source_status["ftp-faults"]
+    assert (status.ok, status.error) == (False, "ConnectionRefusedError")
     assert len(_retry_warnings(caplog)) == 2
     # down, back up during the backoff, then resetting its first two connections
     ftp.faults.resets = 2
@@ -153,5 +153,5 @@ def test_server_down_fails_scheduled_polls_then_next_polls_recover(
         scheduler.shutdown(wait=True)
     assert remaining(ftp.root) == []
     assert_exactly_once(ctx.engine, corpus)
-    assert scheduled.extras["source_status"]["ftp-faults"]["ok"] is True
+    assert scheduled.source_status["ftp-faults"].ok is True
     assert PASSWORD not in caplog.text

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from service.after_ingest import AfterIngestStep
 from service.bootstrap import import_stations
 from service.context import AppContext
 from service.database import make_engine
@@ -187,7 +188,7 @@ def test_wrong_password_is_retried_then_fails_without_leaking(
     assert PASSWORD not in repr(cfg)
     with pytest.raises(ftplib.error_perm):
         poll_source(ctx, cfg)
-    assert ctx.extras["source_status"]["ftp-test"]["ok"] is False
+    assert ctx.source_status["ftp-test"].ok is False
     assert PASSWORD not in caplog.text
 
 
@@ -211,7 +212,7 @@ def test_poll_commits_in_batches_and_calls_hooks_once_per_batch(
     cfg = load_sources(ctx.settings.sources_file).sources[0]  # type: ignore[arg-type]
     cfg = cfg.model_copy(update={"batch_files": 5})
     calls: list[set[str]] = []
-    ctx.extras["after_ingest"] = [lambda _engine, spans: calls.append(set(spans))]
+    ctx.steps = (AfterIngestStep("record", lambda _rt, spans: calls.append(set(spans))),)
     import stations.ingest.pipeline as pipeline
 
     real_store = pipeline.store_work

@@ -84,7 +84,7 @@ def test_one_scheduler_among_processes(
         for cmd, log in zip(commands, logs, strict=True)
     ]
     try:
-        assert _wait(lambda: _up(f"http://127.0.0.1:{port}/healthz"), 60), logs[0].read_text()
+        assert _wait(lambda: _up(f"http://127.0.0.1:{port}/healthz"), 240), logs[0].read_text()
         assert _wait(lambda: not remaining(drop), 60), "the folder was not drained"
         time.sleep(1)  # a second scheduler, if any, would have started by now
         for _ in range(6):  # every worker process answers the same

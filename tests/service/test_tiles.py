@@ -32,7 +32,7 @@ def test_tiles_use_class_colours_and_are_cached(api: Any) -> None:
     opaque = {tuple(int(c) for c in px[:3]) for px in rgba.reshape(-1, 4) if px[3] == 255}
     palette = {tuple(int(LEVELS[i].colour[k : k + 2], 16) for k in (1, 3, 5)) for i in LEVELS}
     assert opaque and opaque <= palette
-    cache = api.app.state.ctx.extras["layers.tiles"]
+    cache = api.app.state.ctx.tiles
     api.get("/tiles/demo-landslide/10/815/449.png")
     assert cache.hits == 1
     outside = _pixels(api.get("/tiles/demo-landslide/10/0/0.png").content)

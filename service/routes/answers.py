@@ -1,0 +1,64 @@
+"""Models of the public JSON answers, so /openapi.json describes what the routes return.
+
+They document the routes (``responses={200: {"model": ...}}``) without re-serialising the
+answers; tests/service/test_answers.py validates real answers against them (extra keys
+forbidden), so the description cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HealthAnswer(_Answer):
+    """``GET /healthz``: ``ok`` with the database dialect, or ``error`` (HTTP 503)."""
+
+    status: str = Field(description="ok | error")
+    database: str = Field(description="sqlite | postgresql, or 'unreachable'")
+
+
+class RawPoint(_Answer):
+    """One stored reading (``interval=raw``)."""
+
+    time: str = Field(description="ISO 8601 in the display time zone")
+    value: float | None
+    status: str = Field(description="00 measuring · 01 calibrating · 02 device error")
+    qc_flags: int
+    flags: list[str] = Field(description="names of the QC flags set")
+    valid: bool = Field(description="False when a flag excludes the reading from judgements")
+
+
+class AggregatePoint(_Answer):
+    """One hour or local day (``interval=hour|day``) of valid readings."""
+
+    time: str
+    mean: float | None
+    min: float | None
+    max: float | None
+    n_valid: int
+    n_total: int
+    hours: int | None = Field(None, description="day interval only: hours with data")
+
+
+class Series(_Answer):
+    """The points of one parameter with its unit."""
+
+    parameter: str
+    name_vi: str
+    name_en: str
+    unit: str | None
+    points: list[RawPoint] | list[AggregatePoint]
+
+
+class ReadingsAnswer(_Answer):
+    """``GET /stations/{station_id}/readings``."""
+
+    station_id: str
+    interval: str = Field(description="raw | hour | day")
+    start: str
+    end: str
+    series: list[Series]
