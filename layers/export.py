@@ -26,6 +26,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from layers import shapefile_names
 from layers.crs import OUTPUT_CRS, parse_output_crs
 from layers.errors import BadQuery
 from layers.formats import FORMAT_CRS_ONLY, FORMATS
@@ -121,7 +122,13 @@ def export_features(
             return ExportFile(_csv(frame, crs), media, f"{stem}.csv")
         if fmt == "shp":
             target = folder / f"{stem}.shp"
-            pyogrio.write_dataframe(frame, target, driver="ESRI Shapefile", encoding="UTF-8")
+            names = shapefile_names.mapping(c for c in frame.columns if c != "geometry")
+            pyogrio.write_dataframe(
+                frame.rename(columns=names), target, driver="ESRI Shapefile", encoding="UTF-8"
+            )
+            (folder / f"{stem}.fields.csv").write_bytes(
+                shapefile_names.sidecar(names, _descriptions(layer, frame))
+            )
             return ExportFile(_zip(folder, stem), media, f"{stem}.zip")
         target = folder / f"{stem}.{ext}"
         driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "KML", "fgb": "FlatGeobuf"}[fmt]
@@ -140,6 +147,21 @@ def export_features(
         if fmt == "gpkg":
             _results_table(features, target)
         return ExportFile(target.read_bytes(), media, target.name)
+
+
+def _descriptions(layer: str, frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """What each exported column holds: the collection's description, or the parameter's unit."""
+    from layers.registry import COLLECTIONS
+
+    collection = COLLECTIONS.get(layer)
+    props = collection.properties if collection else {}
+    units: dict[str, str] = {}
+    if "units" in frame.columns:
+        for text in frame["units"].dropna():
+            for item in str(text).split("; "):
+                code, _, unit = item.partition("=")
+                units[_column(code)] = f"{code}, {unit}"
+    return {c: props[c].description if c in props else units.get(c, "") for c in frame.columns}
 
 
 def numeric_columns(layer: str) -> dict[str, str]:

@@ -3,9 +3,11 @@ long-form ``results`` table in the GeoPackage; read back with GDAL's ogrinfo (is
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,16 @@ def test_gpkg_points_are_wide_numeric_with_a_long_results_table(api: Any, tmp_pa
     count = int(re.search(r"Feature Count: (\d+)", table).group(1))  # type: ignore[union-attr]
     assert count == sum(len(f["properties"]["results"]) for f in with_results)
     assert re.search(r"^value: Real", table, re.MULTILINE)
+
+    # Shapefile: documented short names, and the mapping shipped beside the layer.
+    shp = api.get("/export/monitoring-points", params={"format": "shp", "crs": "EPSG:9215"})
+    with zipfile.ZipFile(io.BytesIO(shp.content)) as archive:
+        archive.extractall(tmp_path / "shp")
+        sidecar = archive.read("monitoring-points_EPSG9215.fields.csv").decode("utf-8-sig")
+    dbf = _ogrinfo("-so", "-al", str(tmp_path / "shp" / "monitoring-points_EPSG9215.shp"))
+    assert re.search(r"^ls_lvl_vi: String", dbf, re.MULTILINE), dbf
+    assert "landslid_1" not in dbf
+    assert "ls_lvl_vi,landslide_level_vi," in sidecar
 
     # Stable types: a page with no WQI at all (groundwater only) still writes wqi as a number.
     res = api.get(
