@@ -26,7 +26,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from layers import shapefile_names
+from layers import gis_styles, shapefile_names
 from layers.crs import OUTPUT_CRS, parse_output_crs
 from layers.errors import BadQuery
 from layers.formats import FORMAT_CRS_ONLY, FORMATS
@@ -146,6 +146,8 @@ def export_features(
         )
         if fmt == "gpkg":
             _results_table(features, target)
+            if layer in gis_styles.ZONE_LAYERS:
+                gis_styles.add_zone_style(target, layer)
         return ExportFile(target.read_bytes(), media, target.name)
 
 
