@@ -21,6 +21,7 @@ from service.routes import (
     admin_pages,
     alerts,
     compliance,
+    forwarding,
     health,
     layers,
     metrics,
@@ -55,6 +56,8 @@ ROUTERS = (
     admin_pages.router,
     admin_config_pages.router,
     metrics.router,
+    forwarding.router,
+    forwarding.pages,
     station_page.router,
 )
 

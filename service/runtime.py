@@ -9,7 +9,7 @@ after-ingest chain of :mod:`service.after_ingest` in its written order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -27,6 +27,9 @@ from service.settings import Settings
 from stations.compliance.engine import EngineOptions
 from stations.ingest.model import Spans
 from stations.timeutil import now_epoch
+
+if TYPE_CHECKING:  # service.forwarding imports this module
+    from service.forwarding import Forwarding
 
 
 @dataclass
@@ -74,6 +77,8 @@ class Runtime:
     login_limiter: LoginRateLimiter = field(default_factory=LoginRateLimiter)
     source_status: dict[str, SourceStatus] = field(default_factory=dict)
     steps: tuple[AfterIngestStep, ...] = AFTER_INGEST
+    # Built by service.forwarding.forwarding_for: a bad forwarding file must not stop the app.
+    forwarding: Forwarding | None = field(default=None, repr=False)
     _secret_key: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

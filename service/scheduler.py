@@ -13,7 +13,7 @@ import logging
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from service.jobs import alerts, compliance, ingest
+from service.jobs import alerts, compliance, forward, ingest
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
     ingest.register(scheduler, rt)
     compliance.register(scheduler, rt)
     alerts.register(scheduler, rt)
+    forward.register(scheduler, rt)  # queued in the ingest transaction, sent by its own jobs
     return scheduler
 
 

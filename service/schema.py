@@ -12,6 +12,7 @@ import layers.store
 import stations.store.account_tables
 import stations.store.alert_tables
 import stations.store.compliance_tables
+import stations.store.forward_tables
 import stations.store.programme_tables
 import stations.store.schema
 from stations.store.metadata import metadata
@@ -23,6 +24,7 @@ TABLE_MODULES = (
     stations.store.programme_tables,
     stations.store.account_tables,
     layers.store,
+    stations.store.forward_tables,
 )
 
 

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         21.0, ge=20.5, le=21.0, description="O2 correction constant (21 or 20.9)"
     )
 
+    # Forwarding to the national system (docs/forwarding.md).
+    forward_file: Path | None = Field(
+        None, description="YAML file listing the forwarding destinations (FTP/FTPS)"
+    )
+
     log_format: Literal["text", "json"] = Field(
         "text", description="json: one JSON object per log line"
     )

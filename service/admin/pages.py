@@ -74,6 +74,11 @@ def optional_text(value: str) -> str | None:
     return value.strip() or None
 
 
+def optional_flag(value: str) -> bool | None:
+    """A yes/no select: ``true``/``false``; anything else means "unchanged"."""
+    return {"true": True, "false": False}.get(value)
+
+
 def optional_number(value: str, name: str) -> float | None:
     """A number typed by a person (decimal comma accepted); empty means "none"."""
     text = value.strip().replace(",", ".")

@@ -13,6 +13,7 @@ def _load_commands() -> None:
         accounts,
         compliance,
         core,
+        forward,
         ftp_receiver,
         ingest,
         layers,

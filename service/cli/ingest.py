@@ -56,6 +56,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from service.bootstrap import prepare_database
+    from service.forwarding import build_forwarding
     from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
     from stations.ingest.readers import expand_paths, read_paths
     from stations.ingest.summary import IngestSummary
@@ -73,6 +74,7 @@ def ingest(
         fmt=fmt,
         parser=ParserOptions.lenient() if lenient else ParserOptions(),
         quarantine_dir=settings.data_dir / "quarantine",
+        on_record=build_forwarding(settings, engine).on_record(),  # from each destination's start
     )
     archive_dir = settings.data_dir / "archive"
     files = expand_paths(paths)

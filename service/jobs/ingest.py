@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
 
+from service.forwarding import forwarding_for
 from service.runtime import Runtime, SourceStatus
 from service.sources_config import SourceConfig, build_source, load_sources, parser_options
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
@@ -39,6 +40,7 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
         parser=parser_options(cfg),
         quarantine_dir=data_dir / "quarantine",
         fsync=True,  # the source deletes its copy after commit: the archive must be on disk
+        on_record=forwarding_for(ctx).on_record(),  # queued for forwarding in the same commit
     )
     sites: dict[str, dict[str, str]] = {}
 

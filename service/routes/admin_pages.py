@@ -22,6 +22,7 @@ from service.admin.pages import (
     PAGE_ERRORS,
     local_day,
     local_day_start,
+    optional_flag,
     optional_number,
     optional_text,
     page,
@@ -139,7 +140,7 @@ def users_update(
     try:
         body = UserUpdate(
             role=role or None,  # type: ignore[arg-type]
-            active={"true": True, "false": False}.get(active),
+            active=optional_flag(active),
             display_name=optional_text(display_name),
             reason=optional_text(reason),
         )
@@ -235,7 +236,7 @@ def station_update(
     try:
         body = SiteUpdate(
             name=optional_text(name),
-            active={"true": True, "false": False}.get(active),
+            active=optional_flag(active),
             reason=reason.strip(),
         )
         commands.edit_site(ctx.engine, site_id, body, admin.actor)

@@ -62,3 +62,42 @@ class ReadingsAnswer(_Answer):
     start: str
     end: str
     series: list[Series]
+
+
+class Episode(_Answer):
+    """One exceedance (or near-limit) episode and the rule that applied."""
+
+    id: int
+    station_id: str
+    parameter: str
+    averaging: str = Field(description="1h | 24h | … (the averaging the limit is set for)")
+    kind: str = Field(description="exceedance | near_limit")
+    state: str = Field(description="open | closed")
+    regulation: str | None
+    rule: str = Field(description="permit | regulation | transition: where the limit came from")
+    limit: float | None
+    limit_low: float | None
+    limit_high: float | None
+    unit: str
+    since: str
+    opened_at: str
+    closed_at: str | None
+    last_period_end: str
+    mean: float | None = Field(description="the latest period's mean")
+    ratio: float | None = Field(description="mean ÷ limit")
+    peak_value: float | None
+    peak_ratio: float | None
+    band: int | None = Field(description="Decree 45/2022 band 0–5 (exceedances only)")
+    band_label: str | None
+    low_confidence: bool = Field(description="the limit's figure is of low or missing confidence")
+    citation: str
+
+
+class ExceedancesAnswer(_Answer):
+    """``GET /api/exceedances``."""
+
+    start: str
+    end: str
+    count: int
+    exceedances: list[Episode]
+    note: str | None = Field(None, description="present when a limit is of low confidence")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from service.deps import ConnDep, SettingsDep
+from service.routes.answers import ExceedancesAnswer
 from stations.compliance.bands import band_label
 from stations.compliance.summary import station_summary
 from stations.errors import InvalidRequest, UnknownStation
@@ -60,7 +61,11 @@ def _check_station(conn: ConnDep, station: str | None) -> None:
         raise UnknownStation(station)
 
 
-@router.get("/exceedances", summary="Exceedance episodes (Decree 45/2022 bands)")
+@router.get(
+    "/exceedances",
+    summary="Exceedance episodes (Decree 45/2022 bands)",
+    responses={200: {"model": ExceedancesAnswer}},
+)
 def exceedances(
     conn: ConnDep,
     settings: SettingsDep,

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from service.auth.observability import labels
 from service.deps import ContextDep
+from service.routes.forwarding import forward_metrics
 from service.schema import full_metadata
 from stations.store.schema import ingested_files, latest_values, sites
 from stations.timeutil import now_epoch
@@ -93,4 +94,5 @@ def metrics(ctx: ContextDep) -> PlainTextResponse:
         lines.extend(_ingest_metrics(conn))
         lines.extend(_lag_metrics(conn, now_epoch()))
         lines.extend(_outbox_metrics(conn))
+    lines.extend(forward_metrics(ctx))
     return PlainTextResponse("\n".join(lines) + "\n", media_type=CONTENT_TYPE)

@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from stations.parsers import ParserOptions
 from stations.parsers.base import LineError
@@ -56,6 +57,22 @@ class BatchResult:
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
+class RecordedFile(NamedTuple):
+    """A file recorded in ``ingested_files`` by the current transaction (for ``on_record``)."""
+
+    file_id: int
+    station_id: str | None
+    name: str
+    outcome: str  # ok | partial | quarantined
+    first: int  # earliest observed_at (0 when quarantined)
+    received_at: int
+
+
+OnRecord = Callable[[Connection, list[RecordedFile]], object]
+"""``on_record(conn, files)``: runs inside the ingest transaction (e.g. to queue the files for
+forwarding), so what it writes commits or rolls back with the files themselves."""
+
+
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
     """How a source's files are read. ``fsync`` makes archive writes durable before commit."""
@@ -65,6 +82,7 @@ class IngestOptions:
     qc: QcConfig = field(default_factory=QcConfig)
     quarantine_dir: Path | None = None
     fsync: bool = False
+    on_record: OnRecord | None = None
 
 
 def file_key(f: IncomingFile) -> str:

@@ -30,7 +30,7 @@ from stations.ingest.model import (
     IngestOptions,
     file_key,
 )
-from stations.ingest.prepare import Work, select_work
+from stations.ingest.prepare import Work, recorded, select_work
 from stations.ingest.writer import store_work
 from stations.store.readings import tune_for_batch
 
@@ -94,6 +94,8 @@ def ingest_batch(
                 tune_for_batch(conn)
                 work = select_work(conn, files, outcomes, sites, archive_dir, options)
                 stored, spans = store_work(conn, work, sites, now, options) if work else (0, {})
+                if options.on_record is not None and work:
+                    options.on_record(conn, [recorded(w, now) for w in work])
             # Drop the parsed readings while the collector is still paused (it would otherwise
             # walk them all once it resumes); only the quarantined files are needed below.
             quarantined = [w for w in work if w.outcome.outcome == "quarantined"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from stations.ingest.archive import archive_bytes
-from stations.ingest.model import FileOutcome, IncomingFile, IngestOptions
+from stations.ingest.model import FileOutcome, IncomingFile, IngestOptions, RecordedFile
 from stations.parsers import Reading, parse
 from stations.parsers.base import LineError
 from stations.parsers.common import unsafe_name
@@ -97,3 +97,11 @@ def select_work(
             o.file_id = previous[0]
         work.append(w)
     return work
+
+
+def recorded(w: Work, received_at: int) -> RecordedFile:
+    """The plain record of a stored file handed to ``IngestOptions.on_record``."""
+    o = w.outcome
+    return RecordedFile(
+        o.file_id or 0, o.station_id, w.incoming.name, o.outcome, w.first, received_at
+    )

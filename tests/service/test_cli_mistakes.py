@@ -137,3 +137,21 @@ def test_semicolon_csv_with_decimal_commas_imports(cli, tmp_path: Path) -> None:
         lon = conn.scalar(select(sites.c.lon).where(sites.c.id == "LS_T_1"))
     engine.dispose()
     assert lon == pytest.approx(106.7)
+
+
+def test_help_imports_nothing_heavy() -> None:
+    """``quantrac --help`` stays fast (bench/README.md) because no command module imports the
+    web, database or GIS stack at module level: checked in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from service.cli import _load_commands; _load_commands(); "
+        "heavy = ('fastapi', 'sqlalchemy', 'pandas', 'geopandas', 'pyproj', 'rasterio', "
+        "'folium', 'alembic', 'service.bootstrap', 'service.settings'); "
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == ""

@@ -1,0 +1,1 @@
+"""Forwarding received station files to the national system (and any other destination)."""
