@@ -1,8 +1,8 @@
 """The ``monitoring-points`` layer: the periodic monitoring points with their latest results.
 
 Properties: ``id, name, medium, water_class, commune, district_former, synthetic`` from the
-registry; ``round, status, wqi, wqi_class, colour, exceedances, results`` from the programme
-area's latest results (null until it provides them); and the zone levels at the point
+registry; ``round, status, wqi, wqi_class, colour, exceedances, results, wqi_method`` from the
+programme area's latest results (null until it provides them); and the zone levels at the point
 (``landslide_level[_vi|_en]``, ``flood_level[_vi|_en]``).
 """
 
@@ -16,7 +16,16 @@ from layers.cross_area import point_results
 from layers.zone_index import ZoneIndex, zone_index
 from stations.store.schema import sites
 
-RESULT_KEYS = ("round", "status", "wqi", "wqi_class", "colour", "exceedances", "results")
+RESULT_KEYS = (
+    "round",
+    "status",
+    "wqi",
+    "wqi_class",
+    "colour",
+    "exceedances",
+    "results",
+    "wqi_method",  # the VN_WQI formula and low-confidence rows used (docs/programme.md)
+)
 
 
 def point_features(conn: Connection, *, zones: ZoneIndex | None = None) -> dict[str, Any]:

@@ -67,7 +67,7 @@ STATION_PROPS: dict[str, Prop] = {
     "parameters": Prop(
         "object",
         "{code: {value, unit, observed_at, status, qc_flags, limit, limit_low, limit_high, "
-        "limit_unit, averaging, low_confidence, mean, mean_hour, ratio}}",
+        "limit_unit, averaging, low_confidence, mean, mean_hour, ratio, limit_missing}}",
     ),
     "aqi": Prop("integer", "VN_AQI giờ gần nhất / latest hourly VN_AQI (air stations)"),
     "aqi_class": Prop("string", "mức AQI / AQI class label (Vietnamese)"),
@@ -78,7 +78,12 @@ STATION_PROPS: dict[str, Prop] = {
     "exceedances": Prop(
         "array", "vượt ngưỡng đang mở / open exceedances {parameter, mean, limit, ratio, band…}"
     ),
-    "compliance_state": Prop("string", "trạng thái tuân thủ / compliance state"),
+    "compliance_state": Prop(
+        "string", "trạng thái tuân thủ / compliance state (… | limit_missing)"
+    ),
+    "limits_missing": Prop(
+        "array", "thông số thiếu giá trị giới hạn / parameters whose limit has no value"
+    ),
     **_ZONE_LEVELS,
 }
 POINT_PROPS: dict[str, Prop] = {
@@ -93,6 +98,9 @@ POINT_PROPS: dict[str, Prop] = {
     "status": Prop("string", "đạt/vượt / compliance status of the latest round"),
     "wqi": Prop("number", "VN_WQI (surface water)"),
     "wqi_class": Prop("string", "mức WQI / WQI class"),
+    "wqi_method": Prop(
+        "object", "công thức WQI / VN_WQI {formula, low_confidence_rows} used for the value"
+    ),
     "colour": Prop("string", "màu hiển thị / display colour, hex"),
     "exceedances": Prop("array", "thông số vượt / parameters over their limit"),
     "results": Prop("object", "{parameter: {value, unit, limit, exceeds}}"),

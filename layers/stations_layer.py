@@ -4,9 +4,10 @@ Property schema (documented in docs/layers.md):
 ``id, name, kind, medium, facility, commune, district_former, synthetic, data_status,
 last_observed_at (ISO 8601, display time zone), parameters ({code: {value, unit, observed_at,
 status, qc_flags, limit, limit_low, limit_high, limit_unit, averaging, low_confidence, mean,
-mean_hour, ratio}}; the limit keys are null where no limit applies), aqi, aqi_class, aqi_label_en,
-aqi_category, aqi_colour, open_exceedances, exceedances, compliance_state`` (null until the
-compliance area provides them) and the zone levels at the station
+mean_hour, ratio, limit_missing}}; the limit keys are null where no limit applies), aqi, aqi_class,
+aqi_label_en, aqi_category, aqi_colour, open_exceedances, exceedances, compliance_state``
+(null until the compliance area provides them; ``limit_missing`` when a limit has no value),
+``limits_missing`` and the zone levels at the station
 ``landslide_level, landslide_level_vi, landslide_level_en, flood_level, flood_level_vi,
 flood_level_en`` (highest level 1..5 of each hazard's zones containing it, or null).
 """
@@ -22,9 +23,9 @@ from sqlalchemy import Connection, select
 from layers.cross_area import station_extras
 from layers.zone_index import ZoneIndex, zone_index
 from stations.averaging import HOUR, hour_floor, local_day_start
-from stations.compliance.current import current_limits
+from stations.compliance.current import current_limit_state
 from stations.compliance.inputs import normalised_parameters
-from stations.compliance.rules import AppliedLimit
+from stations.compliance.rules import AppliedLimit, Unresolved
 from stations.limits import LimitTable, load_limits
 from stations.sites import Site
 from stations.status import data_status
@@ -121,21 +122,24 @@ def site_means(
     return out
 
 
+LimitState = tuple[dict[str, AppliedLimit], dict[str, Unresolved]]
+
+
 class _LimitMemo:
-    """:func:`current_limits` per site and local day; the registry cache hands out the same
+    """:func:`current_limit_state` per site and local day; the registry cache hands out the same
     frozen ``Site`` objects until a site or permit changes, and the limit table object changes
     when its files do, so identity checks keep this exact."""
 
     def __init__(self) -> None:
-        self._held: dict[str, tuple[Site, LimitTable, int, dict[str, AppliedLimit]]] = {}
+        self._held: dict[str, tuple[Site, LimitTable, int, LimitState]] = {}
         self._lock = threading.Lock()
 
-    def get(self, site: Site, now: int, table: LimitTable) -> dict[str, AppliedLimit]:
+    def get(self, site: Site, now: int, table: LimitTable) -> LimitState:
         day = local_day_start(now)
         held = self._held.get(site.id)
         if held is not None and held[0] is site and held[1] is table and held[2] == day:
             return held[3]
-        limits = current_limits(site, now, table)
+        limits = current_limit_state(site, now, table)
         with self._lock:
             self._held[site.id] = (site, table, day, limits)
         return limits
@@ -179,6 +183,14 @@ def limit_properties(
     }
 
 
+def _state(state: str | None, missing: dict[str, Unresolved]) -> str | None:
+    # A station with a parameter whose applicable limit has no value is never "compliant":
+    # nothing open, but not assessed either (docs/compliance.md, "limit missing").
+    if missing and state in (None, "compliant"):
+        return "limit_missing"
+    return state
+
+
 def station_features(
     conn: Connection,
     now: int,
@@ -198,7 +210,7 @@ def station_features(
         values = latest.get(site.id, {})
         last_at = max((v["observed_at"] for v in values.values()), default=None)
         interval_s = site.interval_s
-        limits = _limits.get(site, now, table)
+        limits, missing = _limits.get(site, now, table)
         means = site_means(conn, site, last_at, recent) if last_at is not None and limits else {}
         params = {}
         for code, v in sorted(values.items()):
@@ -206,7 +218,9 @@ def station_features(
                 **v,
                 "observed_at": epoch_to_local_iso(v["observed_at"], tz),
                 **limit_properties(limits.get(code), means.get(code), tz),
+                "limit_missing": code in missing,
             }
+        extra = extras.get(site.id, {})
         features.append(
             {
                 "type": "Feature",
@@ -224,7 +238,9 @@ def station_features(
                     "data_status": data_status(last_at, now, interval_s, offline_after).value,
                     "last_observed_at": epoch_to_local_iso(last_at, tz) if last_at else None,
                     "parameters": params,
-                    **{k: extras.get(site.id, {}).get(k) for k in EXTRA_KEYS},
+                    **{k: extra.get(k) for k in EXTRA_KEYS},
+                    "compliance_state": _state(extra.get("compliance_state"), missing),
+                    "limits_missing": sorted(missing),
                     **zones.levels_at(site.lon, site.lat),
                 },
             }

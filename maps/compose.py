@@ -24,6 +24,7 @@ from layers.formats import FORMAT_CRS_ONLY
 from maps.assets import asset_links
 from maps.i18n import STRINGS, pick_language, t
 from maps.styles import STATION_STATE_ORDER, style_tables
+from maps.warnings_layer import WARNINGS_JS, WarningsLayer
 from stations.parameters import catalogue
 from stations.programme.catalogue import lab_catalogue
 
@@ -44,6 +45,7 @@ ENDPOINTS: dict[str, str] = {
     "alerts_stream": "/api/alerts/stream",
     "ack": "/api/alerts/{id}/ack",
     "export": "/export/{collection}",
+    "warnings": "/api/warnings",
     "station_page": "/map/stations/{id}",
 }
 
@@ -284,6 +286,10 @@ def build_map(options: MapOptions) -> folium.Map:
     fmap.fit_bounds(province_bounds(), padding=(10, 10))
     control = folium.LayerControl(position="topright", collapsed=True)
     control.add_to(fmap)
+    if "warnings" in options.endpoints and options.data is None:  # live pages only (issue 17)
+        fmap.default_js = [*js, ("quantrac_warnings", WARNINGS_JS.format(options.static_prefix))]
+        url = options.base_url.rstrip("/") + options.endpoints["warnings"]
+        WarningsLayer(fmap, control, url, lang).add_to(fmap)
     StartApp(
         fmap, control, groups, {"blank": blank, "osm": osm}, page_config(options, lang)
     ).add_to(fmap)

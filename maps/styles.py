@@ -34,6 +34,13 @@ STATION_STATES: tuple[Swatch, ...] = (
     Swatch("exceeding", "#d7191c", "Vượt quy chuẩn", "Exceeding the limit"),
     Swatch("near_limit", "#fdae61", "Gần ngưỡng (≥ 80 %)", "Near the limit (≥ 80 %)"),
     Swatch("compliant", "#1a9641", "Đạt quy chuẩn", "Compliant"),
+    # A parameter's applicable limit has no value yet (e.g. QCVN 40:2025): never shown as green.
+    Swatch(
+        "limit_missing",
+        "#a6761d",
+        "Chưa đánh giá: thiếu giá trị giới hạn",
+        "Not assessed: limit missing",
+    ),
     Swatch("unassessed", "#4a90c2", "Có dữ liệu, chưa đánh giá", "Reporting, not yet assessed"),
     Swatch("fault", "#7b3294", "Hiệu chuẩn / lỗi thiết bị", "Calibrating / device error"),
     Swatch("offline", "#8c8c8c", "Mất kết nối / chưa có dữ liệu", "Offline / no data"),
@@ -46,6 +53,7 @@ STATION_STATE_ORDER: tuple[str, ...] = (
     "exceeding",
     "near_limit",
     "fault",
+    "limit_missing",
     "unassessed",
     "compliant",
     "offline",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from layers import revision
+from service.jobs import warnings as rain_warnings
 from stations.compliance.engine import after_ingest as compliance_after_ingest
 from stations.ingest.model import Spans
 from stations.timeutil import now_epoch
@@ -71,6 +72,7 @@ AFTER_INGEST: tuple[AfterIngestStep, ...] = (
     AfterIngestStep("compliance", compliance),
     AfterIngestStep("layers", layer_data),
     AfterIngestStep("alerts", alerts),
+    AfterIngestStep("warnings", rain_warnings.step),  # QĐ 18 levels and their alerts (issue 17)
 )
 
 

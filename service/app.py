@@ -18,9 +18,14 @@ from service.routes import (
     admin,
     admin_config,
     admin_config_pages,
+    admin_ingest,
+    admin_ingest_pages,
+    admin_missing,
     admin_pages,
+    admin_quarantine,
     alerts,
     compliance,
+    facility_report,
     forwarding,
     health,
     layers,
@@ -33,9 +38,11 @@ from service.routes import (
 )
 from service.routes import auth as auth_routes
 from service.routes import map as map_routes
+from service.routes import warnings as warning_routes
 from service.runtime import Runtime
 from service.settings import Settings
 from stations.limits import configure_overrides
+from stations.programme.wqi_formula import configure_wqi_formula
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +62,15 @@ ROUTERS = (
     admin_config.router,
     admin_pages.router,
     admin_config_pages.router,
+    admin_missing.router,
+    facility_report.router,
     metrics.router,
+    admin_ingest.router,
+    admin_quarantine.router,
+    admin_ingest_pages.router,
     forwarding.router,
     forwarding.pages,
+    warning_routes.router,
     station_page.router,
 )
 
@@ -68,6 +81,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The administrator's limit overrides apply wherever load_limits() is called (one per process).
     configure_overrides(overrides_file(settings.data_dir))
+    configure_wqi_formula(settings.wqi_formula)
     ctx = Runtime(settings=settings, engine=make_engine(settings.db_url))
     run_scheduler = settings.scheduler_enabled if scheduler is None else scheduler
 

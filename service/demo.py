@@ -14,14 +14,14 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 
-from service import demo_compliance, demo_ingest, demo_layers, demo_mail, demo_programme
+from service import demo_compliance, demo_ingest, demo_layers, demo_mail, demo_programme, demo_rain
 from service.bootstrap import import_points, import_stations
 from service.demo_files import DEMO_DIR, DEMO_POINTS, DEMO_STATIONS  # noqa: F401 (re-exported)
 from service.settings import Settings
 
 # Zones first (layers carry zone levels), then the history and its compliance, then the
 # laboratory rounds; last a local mailbox for the alert e-mails.
-DEMO_STEPS = (demo_layers, demo_ingest, demo_compliance, demo_programme, demo_mail)
+DEMO_STEPS = (demo_layers, demo_ingest, demo_compliance, demo_programme, demo_mail, demo_rain)
 
 
 def setup_demo(

@@ -13,6 +13,7 @@ from layers.errors import UnknownCollection
 from service.admin import errors as admin_errors
 from service.auth import errors as account_errors
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
+from stations.compliance.facility_report import UnknownFacility
 from stations.errors import (
     ImportRejected,
     InvalidRequest,
@@ -33,6 +34,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     UnknownReading: 404,
     UnknownStation: 404,
     UnknownParameter: 404,
+    UnknownFacility: 404,
     **admin_errors.STATUS_CODES,
     **account_errors.STATUS_CODES,
     InvalidRequest: 400,

@@ -14,6 +14,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from service.jobs import alerts, compliance, forward, ingest
+from service.jobs import warnings as rain_warnings
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
     compliance.register(scheduler, rt)
     alerts.register(scheduler, rt)
     forward.register(scheduler, rt)  # queued in the ingest transaction, sent by its own jobs
+    rain_warnings.register(scheduler, rt)  # periodic re-assessment (issue 17)
     return scheduler
 
 

@@ -12,8 +12,10 @@ import layers.store
 import stations.store.account_tables
 import stations.store.alert_tables
 import stations.store.compliance_tables
+import stations.store.conflicts
 import stations.store.forward_tables
 import stations.store.programme_tables
+import stations.store.rain_tables
 import stations.store.schema
 from stations.store.metadata import metadata
 
@@ -24,7 +26,9 @@ TABLE_MODULES = (
     stations.store.programme_tables,
     stations.store.account_tables,
     layers.store,
+    stations.store.conflicts,
     stations.store.forward_tables,
+    stations.store.rain_tables,
 )
 
 

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     compliance_o2_constant: float = Field(
         21.0, ge=20.5, le=21.0, description="O2 correction constant (21 or 20.9)"
     )
+    # VN_WQI aggregation (stations/data/wqi/aggregation.csv, docs/programme.md): QĐ 1460's text
+    # was not read; implementations use either core, so the choice is explicit and reported.
+    wqi_formula: Literal["cube_root", "square_root"] = Field(
+        "cube_root", description="VN_WQI core: cube_root [IV²·V]^(1/3) or square_root [IV·V]^(1/2)"
+    )
 
     # Forwarding to the national system (docs/forwarding.md).
     forward_file: Path | None = Field(

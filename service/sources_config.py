@@ -13,7 +13,7 @@ they are held as ``SecretStr`` and never appear in logs, ``repr`` or API output.
         password: ${QUANTRAC_FTP_PASSWORD}
         path: /incoming
         after: move            # or delete
-        options: {separator: tab, lf: false, bom: false, decimal_comma: false, aliases: false}
+        options: {strict: false}   # strict: true -> {separator: tab, lf: false, bom: false, ...}
 """
 
 from __future__ import annotations

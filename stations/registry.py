@@ -11,6 +11,7 @@ import difflib
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ POINT_REQUIRED_COLUMNS = ("id", "name", "medium", "lon", "lat", "commune")
 COEFFICIENTS = ("kq", "kf", "kp", "kv", "k")
 SOURCE_TYPES = ("ftp", "folder", "http", "none")
 BASES = ("1h", "24h")
+APPLICABILITY_DATES = ("operating_since", "eia_approved_on", "permit_date")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _TRUE = {"1", "true", "yes", "y", "có", "co", "x"}
 _FALSE = {"0", "false", "no", "n", "không", "khong", ""}
@@ -91,6 +93,19 @@ class _Row:
             return float(text.replace(",", "."))
         except ValueError:
             self.error(column, f"không phải số / not a number: {text!r}")
+            return None
+
+    def day(self, column: str) -> date | None:
+        value = self.data.get(column)
+        if isinstance(value, date):
+            return value
+        text = self.text(column)
+        if text is None:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.error(column, f"ngày phải là YYYY-MM-DD / expected YYYY-MM-DD, got {text!r}")
             return None
 
     def flag(self, column: str, default: bool) -> bool:
@@ -175,9 +190,11 @@ def _parse_permit(row: _Row, kind: str) -> Permit | None:
     basis = (row.text("basis") or "1h").lower()
     if basis not in BASES:
         row.error("basis", f"comparison basis must be one of {', '.join(BASES)}, got {basis!r}")
+    dates = {c: row.day(c) for c in APPLICABILITY_DATES}
     if kind == "air" or not (regulation or limits or coefficients or o2_ref is not None):
         return None
     return Permit(
+        **dates,
         regulation=regulation,
         column_class=column.upper() if column else None,
         coefficients=coefficients,

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-STATION_KINDS = ("air", "wastewater", "fluegas")
+STATION_KINDS = ("air", "wastewater", "fluegas", "rain")
 POINT_MEDIA = ("surface_water", "groundwater", "ambient_air", "noise", "soil")
-MEDIUM_OF_KIND = {"air": "ambient_air", "wastewater": "wastewater", "fluegas": "flue_gas"}
+MEDIUM_OF_KIND = {
+    "air": "ambient_air",
+    "wastewater": "wastewater",
+    "fluegas": "flue_gas",
+    "rain": "precipitation",
+}
 
 # Mainland Vietnam's bounding box (degrees, WGS 84), generous by ~0.1° on each side. Islands
 # are outside it on purpose: no automatic station of a province department stands there.
@@ -29,6 +35,8 @@ class Permit:
 
     Either ``regulation`` + ``column_class`` + coefficients, or explicit ``limits``
     (``{parameter: value}`` or ``{parameter: [low, high]}`` in the station's units), which win.
+    ``operating_since``, ``eia_approved_on`` and ``permit_date`` decide whether the facility
+    may keep a replaced regulation under its successor's transition rule (docs/compliance.md).
     """
 
     regulation: str | None = None
@@ -37,6 +45,18 @@ class Permit:
     limits: dict[str, Any] = field(default_factory=dict)
     o2_ref: float | None = None
     basis: str = "1h"
+    operating_since: date | None = None
+    eia_approved_on: date | None = None
+    permit_date: date | None = None
+
+    def applicability_dates(self) -> dict[str, date]:
+        """The recorded dates that decide transition eligibility, by field name."""
+        dates = {
+            "operating_since": self.operating_since,
+            "eia_approved_on": self.eia_approved_on,
+            "permit_date": self.permit_date,
+        }
+        return {k: v for k, v in dates.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -68,6 +68,10 @@ class PermitUpdate(BaseModel):
     basis: Literal["1h", "24h"] | None = None
     valid_from: AwareDatetime | None = None
     valid_to: AwareDatetime | None = None
+    # What decides the regulation under a transition rule (docs/compliance.md, applicability).
+    operating_since: date | None = None
+    eia_approved_on: date | None = None
+    permit_date: date | None = None
     reason: Reason
 
 

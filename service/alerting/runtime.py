@@ -52,8 +52,15 @@ class AlertRuntime:
         """Display time zone."""
         return ZoneInfo(self.settings.display_tz)
 
-    def evaluate(self, station_ids: set[str] | None = None, *, periodic: bool = True) -> PassResult:
-        """Run one evaluation pass in its own transaction; wake streams and the sender."""
+    def evaluate(
+        self,
+        station_ids: set[str] | None = None,
+        *,
+        periodic: bool = True,
+        force_notify: bool = False,
+    ) -> PassResult:
+        """Run one evaluation pass in its own transaction; wake streams and the sender
+        (``force_notify``: notify even for data older than ``timing.notify_max_age_hours``)."""
         with self._eval_lock, self.engine.begin() as conn:
             result = run_pass(
                 conn,
@@ -63,6 +70,7 @@ class AlertRuntime:
                 station_ids=station_ids,
                 periodic=periodic,
                 tz=self.tz,
+                force_notify=force_notify,
             )
         if result.changed:
             self._notify()

@@ -26,6 +26,9 @@ PERMIT_FIELDS = (
     "basis",
     "valid_from",
     "valid_to",
+    "operating_since",
+    "eia_approved_on",
+    "permit_date",
 )
 
 

@@ -94,6 +94,9 @@ RULES: tuple[Rule, ...] = (
     Rule("GET", "/tiles/**", Access.PUBLIC_READ),
     Rule("GET", "/export/**", Access.PUBLIC_READ),
     Rule("GET", "/api/aqi/**", Access.PUBLIC_READ),
+    # The warning feeds are open data for other systems and the public portal (issue 17).
+    Rule("GET", "/api/warnings", Access.PUBLIC),
+    Rule("GET", "/api/warnings.cap", Access.PUBLIC),
 )
 
 

@@ -13,12 +13,15 @@ def _load_commands() -> None:
         accounts,
         compliance,
         core,
+        facility_report,
         forward,
         ftp_receiver,
         ingest,
         layers,
         maps,
         programme,
+        quarantine,
+        warnings,
     )
 
 

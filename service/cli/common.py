@@ -45,12 +45,14 @@ def _global(
     from service.auth.observability import configure_logging
     from service.settings import Settings
     from stations.limits import configure_overrides
+    from stations.programme.wqi_formula import configure_wqi_formula
 
     _db_override["url"] = db
     _verbose["on"] = verbose
     settings = Settings()
     # Commands that evaluate limits (compliance recompute...) see the administrator's overrides.
     configure_overrides(overrides_file(settings.data_dir))
+    configure_wqi_formula(settings.wqi_formula)
     configure_logging(logging.DEBUG if verbose else logging.INFO, settings.log_format)
 
 
@@ -73,3 +75,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error for a person (no traceback) and return the Exit to raise."""
     console.print(f"[bold red]Lỗi / error:[/] {message}")
     return typer.Exit(code)
+
+
+def time_option(text: str, name: str) -> int:
+    """An ISO 8601 option (local UTC+7 time without an offset) as UTC epoch seconds, or exit 2."""
+    from stations.timeutil import VN_OFFSET, parse_iso_time
+
+    try:
+        return parse_iso_time(text, VN_OFFSET)
+    except ValueError as exc:
+        raise fail(f"--{name}: not an ISO 8601 date/time: {text!r}", code=2) from exc

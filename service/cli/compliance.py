@@ -7,18 +7,15 @@ from typing import Annotated
 
 import typer
 
-from service.cli.common import app, console, fail, get_settings
-from stations.timeutil import VN_OFFSET, now_epoch, parse_iso_time
+from service.cli.common import app, console, fail, get_settings, time_option
+from stations.timeutil import now_epoch
 
 compliance_app = typer.Typer(help="Tuân thủ quy chuẩn / compliance engine.")
 app.add_typer(compliance_app, name="compliance")
 
 
 def _epoch(text: str, name: str) -> int:
-    try:
-        return parse_iso_time(text, VN_OFFSET)
-    except ValueError as exc:
-        raise fail(f"--{name}: not an ISO 8601 date/time: {text!r}", code=2) from exc
+    return time_option(text, name)
 
 
 @compliance_app.command("recompute")

@@ -48,13 +48,23 @@ def ingest(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = AUTO,
     lenient: Annotated[
-        bool, typer.Option(help="Accept every documented variant (separators, BOM, LF, aliases).")
+        bool, typer.Option(help="With --strict: switch every documented variant on.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Canonical form only (default: accept deviations, note them).")
     ] = False,
     batch: Annotated[int, typer.Option(min=1, help="Files per transaction.")] = 2000,
+    evaluate: Annotated[
+        bool, typer.Option(help="Run compliance, AQI and alerts over the stored spans after.")
+    ] = True,
+    notify: Annotated[
+        bool, typer.Option(help="Notify even for exceedances older than the alerts' max age.")
+    ] = False,
 ) -> None:
     """Nạp dữ liệu từ tệp / ingest data files once (backfill); duplicates are skipped."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from service.backfill import evaluate_spans
     from service.bootstrap import prepare_database
     from service.forwarding import build_forwarding
     from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
@@ -72,7 +82,9 @@ def ingest(
         sites = station_units(conn)
     options = IngestOptions(
         fmt=fmt,
-        parser=ParserOptions.lenient() if lenient else ParserOptions(),
+        parser=(ParserOptions.lenient() if lenient else ParserOptions(strict=True))
+        if strict
+        else ParserOptions(),
         quarantine_dir=settings.data_dir / "quarantine",
         on_record=build_forwarding(settings, engine).on_record(),  # from each destination's start
     )
@@ -111,6 +123,10 @@ def ingest(
                 flush()
         if pending:
             flush()
+    if evaluate and summary.spans:
+        summary.evaluation = evaluate_spans(
+            settings, engine, summary.spans, notify=notify, console=console
+        )
     engine.dispose()
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
@@ -118,8 +134,10 @@ def ingest(
         console.print(
             f"[green]{summary.files} tệp / files[/], {summary.readings} readings stored, "
             f"{summary.duplicates} duplicates, {len(summary.quarantined)} quarantined, "
-            f"{summary.line_error_count} line errors"
+            f"{summary.line_error_count} line errors, {summary.noted} with format notes"
         )
+        if summary.evaluation:
+            console.print(f"  evaluated: {summary.evaluation}")
         for q in summary.quarantined[:20]:
             console.print(f"  [yellow]quarantined[/] {q['file']}: {q['reason']}")
 
@@ -158,6 +176,9 @@ def simulate(
     malformed_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of bad files.")] = 0.0,
     clock_skew: Annotated[list[str], typer.Option(help="STATION:SECONDS clock error.")] = [],  # noqa: B006
     once: Annotated[bool, typer.Option(help="Send one round of files and exit.")] = False,
+    storm: Annotated[
+        bool, typer.Option(help="Rain gauges report the SYNTHETIC demo typhoon (4 days).")
+    ] = False,
 ) -> None:
     """Trình mô phỏng trạm / station simulator: an FTP server fed by simulated dataloggers.
 
@@ -167,6 +188,7 @@ def simulate(
     from stations.simulator.ftp_server import LocalFtpServer
     from stations.simulator.model import Scenario, StationModel
     from stations.simulator.runner import FtpUploader, LiveSimulator
+    from stations.simulator.storm import demo_storm
 
     now = now_epoch()
     skew = {}
@@ -179,8 +201,11 @@ def simulate(
         outages=_windows(outage, "--outage", now, False),
         malformed_rate=malformed_rate,
         clock_skew=skew,
+        storm=demo_storm(now) if storm else None,
     )
-    models = [StationModel(s.id, s.kind, s.parameters) for s in load_stations(stations)]
+    models = [
+        StationModel(s.id, s.kind, s.parameters, s.lon, s.lat) for s in load_stations(stations)
+    ]
     password = os.environ.get("QUANTRAC_SIM_FTP_PASSWORD", "demo")
     with LocalFtpServer(root.resolve(), password=password, port=port) as server:
         console.print(f"[green]FTP[/] ftp://datalogger@127.0.0.1:{server.port}/ -> {root}")

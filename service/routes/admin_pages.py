@@ -36,6 +36,7 @@ from service.auth.deps import AdminDep
 from service.auth.principal import Principal, Role
 from service.deps import ContextDep
 from stations.errors import InvalidRequest, UnknownStation
+from stations.registry import APPLICABILITY_DATES
 from stations.store.sites import list_sites
 from stations.timeutil import epoch_to_local_iso
 
@@ -214,6 +215,7 @@ def _permit_form(permit: dict[str, Any] | None, tz: ZoneInfo) -> dict[str, Any]:
         "basis": permit.get("basis") or "1h",
         "valid_from": local_day(permit.get("valid_from"), tz),
         "valid_to": local_day(permit.get("valid_to"), tz),
+        **{k: permit.get(k) or "" for k in APPLICABILITY_DATES},
     }
 
 
@@ -270,6 +272,9 @@ def station_permit(
     basis: Text = "1h",
     valid_from: Text = "",
     valid_to: Text = "",
+    operating_since: Text = "",
+    eia_approved_on: Text = "",
+    permit_date: Text = "",
     reason: Text = "",
 ) -> Response:
     """Every permit field as shown on the page (``PATCH /api/admin/stations/{id}/permit``);
@@ -283,6 +288,9 @@ def station_permit(
         "basis": basis,
         "valid_from": valid_from,
         "valid_to": valid_to,
+        "operating_since": operating_since,
+        "eia_approved_on": eia_approved_on,
+        "permit_date": permit_date,
     }
     tz = _tz(ctx)
     try:
@@ -295,6 +303,9 @@ def station_permit(
             basis=basis,  # type: ignore[arg-type]
             valid_from=local_day_start(valid_from, tz, "valid_from"),
             valid_to=local_day_start(valid_to, tz, "valid_to"),
+            operating_since=optional_text(operating_since),
+            eia_approved_on=optional_text(eia_approved_on),
+            permit_date=optional_text(permit_date),
             reason=reason.strip(),
         )
         commands.edit_permit(ctx.engine, site_id, body, admin.actor)

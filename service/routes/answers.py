@@ -30,6 +30,9 @@ class RawPoint(_Answer):
     qc_flags: int
     flags: list[str] = Field(description="names of the QC flags set")
     valid: bool = Field(description="False when a flag excludes the reading from judgements")
+    notes: str | None = Field(
+        None, description="how the reading's file deviated from the canonical form, if it did"
+    )
 
 
 class AggregatePoint(_Answer):
@@ -62,6 +65,7 @@ class ReadingsAnswer(_Answer):
     start: str
     end: str
     series: list[Series]
+    conflicts: int = Field(0, description="resent values that disagreed with the stored ones")
 
 
 class Episode(_Answer):

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select
 from service.auth.observability import labels
 from service.deps import ContextDep
 from service.routes.forwarding import forward_metrics
+from service.routes.metrics_ingest import format_note_metrics
 from service.schema import full_metadata
 from stations.store.schema import ingested_files, latest_values, sites
 from stations.timeutil import now_epoch
@@ -92,6 +93,7 @@ def metrics(ctx: ContextDep) -> PlainTextResponse:
     lines.extend(ctx.request_metrics.exposition())
     with ctx.engine.connect() as conn:
         lines.extend(_ingest_metrics(conn))
+        lines.extend(format_note_metrics(conn))
         lines.extend(_lag_metrics(conn, now_epoch()))
         lines.extend(_outbox_metrics(conn))
     lines.extend(forward_metrics(ctx))

@@ -15,6 +15,8 @@ from stations.errors import InvalidRequest, UnknownStation
 from stations.parameters import catalogue
 from stations.parsers.aliases import alias_tables
 from stations.qc import INVALID_MASK, flag_names
+from stations.store.conflicts import count_conflicts
+from stations.store.format_notes import notes_of_files
 from stations.store.readings import read_series
 from stations.store.sites import get_site
 from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
@@ -56,7 +58,7 @@ def _parameters(text: str | None, configured: dict[str, str]) -> list[str]:
 
 def _point(interval: str, row: tuple[Any, ...], tz: ZoneInfo) -> dict[str, Any]:
     if interval == "raw":
-        t, value, _unit, status, flags = row
+        t, value, _unit, status, flags, _file_id = row
         return {
             "time": epoch_to_local_iso(t, tz),
             "value": value,
@@ -75,6 +77,13 @@ def _point(interval: str, row: tuple[Any, ...], tz: ZoneInfo) -> dict[str, Any]:
     }
     if interval == "day":
         point["hours"] = row[7]
+    return point
+
+
+def _noted(point: dict[str, Any], row: tuple[Any, ...], notes: dict[int, str]) -> dict[str, Any]:
+    """A raw point with ``notes`` when its file deviated from the canonical form."""
+    if notes and row[5] in notes:
+        point["notes"] = notes[row[5]]
     return point
 
 
@@ -142,6 +151,12 @@ def station_body(
     offset = int(datetime.fromtimestamp(end_s, tz).utcoffset().total_seconds())  # type: ignore[union-attr]
     data = read_series(conn, station_id, params, start_s, end_s, interval, offset)
     names = catalogue()
+    # How each raw reading's file deviated (unit conversions included), from the file record.
+    file_notes = (
+        notes_of_files(conn, {r[5] for rows in data.values() for r in rows if r[5] is not None})
+        if interval == "raw"
+        else {}
+    )
     series = []
     for code in params:
         rows = data.get(code, [])
@@ -152,7 +167,7 @@ def station_body(
                 "name_vi": names[code].name_vi if code in names else code,
                 "name_en": names[code].name_en if code in names else code,
                 "unit": unit or (names[code].unit_for(site.kind) if code in names else None),
-                "points": [_point(interval, r, tz) for r in rows],
+                "points": [_noted(_point(interval, r, tz), r, file_notes) for r in rows],
             }
         )
     return {
@@ -161,4 +176,6 @@ def station_body(
         "start": epoch_to_local_iso(start_s, tz),
         "end": epoch_to_local_iso(end_s, tz),
         "series": series,
+        # resent values that disagreed with the stored ones (first kept; see docs/ingestion.md)
+        "conflicts": count_conflicts(conn, station_id, params, start_s, end_s),
     }

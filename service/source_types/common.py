@@ -11,9 +11,14 @@ from stations.sources.base import Source
 
 
 class ParserVariant(BaseModel):
-    """Documented variants of the canonical Circular 10/2021 form (all off = strict)."""
+    """How a source's files may deviate from the canonical Circular 10/2021 form.
+
+    By default every documented deviation is accepted and noted per file; ``strict: true``
+    accepts only the canonical form plus the variants switched on below.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    strict: bool = False
     separator: Literal["tab", "semicolon", "spaces", "auto"] = "tab"
     decimal_comma: bool = False
     bom: bool = False

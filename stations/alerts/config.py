@@ -26,6 +26,7 @@ class RuleType(StrEnum):
     DEVICE_ERROR = "device_error"  # status 02 for more than N minutes
     CALIBRATION = "calibration"  # status 01 for more than N hours
     AQI = "aqi"  # hourly VN_AQI at or above a threshold (151 = "Xấu")
+    RAIN_WARNING = "rain_warning"  # a commune or zone reaching a QĐ 18/2021 risk level
 
 
 # Rules whose alert belongs to the whole station rather than to one parameter.
@@ -39,6 +40,7 @@ DEFAULT_SEVERITY = {
     RuleType.DEVICE_ERROR: Severity.WARNING,
     RuleType.CALIBRATION: Severity.INFO,
     RuleType.AQI: Severity.MAJOR,
+    RuleType.RAIN_WARNING: Severity.MAJOR,  # refined by the level, see stations.rain.alerts
 }
 
 Channel = str  # a name of the channel registry (stations.alerts.channels.CHANNELS)
@@ -162,6 +164,9 @@ class Timing(_Strict):
     aqi_threshold: float = Field(151.0, gt=0)
     offline_after_intervals: int = Field(3, ge=1)
     delayed_after_intervals: int = Field(1, ge=1)
+    # Exceedances of data older than this open their alerts without notifications (a backfill
+    # of last month must not page the duty officer); ``quantrac ingest --notify`` forces them.
+    notify_max_age_hours: float = Field(24.0, gt=0)
 
 
 class Delivery(_Strict):
@@ -186,6 +191,7 @@ def default_rules() -> list[Rule]:
         Rule(id="device_error", type=RuleType.DEVICE_ERROR),
         Rule(id="calibration", type=RuleType.CALIBRATION),
         Rule(id="aqi_bad", type=RuleType.AQI, match=Match(kind=["air"])),
+        Rule(id="rain_warning", type=RuleType.RAIN_WARNING, match=Match(kind=["rain"])),
     ]
 
 

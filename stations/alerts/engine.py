@@ -40,7 +40,7 @@ from stations.alerts.lifecycle import (
 from stations.alerts.messages import SiteInfo
 from stations.alerts.notify import Notifier, persist
 from stations.sites import Site
-from stations.store import alerts
+from stations.store import alert_outbox, alerts
 from stations.store.alerts import view_of
 from stations.store.sites import cached_stations
 from stations.timeutil import VN_TZ
@@ -69,9 +69,17 @@ def run_pass(
     station_ids: set[str] | None = None,
     periodic: bool = True,
     tz: tzinfo = VN_TZ,
+    force_notify: bool = False,
 ) -> PassResult:
-    """Evaluate every rule for ``station_ids`` (all stations when None)."""
-    return _Pass(conn, config, now, base_url, tz).run(station_ids, periodic)
+    """Evaluate every rule for ``station_ids`` (all stations when None).
+
+    Compliance events about data older than ``timing.notify_max_age_hours`` update alerts
+    without queuing notifications, unless ``force_notify``.
+    """
+    p = _Pass(conn, config, now, base_url, tz)
+    if force_notify:
+        p.quiet_before = None
+    return p.run(station_ids, periodic)
 
 
 class _Pass:
@@ -85,6 +93,7 @@ class _Pass:
         self.open: dict[str, Any] = {}
         self.result = PassResult()
         self.data_at: dict[str, int] = {}
+        self.quiet_before: int | None = now - int(cfg.timing.notify_max_age_hours * 3600)
 
     def run(self, station_ids: set[str] | None, periodic: bool) -> PassResult:
         position = alerts.read_cursor(self.conn, CURSOR)
@@ -126,22 +135,26 @@ class _Pass:
             resolve_hold_s=int(hold * 60),
         )
 
-    def fold(self, sig: Signal) -> None:
-        """Apply one signal to the open alert of its key, honouring the hold time."""
+    def fold(self, sig: Signal, *, quiet: bool = False) -> None:
+        """Apply one signal to the open alert of its key, honouring the hold time
+        (``quiet``: record without notifying)."""
         current = self.open.get(sig.key)
         hold = self.policy(sig.rule).resolve_hold_s
         if current is not None and current.clear_since is not None and sig.active:
             # Back after the hold had already passed: close the old alert, open a new one.
             late = hold_expired(view_of(current), current.clear_since, sig.at, hold)
             if not late.empty:
-                self.save(late, current.id)
+                self.save(late, current.id, quiet=quiet)
                 current = None
         t = apply_signal(view_of(current) if current else None, sig, self.now, hold)
         if not t.empty:
-            self.save(t, current.id if current else None)
+            self.save(t, current.id if current else None, quiet=quiet)
 
-    def save(self, t: Any, alert_id: int | None) -> None:
-        row, queued = persist(self.conn, self.notifier, t, self.now, alert_id)
+    def save(self, t: Any, alert_id: int | None, *, quiet: bool = False) -> None:
+        # Old data pages nobody, but an alert someone was told about is followed to its end.
+        if quiet and alert_id is not None and alert_outbox.was_notified(self.conn, alert_id):
+            quiet = False
+        row, queued = persist(self.conn, self.notifier, t, self.now, alert_id, quiet=quiet)
         self.result.changed.append(row.id)
         self.result.queued += queued
         key = open_key(row.station_id, row.parameter, row.rule)
@@ -171,7 +184,8 @@ class _Pass:
             bad = signals.abnormal_statuses(self.conn, site.id, ev.parameter, ev.at - span, ev.at)
         if bad:
             self.instrument_for_exceedance(site, ev, bad)
-        self.fold(compliance_signal(rule, ev, suppressed=bool(bad)))
+        old = self.quiet_before is not None and ev.at < self.quiet_before
+        self.fold(compliance_signal(rule, ev, suppressed=bool(bad)), quiet=old)
 
     def instrument_for_exceedance(self, site: Site, ev: Any, statuses: set[str]) -> None:
         """An exceedance while calibrating/erring raises the instrument alert at once."""
@@ -289,5 +303,7 @@ class _Pass:
             clock = self.now if silence else max(self.data_at.get(row.station_id, 0), 0)
             policy = self.policy(row.rule)
             t = followups(view_of(row), self.now, policy, clock)
-            if not t.empty:
-                self.save(t, row.id)
+            if not t.empty:  # reminders driven by a backfill's old data clock page nobody
+                quiet_before = self.quiet_before
+                old = quiet_before is not None and not silence and row.opened_at < quiet_before
+                self.save(t, row.id, quiet=old)

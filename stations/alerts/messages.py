@@ -22,6 +22,7 @@ TITLE_VI = {
     "device_error": "Thiết bị báo lỗi (trạng thái 02) kéo dài",
     "calibration": "Thiết bị hiệu chuẩn (trạng thái 01) kéo dài",
     "aqi": "Chất lượng không khí Xấu (VN_AQI ≥ 151)",
+    "rain_warning": "Cảnh báo rủi ro lũ quét, sạt lở đất do mưa (QĐ 18/2021)",
 }
 TITLE_EN = {
     "exceedance": "Limit exceeded",
@@ -31,6 +32,7 @@ TITLE_EN = {
     "device_error": "Analyser error (status 02) lasting",
     "calibration": "Calibration (status 01) lasting",
     "aqi": "Poor air quality (VN_AQI ≥ 151)",
+    "rain_warning": "Flash-flood and landslide risk from rain (Decision 18/2021)",
 }
 NOTICE_VI = {
     "opened": "MỚI",
@@ -86,7 +88,12 @@ def one_line(
     where_vi = f"{site.name}" + (f" — {param_vi}" if alert["parameter"] else "")
     where_en = f"{site.name}" + (f" — {param_en}" if alert["parameter"] else "")
     vi, en = f"{TITLE_VI[kind]}: {where_vi}", f"{TITLE_EN[kind]}: {where_en}"
-    if alert.get("value") is not None and kind in ("exceedance", "near_limit", "aqi"):
+    if alert.get("value") is not None and kind in (
+        "exceedance",
+        "near_limit",
+        "aqi",
+        "rain_warning",
+    ):
         unit = f" {alert['unit']}" if alert.get("unit") else ""
         vi += f", {number_vi(alert['value'])}{unit}"
         en += f", {number_en(alert['value'])}{unit}"

@@ -39,9 +39,16 @@ class Notifier:
 
 
 def persist(
-    conn: Connection, n: Notifier, t: Transition, now: int, alert_id: int | None = None
+    conn: Connection,
+    n: Notifier,
+    t: Transition,
+    now: int,
+    alert_id: int | None = None,
+    *,
+    quiet: bool = False,
 ) -> tuple[Any, int]:
-    """Write ``t``; returns the fresh alert row and the number of outbox messages queued."""
+    """Write ``t``; returns the fresh alert row and the number of outbox messages queued
+    (none when ``quiet``: the alert and its events are recorded, nobody is notified)."""
     was_suppressed = t.create is None and _state(conn, alert_id) == SUPPRESSED
     alert_id, written = alerts.apply_transition(conn, t, now, alert_id)
     row = _fresh(conn, alert_id)
@@ -51,7 +58,7 @@ def persist(
     if (vi, en) != (row.message_vi, row.message_en):
         alerts.set_messages(conn, alert_id, vi, en)
         row = _fresh(conn, alert_id)
-    silent = row.state == SUPPRESSED or (row.state == "resolved" and was_suppressed)
+    silent = quiet or row.state == SUPPRESSED or (row.state == "resolved" and was_suppressed)
     queued = 0
     for event_id, name in written:
         if name in NOTIFYING and not silent:

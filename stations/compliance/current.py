@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from stations.compliance.rules import AppliedLimit, resolve_limits
+from stations.compliance.rules import AppliedLimit, Unresolved, resolve_limits
 from stations.limits import LimitTable
 from stations.sites import Site
 from stations.timeutil import VN_OFFSET
@@ -23,12 +23,21 @@ def current_limits(site: Site, at: int, table: LimitTable | None = None) -> dict
 
     Parameters without an applicable limit are absent (reported, never guessed).
     """
+    return current_limit_state(site, at, table)[0]
+
+
+def current_limit_state(
+    site: Site, at: int, table: LimitTable | None = None
+) -> tuple[dict[str, AppliedLimit], dict[str, Unresolved]]:
+    """:func:`current_limits` and ``{parameter: Unresolved}`` for the parameters whose applicable
+    limit has no value yet ("not assessed: limit missing", docs/compliance.md)."""
     day = datetime.fromtimestamp(at, VN_OFFSET).date()
-    applied, _ = resolve_limits(site.kind, site.parameters, site.permit, day, table=table)
+    applied, unresolved = resolve_limits(site.kind, site.parameters, site.permit, day, table=table)
+    missing = {u.parameter: u for u in unresolved if u.missing}
     rank = {a: i for i, a in enumerate(DISPLAY_AVERAGING)}
     out: dict[str, AppliedLimit] = {}
     for limit in applied:
         held = out.get(limit.parameter)
         if held is None or rank.get(limit.averaging, 99) < rank.get(held.averaging, 99):
             out[limit.parameter] = limit
-    return out
+    return out, {p: u for p, u in missing.items() if p not in out}

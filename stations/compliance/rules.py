@@ -1,17 +1,18 @@
 """Which limit applies to a station's parameter on a day, and why (the "rule").
 
-Order (docs/compliance.md): 1. the permit's explicit limit; 2. the permit's regulation (or, for
-ambient air, the QCVN 05 in force) with its coefficients; 3. when that regulation has been
-replaced and the successor's value is not entered yet, the old value under the transition,
-flagged low confidence; otherwise no limit (reported, never guessed).
+Order (docs/compliance.md): 1. the permit's explicit limit; 2. the regulation that applies to the
+facility that day (:mod:`stations.compliance.applicability`: the permit's regulation, the old one
+under a successor's transition rule, or the successor) with its coefficients, or for ambient air
+the QCVN 05 in force; a row without a value is "limit missing" (reported, never guessed).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from stations.compliance.applicability import applicable_regulation
 from stations.compliance.units import conversion_factor
 from stations.limits import Limit, LimitTable, load_limits
 from stations.limits.regulations import (
@@ -19,7 +20,6 @@ from stations.limits.regulations import (
     coefficient_product,
     in_force_for_medium,
     load_regulations,
-    successor,
 )
 from stations.limits.table import regulation_code
 from stations.sites import Permit
@@ -45,6 +45,7 @@ class AppliedLimit:
     low_confidence: bool
     coefficients: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    reason: str = ""  # which rule applied and why ("QCVN 40:2011 cột B — áp dụng chuyển tiếp …")
 
     def ratio(self, mean: float) -> float:
         """measured ÷ limit (> 1 is an exceedance). For a range or minimum the ratio is
@@ -73,6 +74,7 @@ class AppliedLimit:
             "low_confidence": self.low_confidence,
             "coefficients": self.coefficients,
             "note": self.note,
+            "reason": self.reason,
         }
 
 
@@ -82,6 +84,23 @@ class Unresolved:
 
     parameter: str
     reason: str
+    missing: bool = False  # the applicable row exists but has no value: "limit missing"
+    regulation: str | None = None
+    table: str = ""
+    citation: str = ""
+    rule_reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready view: ``state`` is ``limit_missing`` or ``no_limit``."""
+        return {
+            "parameter": self.parameter,
+            "state": "limit_missing" if self.missing else "no_limit",
+            "reason": self.reason,
+            "regulation": self.regulation,
+            "table": self.table,
+            "citation": self.citation,
+            "rule_reason": self.rule_reason,
+        }
 
 
 def _from_row(
@@ -99,7 +118,7 @@ def _from_row(
     notes = [row.note] if row.note else []
     applied: dict[str, float] = {}
     product = 1.0
-    low_conf = row.low_confidence or rule == "transition"
+    low_conf = row.low_confidence
     if row.applies_coefficients and reg is not None and reg.coefficients:
         given = dict(permit.coefficients) if permit else {}
         product, missing = coefficient_product(reg.coefficients, given)
@@ -150,48 +169,56 @@ def _regulation_limit(
     day: date,
 ) -> AppliedLimit | Unresolved | None:
     assert permit.regulation is not None
-    named = permit.regulation
-    reg = regs.get(regulation_code(named))
-    column = permit.column_class
-    averaging = permit.basis
-    if reg is not None and not reg.in_force(day):
-        succ = successor(named, day, regs)
-        if succ is not None:
-            row = table.find(succ, parameter, "sample", column=column, day=day)
-            if row is not None and not row.missing:
-                return _from_row(
-                    row,
-                    parameter,
-                    averaging,
-                    unit,
-                    "regulation",
-                    regs.get(regulation_code(succ)),
-                    permit,
+    which = applicable_regulation(permit, day, regs)
+    if which is None:
+        return None
+    column, averaging = permit.column_class, permit.basis
+    row = table.find(which.regulation, parameter, "sample", column=column, day=which.lookup_day)
+    reg = regs.get(regulation_code(which.regulation))
+    old = which.fallback_to_old
+    if old is not None and (row is None or row.missing):
+        # The successor's value is not entered and no transition rule is known: the old value,
+        # flagged, rather than nothing (QCVN 14:2008 → 14:2025).
+        kept = table.find(old.name, parameter, "sample", column=column, day=old.effective_to)
+        if kept is not None and not kept.missing:
+            out = _from_row(kept, parameter, averaging, unit, "transition", old, permit)
+            if isinstance(out, AppliedLimit):
+                note = (
+                    f"{which.regulation}: chưa nhập giá trị / values not entered; "
+                    f"{old.name} áp dụng chuyển tiếp / applied under the transition — verify"
                 )
-        old = table.find(named, parameter, "sample", column=column)
-        if old is None or old.missing:
-            return None if old is None else Unresolved(parameter, _missing_reason(old))
-        out = _from_row(old, parameter, averaging, unit, "transition", reg, permit)
-        if isinstance(out, AppliedLimit):
-            note = (
-                f"{succ or 'quy chuẩn thay thế'}: chưa nhập giá trị / values not entered; "
-                f"{old.regulation} áp dụng chuyển tiếp / applied under the transition — verify"
-            )
-            out = _replace_note(out, note)
-        return out
-    row = table.find(named, parameter, "sample", column=column, day=day)
+                return replace(out, note=_join(note, out.note), low_confidence=True)
+            return out
     if row is None:
         return None
     if row.missing:
-        return Unresolved(parameter, _missing_reason(row))
-    return _from_row(row, parameter, averaging, unit, "regulation", reg, permit)
+        return _missing(row, parameter, which.reason)
+    out = _from_row(row, parameter, averaging, unit, which.rule, reg, permit)
+    if isinstance(out, AppliedLimit):
+        citation = out.citation if which.rule != "transition" else f"{which.reason}; {out.citation}"
+        out = replace(
+            out,
+            reason=which.reason,
+            citation=citation,
+            low_confidence=out.low_confidence or which.low_confidence,
+        )
+    return out
 
 
-def _replace_note(limit: AppliedLimit, note: str) -> AppliedLimit:
-    from dataclasses import replace
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
-    joined = "; ".join(n for n in (note, limit.note) if n)
-    return replace(limit, note=joined, low_confidence=True)
+
+def _missing(row: Limit, parameter: str, rule_reason: str) -> Unresolved:
+    return Unresolved(
+        parameter,
+        _missing_reason(row),
+        missing=True,
+        regulation=row.regulation,
+        table=row.table,
+        citation=row.citation,
+        rule_reason=rule_reason,
+    )
 
 
 def _missing_reason(row: Limit) -> str:
@@ -226,7 +253,7 @@ def resolve_limits(
                 if row is None:
                     continue
                 if row.missing:
-                    missing.append(Unresolved(code, _missing_reason(row)))
+                    missing.append(_missing(row, code, "QCVN 05 đang có hiệu lực / in force"))
                     continue
                 out = _from_row(row, code, averaging, unit, "regulation", reg, None)
                 (found if isinstance(out, AppliedLimit) else missing).append(out)  # type: ignore[arg-type]

@@ -89,7 +89,10 @@ def station_summary(
         "pct_compliant": round(100 * total_ok / total_eval, 1) if total_eval else None,
         "data_capture_pct": capture,
         "series": series,
-        "unresolved": [{"parameter": u.parameter, "reason": u.reason} for u in unresolved],
+        "unresolved": [u.as_dict() for u in unresolved],
+        # "không đánh giá: thiếu giới hạn" — a parameter whose applicable limit has no value.
+        "limits_missing": sorted({u.parameter for u in unresolved if u.missing}),
+        "state": "limit_missing" if any(u.missing for u in unresolved) else "assessed",
         "low_confidence": any(s["limit"] and s["limit"]["low_confidence"] for s in series),
         "open_episodes": list_episodes(conn, station_id=site.id, open_only=True, include_near=True),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -49,3 +50,18 @@ def quarantine(quarantine_dir: Path, sha256: str, name: str, data: bytes, reason
         path.write_bytes(data)
     path.with_name(path.name + ".reason.txt").write_text(f"{name}\n{reason}\n", encoding="utf-8")
     return path
+
+
+def archived_bytes(archive_path: str) -> bytes:
+    """The raw bytes an ``ingested_files.archive_path`` names: a file of the archive, or a zip
+    member written ``<zip archive path>#<member>``. Raises ``OSError`` when they are gone."""
+    path = Path(archive_path)
+    if path.is_file() or "#" not in archive_path:
+        return path.read_bytes()
+    zip_path, member = archive_path.split("#", 1)
+
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            return zf.read(member)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        raise OSError(f"{archive_path}: {exc}") from exc

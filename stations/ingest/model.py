@@ -46,6 +46,7 @@ class FileOutcome:
     readings: int = 0  # readings accepted from the file (stored unless already present)
     line_errors: list[LineError] = field(default_factory=list)
     file_id: int | None = None
+    notes: list[str] = field(default_factory=list)  # deviations from the canonical form
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from stations.ingest.archive import archive_bytes
 from stations.ingest.model import FileOutcome, IncomingFile, IngestOptions, RecordedFile
+from stations.ingest.units import harmonise_units
 from stations.parsers import Reading, parse
 from stations.parsers.base import LineError
 from stations.parsers.common import unsafe_name
@@ -44,9 +45,15 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
         parsed = parse(f.data, f.name, options.fmt, options.parser)
         o.station_id = parsed.station_id
         o.line_errors = parsed.errors
+        o.notes = parsed.notes
         reason = parsed.fatal
         if reason is None:
             readings = parsed.readings
+            if not options.parser.strict or options.parser.aliases:
+                converted: list[str] = []
+                readings = harmonise_units(readings, sites, converted)
+                if converted:
+                    o.notes = [*o.notes, *converted]
             stations = set(next(zip(*readings, strict=True), ()))
             if not stations <= sites.keys():
                 readings = [r for r in readings if r[0] in sites]

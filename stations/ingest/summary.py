@@ -21,10 +21,16 @@ class IngestSummary:
     quarantined: list[dict[str, str]] = field(default_factory=list)
     line_errors: list[dict[str, Any]] = field(default_factory=list)
     line_error_count: int = 0
+    noted: int = 0  # files accepted with format notes (deviations from the canonical form)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # stored, per station
+    evaluation: dict[str, Any] | None = None  # the after-ingest chain's counts, when it ran
 
     def add(self, result: BatchResult) -> None:
         """Fold one batch in."""
         self.readings += result.stored
+        for station, (lo, hi) in result.spans.items():
+            a, b = self.spans.get(station, (lo, hi))
+            self.spans[station] = (min(a, lo), max(b, hi))
         for f in result.files:
             self.files += 1
             if f.outcome == "duplicate":
@@ -33,6 +39,8 @@ class IngestSummary:
                 self.quarantined.append({"file": f.origin, "reason": f.reason or ""})
             elif f.outcome == "partial":
                 self.partial += 1
+            if f.notes and f.outcome != "quarantined":
+                self.noted += 1
             for e in f.line_errors:
                 self.line_error_count += 1
                 if len(self.line_errors) < MAX_LISTED:
@@ -48,4 +56,6 @@ class IngestSummary:
             "quarantined": self.quarantined,
             "line_errors": self.line_errors,
             "line_error_count": self.line_error_count,
+            "noted": self.noted,
+            "evaluation": self.evaluation,
         }

@@ -21,6 +21,7 @@ from stations.ingest.model import IngestOptions
 from stations.ingest.prepare import Work
 from stations.parameters import catalogue
 from stations.qc import HourKey, QcChecker, QcConfig, QcState
+from stations.store.conflicts import record_conflicts
 from stations.store.readings import (
     history_before,
     insert_readings,
@@ -58,6 +59,7 @@ def _file_row(w: Work, now: int) -> tuple[object, ...]:
         o.readings,
         errors,
         w.archive,
+        "; ".join(o.notes) or None,
     )
 
 
@@ -145,6 +147,8 @@ def store_work(
     # from storage (first value wins on duplicates, earlier files count).
     before = stored_hours(conn, keys) if rows else set()
     stored = insert_readings(conn, rows)
+    if stored < len(rows):  # some keys were stored before: a resent value may disagree
+        record_conflicts(conn, rows, now)
     hours = checker.hours
     if stored == len(rows):
         write_hourly(conn, _hourly_rows(hours, before, sites))

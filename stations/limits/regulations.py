@@ -17,6 +17,17 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True, slots=True)
+class Transition:
+    """A successor regulation's transition rule: a facility whose ``eligible_by`` permit dates
+    (operating since, EIA approved on, permit date) fall before the successor's effective day
+    may keep the replaced regulation until ``until`` (inclusive)."""
+
+    until: date
+    eligible_by: tuple[str, ...]
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
 class Regulation:
     """One regulation: when it is in force, what it replaces, which coefficients scale C."""
 
@@ -24,12 +35,15 @@ class Regulation:
     medium: str
     effective_from: date | None
     effective_to: date | None
-    replaces: str | None
+    replaces: tuple[str, ...]  # codes of the regulations this one replaces ("19:2009", ...)
     coefficients: tuple[str, ...]  # ("Kq", "Kf") -> Cmax = C·Kq·Kf
     columns: tuple[str, ...]
     citation: str
     confidence: Confidence
     note: str = ""
+    # Who may keep applying a regulation this one replaces, until when, and the article saying so
+    # (TT 06/2025 Art. 3, TT 45/2024 Art. 3); empty when the text sets no transition we know of.
+    transition: Transition | None = None
 
     @property
     def code(self) -> str:
@@ -67,6 +81,17 @@ def _float(text: str) -> float | None:
     return float(text) if text.strip() else None
 
 
+def _transition(row: dict[str, str]) -> Transition | None:
+    until = _day(row.get("transition_until") or "")
+    if until is None:
+        return None
+    return Transition(
+        until=until,
+        eligible_by=tuple((row.get("transition_eligible") or "").split()),
+        citation=row.get("transition_citation") or "",
+    )
+
+
 @cache
 def load_regulations(path: Path = DATA_DIR / "regulations.csv") -> dict[str, Regulation]:
     """``{code: Regulation}`` from the regulations file (read once)."""
@@ -78,32 +103,41 @@ def load_regulations(path: Path = DATA_DIR / "regulations.csv") -> dict[str, Reg
                 medium=row["medium"],
                 effective_from=_day(row["effective_from"]),
                 effective_to=_day(row["effective_to"]),
-                replaces=row["replaces"] or None,
+                replaces=tuple(
+                    regulation_code(r) for r in (row["replaces"] or "").split(";") if r.strip()
+                ),
                 coefficients=tuple(row["coefficients"].split()),
                 columns=tuple(row["columns"].split()),
                 citation=row["citation"],
                 confidence=Confidence(row["confidence"]),
                 note=row["note"],
+                transition=_transition(row),
             )
             out[reg.code] = reg
     return out
 
 
-def successor(name: str, day: date, regulations: dict[str, Regulation] | None = None) -> str | None:
+def successor_regulation(
+    name: str, day: date, regulations: dict[str, Regulation] | None = None
+) -> Regulation | None:
     """The regulation that replaced ``name`` and is in force on ``day`` (following chains)."""
     regs = regulations if regulations is not None else load_regulations()
     code = regulation_code(name)
     seen = {code}
     while True:
-        nxt = next(
-            (r for r in regs.values() if r.replaces and regulation_code(r.replaces) == code), None
-        )
+        nxt = next((r for r in regs.values() if code in r.replaces), None)
         if nxt is None or nxt.code in seen:
             return None
         if nxt.in_force(day):
-            return nxt.name
+            return nxt
         code = nxt.code
         seen.add(code)
+
+
+def successor(name: str, day: date, regulations: dict[str, Regulation] | None = None) -> str | None:
+    """The name of :func:`successor_regulation` (None when nothing replaced ``name``)."""
+    found = successor_regulation(name, day, regulations)
+    return found.name if found is not None else None
 
 
 def in_force_for_medium(

@@ -50,13 +50,20 @@ class ParseOutcome:
     errors: list[LineError] = field(default_factory=list)
     fatal: str | None = None
     station_id: str | None = None  # from the file name, when the format puts it there
+    notes: list[str] = field(default_factory=list)  # how the file deviated from the canonical form
 
 
 @dataclass(frozen=True, slots=True)
 class ParserOptions:
-    """Which documented variants of the canonical form a source accepts (all off = strict).
+    """How far a source's files may deviate from the canonical form.
+
+    By default (``strict=False``) every documented deviation is accepted and recorded in
+    :attr:`ParseOutcome.notes` (see :mod:`stations.parsers.tolerant`); the variant switches
+    below then do nothing. With ``strict=True`` only the canonical form and the variants switched
+    on are accepted (the behaviour before field-ready ingestion, kept for sources that want it).
 
     Attributes:
+        strict: accept only the canonical form plus the switched-on variants.
         separator: ``tab`` (canonical), ``semicolon``, ``spaces`` (runs of blanks) or ``auto``.
         decimal_comma: accept ``12,5`` as 12.5 (only when the separator is not a comma).
         bom: accept a UTF-8 byte-order mark.
@@ -66,6 +73,7 @@ class ParserOptions:
         max_bytes: files larger than this are quarantined unread (a datalogger file is ~1 kB).
     """
 
+    strict: bool = False
     separator: str = "tab"
     decimal_comma: bool = False
     bom: bool = False
@@ -77,8 +85,10 @@ class ParserOptions:
 
     @classmethod
     def lenient(cls) -> ParserOptions:
-        """Every documented variant on (backfill of old archives, ``quantrac ingest --lenient``)."""
-        return cls(separator="auto", decimal_comma=True, bom=True, lf=True, aliases=True)
+        """Every variant switch on, strict otherwise (``quantrac ingest --strict --lenient``)."""
+        return cls(
+            strict=True, separator="auto", decimal_comma=True, bom=True, lf=True, aliases=True
+        )
 
 
 class ReadingParser(Protocol):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from stations.parsers.base import ParserOptions
+from stations.parsers.base import STATUSES, ParserOptions
 from stations.timeutil import VN_OFFSET
 
 # Canonical name (regulations.md §1.2, low confidence): <Province>_<Facility>_<Station>_<stamp>.txt;
@@ -126,3 +126,25 @@ def to_float(text: str, decimal_comma: bool) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def field_problem(
+    fields: tuple[str, str, str, str],
+    parameter: str | None,
+    value: float | None,
+    observed_at: int | None,
+    status: str,
+) -> str | None:
+    """Why a line's parsed fields do not make a reading (the first problem), or None.
+
+    ``fields`` are the texts as written: parameter, value, time, status.
+    """
+    if parameter is None:
+        return f"thông số lạ / unknown parameter {fields[0]!r}"
+    if value is None:
+        return f"giá trị không phải số / not a number {fields[1]!r}"
+    if observed_at is None:
+        return f"thời gian sai / impossible timestamp {fields[2]!r}"
+    if status not in STATUSES:
+        return f"trạng thái lạ / unknown status {fields[3]!r}"
+    return None

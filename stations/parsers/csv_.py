@@ -15,15 +15,17 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from stations.parsers.aliases import alias_tables
-from stations.parsers.base import STATUSES, LineError, ParseOutcome, ParserOptions, Reading
+from stations.parsers.base import LineError, ParseOutcome, ParserOptions, Reading
 from stations.parsers.common import (
     decode_text,
+    field_problem,
     file_name,
     iso_or_stamp_to_epoch,
     local_stamp,
     station_from_name,
     to_float,
 )
+from stations.parsers.tolerant import decode_tolerant
 
 REQUIRED = ("parameter", "value", "unit", "time", "status")
 _HEADER_ALIASES = {"station": "station_id", "observed_at": "time", "timestamp": "time"}
@@ -49,7 +51,10 @@ class CsvParser:
     def parse(self, raw: bytes, *, filename: str, options: ParserOptions) -> ParseOutcome:
         """Parse one CSV file; never raises."""
         out = ParseOutcome()
-        text, reason = decode_text(raw, dataclasses.replace(options, bom=True))  # Excel adds one
+        if options.strict:
+            text, reason = decode_text(raw, dataclasses.replace(options, bom=True))  # Excel: BOM
+        else:
+            text, reason = decode_tolerant(raw, options, out.notes)
         if text is None:
             out.fatal = reason
             return out
@@ -76,9 +81,11 @@ class CsvParser:
         out.station_id = named[0] if named else None
         col = {name: header.index(name) for name in (*REQUIRED, "station_id") if name in header}
         tables = alias_tables()
-        decimal_comma = options.decimal_comma and delimiter == ";"
+        tolerant = not options.strict
+        decimal_comma = (options.decimal_comma or tolerant) and delimiter == ";"
+        lenient = options.aliases or tolerant
         for number, row in enumerate(rows[1:], start=2):
-            self._row(number, row, col, out, tables, options, decimal_comma, delimiter)
+            self._row(number, row, col, out, tables, lenient, decimal_comma, delimiter)
         if not out.readings:
             out.fatal = (
                 f"không dòng nào hợp lệ / no valid row ({out.errors[0].reason})"
@@ -88,29 +95,24 @@ class CsvParser:
         return out
 
     @staticmethod
-    def _row(number, row, col, out, tables, options, decimal_comma, delimiter) -> None:  # type: ignore[no-untyped-def]
+    def _row(number, row, col, out, tables, lenient, decimal_comma, delimiter) -> None:  # type: ignore[no-untyped-def]
         text = delimiter.join(row)
         if len(row) < len(col):
             out.errors.append(LineError(number, f"thiếu trường / {len(row)} fields", text))
             return
         station = row[col["station_id"]].strip() if "station_id" in col else out.station_id
-        parameter = tables.parameter(row[col["parameter"]].strip(), options.aliases)
+        parameter = tables.parameter(row[col["parameter"]].strip(), lenient)
         value = to_float(row[col["value"]].strip(), decimal_comma)
         observed_at = iso_or_stamp_to_epoch(row[col["time"]])
         status = row[col["status"]].strip().zfill(2)
-        reason = None
-        if not station:
-            reason = "thiếu mã trạm / no station id"
-        elif parameter is None:
-            reason = f"thông số lạ / unknown parameter {row[col['parameter']]!r}"
-        elif value is None:
-            reason = f"giá trị không phải số / not a number {row[col['value']]!r}"
-        elif observed_at is None:
-            reason = f"thời gian sai / impossible timestamp {row[col['time']]!r}"
-        elif status not in STATUSES:
-            reason = f"trạng thái lạ / unknown status {status!r}"
+        texts = (row[col["parameter"]], row[col["value"]], row[col["time"]], status)
+        reason = (
+            "thiếu mã trạm / no station id"
+            if not station
+            else field_problem(texts, parameter, value, observed_at, status)
+        )
         if reason:
             out.errors.append(LineError(number, reason, text))
             return
-        unit = tables.unit(row[col["unit"]], options.aliases)
+        unit = tables.unit(row[col["unit"]], lenient)
         out.readings.append(Reading(station, parameter, observed_at, value, unit, status))  # type: ignore[arg-type]

@@ -84,7 +84,9 @@ def _reading(station: str, item: Any, options: ParserOptions) -> tuple[Reading |
     if not isinstance(item, dict):
         return None, "bản ghi phải là object / each reading must be an object"
     tables = alias_tables()
-    parameter = tables.parameter(str(item.get("parameter", "")), options.aliases)
+    parameter = tables.parameter(
+        str(item.get("parameter", "")), options.aliases or not options.strict
+    )
     if parameter is None:
         return None, f"thông số lạ / unknown parameter {item.get('parameter')!r}"
     value = item.get("value")
@@ -96,5 +98,5 @@ def _reading(station: str, item: Any, options: ParserOptions) -> tuple[Reading |
     status = str(item.get("status", "")).zfill(2)
     if status not in STATUSES:
         return None, f"trạng thái lạ / unknown status {item.get('status')!r}"
-    unit = tables.unit(str(item.get("unit", "")), options.aliases)
+    unit = tables.unit(str(item.get("unit", "")), options.aliases or not options.strict)
     return Reading(station, parameter, observed_at, float(value), unit, status), None

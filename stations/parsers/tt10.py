@@ -3,8 +3,13 @@
 Canonical form (regulations.md §1.2; the official Phụ lục 15 text was NOT FOUND, so this is the
 form national receivers implement): file ``<Station>_<YYYYMMDDhhmmss>.txt``, CRLF line ends, UTF-8
 without BOM, lines ``parameter<TAB>value<TAB>unit<TAB>YYYYMMDDhhmmss<TAB>status`` with local time
-(UTC+7) and status 00/01/02. Variants are accepted only when a source enables them
-(:class:`~stations.parsers.base.ParserOptions`); see docs/ingestion.md.
+(UTC+7) and status 00/01/02.
+
+By default a file is first read the canonical way (the hot path: a canonical file costs nothing
+more); a file that deviates anywhere is read again by :mod:`stations.parsers.tolerant`, which
+accepts the deviations seen in the field and notes them. ``strict`` sources accept only the
+canonical form and the variants they switch on (:class:`~stations.parsers.base.ParserOptions`);
+see docs/ingestion.md.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from stations.parsers.common import (
     stamp_to_epoch,
     station_from_name,
 )
+from stations.parsers.tolerant import parse_tolerant
 
 _SPLITTERS = {"tab": "\t", "semicolon": ";", "spaces": None}
 _NAN = nan
 _UNSEEN = object()
+_CANONICAL = ParserOptions(strict=True)
 
 
 def _fields(line: str, separator: str) -> list[str]:
@@ -37,6 +44,15 @@ def _fields(line: str, separator: str) -> list[str]:
             return line.split(";")
         return line.split()
     return line.split(_SPLITTERS[separator])
+
+
+def _fatal_if_empty(out: ParseOutcome) -> None:
+    if not out.readings and out.fatal is None:
+        out.fatal = (
+            f"không dòng nào hợp lệ / no valid line ({out.errors[0].reason})"
+            if out.errors
+            else "tệp rỗng / empty file (no data line)"
+        )
 
 
 class Tt10Parser:
@@ -65,30 +81,38 @@ class Tt10Parser:
             )
             return out
         station = out.station_id = named[0]
+        if options.strict:
+            self._strict(raw, station, options, out)
+            return out
+        canonical_units = self._strict(raw, station, _CANONICAL, out)
+        if out.fatal is None and not out.errors and canonical_units:
+            return out
+        out = ParseOutcome(station_id=station)
+        parse_tolerant(raw, station, options, out)
+        _fatal_if_empty(out)
+        return out
+
+    def _strict(self, raw: bytes, station: str, options: ParserOptions, out: ParseOutcome) -> bool:
+        """Read the strict way into ``out``; True when every unit is spelled as in the catalogue."""
         text, reason = decode_text(raw, options)
         if text is None:
             out.fatal = reason
-            return out
+            return False
         lines, reason = split_lines(text, options)
         if lines is None:
             out.fatal = reason
-            return out
+            return False
         if options.separator not in ParserOptions.SEPARATORS:
             out.fatal = f"unknown separator option {options.separator!r}"
-            return out
-        self._parse_lines(lines, station, options, out)
-        if not out.readings:
-            out.fatal = (
-                f"không dòng nào hợp lệ / no valid line ({out.errors[0].reason})"
-                if out.errors
-                else "tệp rỗng / empty file (no data line)"
-            )
-        return out
+            return False
+        canonical_units = self._parse_lines(lines, station, options, out)
+        _fatal_if_empty(out)
+        return canonical_units
 
     @staticmethod
     def _parse_lines(
         lines: list[str], station: str, options: ParserOptions, out: ParseOutcome
-    ) -> None:
+    ) -> bool:
         # The ingestion hot path: one pass, dict lookups, one tuple per reading.
         tables = alias_tables()
         lenient = options.aliases
@@ -101,6 +125,7 @@ class Tt10Parser:
         append = out.readings.append
         errors = out.errors
         new = tuple.__new__
+        canonical_units = True
         for number, line in enumerate(lines, start=1):
             if not line or line.isspace():
                 continue
@@ -148,5 +173,13 @@ class Tt10Parser:
                         LineError(number, f"trạng thái lạ / unknown status {status!r}", line)
                     )
                     continue
-            unit = tables.unit(unit, lenient) if lenient else strict_units.get(unit, unit)
+            if lenient:
+                unit = tables.unit(unit, True)
+            else:
+                canonical = strict_units.get(unit)
+                if canonical is None:
+                    canonical_units = False  # kept as written; the tolerant reader maps it
+                else:
+                    unit = canonical
             append(new(Reading, (station, parameter, observed_at, value, unit, status)))
+        return canonical_units

@@ -128,6 +128,8 @@ class PointRound:
             "wqi_class": cls.name_vi if cls else None,
             "wqi_class_en": cls.name_en if cls else None,
             "wqi_note": self.wqi.reason if self.wqi else None,
+            # which aggregation formula and which low-confidence sub-index rows the value used
+            "wqi_method": self.wqi.method() if self.wqi else None,
             "colour": self.colour,
             "exceedances": [
                 {"parameter": e.result.parameter, **e.as_dict()} for e in self.exceedances

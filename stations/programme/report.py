@@ -13,12 +13,13 @@ Definitions (docs/programme.md, "Round report"):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from stations.programme.catalogue import lab_catalogue
 from stations.programme.evaluate import MEDIUM_LABELS, PointRound
 from stations.programme.wqi import wqi_classes
+from stations.programme.wqi_formula import current_formula, wqi_formulas
 
 MEDIA_ORDER = tuple(MEDIUM_LABELS)
 FOLLOW_UP_WQI = 50
@@ -29,13 +30,16 @@ def _share(meets: int, compared: int) -> float | None:
 
 
 def media_summary(evaluations: Sequence[PointRound]) -> dict[str, dict[str, Any]]:
-    """``{medium: {points, meets, exceeds, no_limit, compared, share_meeting}}``."""
+    """``{medium: {points, meets, exceeds, no_limit, compared, share_meeting, limits_missing,
+    limits_missing_parameters}}``: ``limits_missing`` counts results not assessed because their
+    applicable limit row has no value yet (never counted as meeting)."""
     out: dict[str, dict[str, Any]] = {}
     for medium in MEDIA_ORDER:
         statuses = Counter(e.status for e in evaluations if e.point.medium == medium)
         if not statuses:
             continue
         compared = statuses["meets"] + statuses["exceeds"]
+        missing = _limits_missing(e for e in evaluations if e.point.medium == medium)
         out[medium] = {
             "medium": medium,
             "label": MEDIUM_LABELS[medium],
@@ -45,8 +49,22 @@ def media_summary(evaluations: Sequence[PointRound]) -> dict[str, dict[str, Any]
             "no_limit": statuses["no_limit"],
             "compared": compared,
             "share_meeting": _share(statuses["meets"], compared),
+            "limits_missing": len(missing),
+            "limits_missing_parameters": sorted({p for p, _ in missing}),
         }
     return out
+
+
+def _limits_missing(evaluations: Iterable[PointRound]) -> list[tuple[str, str]]:
+    """(parameter, point id) of each result compared with a limit row that has no value."""
+    return [
+        (parameter, e.point.id)
+        for e in evaluations
+        for parameter, ev in e.by_parameter.items()
+        if not ev.comparison.compared
+        and ev.comparison.limit is not None
+        and ev.comparison.limit.missing
+    ]
 
 
 def build_round_report(
@@ -128,12 +146,22 @@ def build_round_report(
                 "wqi": e.wqi.value,
                 "class": e.wqi.wqi_class.name_vi,
                 "colour": e.wqi.wqi_class.hex,
+                "low_confidence_rows": list(e.wqi.low_confidence_rows),
             }
             for e in wqi_points
             if e.wqi is not None and e.wqi.wqi_class is not None
         ],
+        "wqi_method": _wqi_method(wqi_points),
         "follow_up": _follow_up(evaluations, was_exceeding),
     }
+
+
+def _wqi_method(points: Sequence[PointRound]) -> dict[str, Any]:
+    """The aggregation formula and every low-confidence sub-index row the round's VN_WQI used."""
+    rows = sorted({c for e in points if e.wqi for c in e.wqi.low_confidence_rows})
+    keys = {e.wqi.formula for e in points if e.wqi}
+    formula = wqi_formulas().get(keys.pop()) if len(keys) == 1 else current_formula()
+    return {"formula": formula.as_dict() if formula else None, "low_confidence_rows": rows}
 
 
 def _follow_up(evaluations: Sequence[PointRound], was_exceeding: set[str]) -> list[dict[str, Any]]:

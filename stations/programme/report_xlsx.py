@@ -20,9 +20,15 @@ SUMMARY_COLUMNS = (
     ("share_meeting", "% đạt / share meeting"),
     ("previous_share", "% đạt đợt trước / previous share"),
     ("change", "Thay đổi / change (pp)"),
+    ("limits_missing", "Kết quả thiếu giá trị giới hạn / results, limit missing"),
 )
 _BOLD = Font(bold=True)
 _HEAD = PatternFill("solid", fgColor="ECEFF1")
+
+
+def _formula(report: dict[str, Any]) -> str:
+    formula = (report.get("wqi_method") or {}).get("formula") or {}
+    return f"{formula.get('key', '')}: {formula.get('expression', '')}"
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> Any:
@@ -101,9 +107,15 @@ def render_xlsx(
             "VN_WQI",
             "Mức / class",
             "Màu / colour",
+            "Hàng độ tin cậy thấp / low-confidence rows",
+            "Công thức / formula",
         ],
         [
-            [p["point_id"], p["name"], p["lon"], p["lat"], p["wqi"], p["class"], p["colour"]]
+            [
+                *(p[k] for k in ("point_id", "name", "lon", "lat", "wqi", "class", "colour")),
+                ", ".join(p.get("low_confidence_rows", [])),
+                _formula(report),
+            ]
             for p in report["wqi_points"]
         ],
     )
@@ -112,7 +124,7 @@ def render_xlsx(
         if colour:
             wqi.cell(row, 6).fill = PatternFill("solid", fgColor=colour)
     if pngs:
-        _picture(wqi, pngs["wqi_map"], "I2")
+        _picture(wqi, pngs["wqi_map"], "K2")
     _sheet(
         wb,
         "can_theo_doi",

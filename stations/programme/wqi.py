@@ -8,8 +8,10 @@ docs/programme.md and tested in tests/stations/test_wqi.py:
    table's ``below`` value, above the last its ``above`` value; exactly on a breakpoint, its q.
 2. The product terms ``(1/100)·Π WQI_II`` and ``(1/100)·Π WQI_III`` are read as the geometric
    mean of the sub-indices divided by 100 — the only reading that keeps VN_WQI within 0–100.
-   So WQI = (WQI_I/100) × (gm_II/100) × (gm_III/100) × [mean_IV² × mean_V]^(1/3); a missing
-   group I/II/III contributes 1, a missing group V reduces the core to mean_IV.
+   So WQI = (WQI_I/100) × (gm_II/100) × (gm_III/100) × core, with core = [mean_IV² × mean_V]^(1/3)
+   (``cube_root``) or [mean_IV × mean_V]^(1/2) (``square_root``), a cited setting
+   (:mod:`stations.programme.wqi_formula`); a missing group I/II/III contributes 1, a missing
+   group V reduces the core to mean_IV.
 3. Minimum data (not found exactly in our reference): group IV is required with at least three
    parameters, and at least three of the five groups must be present.
 4. DO enters as % saturation: DO_sat(T) = 14.652 − 0.41022T + 0.0079910T² − 0.000077774T³; without
@@ -26,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from stations.programme.wqi_formula import current_formula, wqi_formulas
 
 WQI_DIR = Path(__file__).resolve().parent.parent / "data" / "wqi"
 GROUPS = ("I", "II", "III", "IV", "V")
@@ -68,6 +72,16 @@ class WqiResult:
     sub_indices: dict[str, float] = field(default_factory=dict)
     groups: tuple[str, ...] = ()
     reason: str = ""
+    formula: str = ""  # aggregation formula key (aggregation.csv)
+    low_confidence_rows: tuple[str, ...] = ()  # sub-index tables used whose confidence is low
+
+    def method(self) -> dict[str, object]:
+        """Which formula and which low-confidence sub-index rows this value used."""
+        formula = wqi_formulas().get(self.formula)
+        return {
+            "formula": formula.as_dict() if formula else None,
+            "low_confidence_rows": list(self.low_confidence_rows),
+        }
 
 
 def _floats(text: str) -> tuple[float, ...]:
@@ -149,10 +163,14 @@ def _round_half_up(x: float) -> int:
 
 
 def compute_wqi(
-    values: Mapping[str, float], tables: Mapping[str, SubIndexTable] | None = None
+    values: Mapping[str, float],
+    tables: Mapping[str, SubIndexTable] | None = None,
+    formula: str | None = None,
 ) -> WqiResult:
-    """VN_WQI from ``{parameter: value}`` in the catalogue's units (DO in mg/L, Temp in °C)."""
+    """VN_WQI from ``{parameter: value}`` in the catalogue's units (DO in mg/L, Temp in °C);
+    ``formula`` is an aggregation key (default: the configured one)."""
     tables = subindex_tables() if tables is None else tables
+    formula = formula or current_formula().key
     subs: dict[str, float] = {}
     reason = ""
     for code, value in values.items():
@@ -167,20 +185,25 @@ def compute_wqi(
     for code, q in subs.items():
         by_group[tables["DO_sat" if code == "DO" else code].group].append(q)
     present = tuple(g for g in GROUPS if by_group[g])
+    low = tuple(sorted(c for c in subs if tables["DO_sat" if c == "DO" else c].confidence == "low"))
     if len(by_group["IV"]) < 3 or len(present) < 3:
         why = "cần nhóm IV (≥ 3 thông số) và ≥ 3 nhóm / needs group IV (≥ 3) and ≥ 3 groups"
-        return WqiResult(None, None, None, subs, present, "; ".join(filter(None, (why, reason))))
+        note = "; ".join(filter(None, (why, reason)))
+        return WqiResult(None, None, None, subs, present, note, formula, low)
 
     def geo_fraction(qs: list[float]) -> float:
         return math.prod(q / 100 for q in qs) ** (1 / len(qs)) if qs else 1.0
 
     mean_iv = sum(by_group["IV"]) / len(by_group["IV"])
-    core = (
-        (mean_iv**2 * (sum(by_group["V"]) / len(by_group["V"]))) ** (1 / 3)
-        if by_group["V"]
-        else mean_iv
-    )
+    core = mean_iv
+    if by_group["V"]:
+        mean_v = sum(by_group["V"]) / len(by_group["V"])
+        core = (
+            (mean_iv * mean_v) ** 0.5
+            if formula == "square_root"
+            else ((mean_iv**2 * mean_v) ** (1 / 3))
+        )
     ph = by_group["I"][0] / 100 if by_group["I"] else 1.0
     raw = ph * geo_fraction(by_group["II"]) * geo_fraction(by_group["III"]) * core
     value = _round_half_up(raw)
-    return WqiResult(value, raw, classify(value), subs, present, reason)
+    return WqiResult(value, raw, classify(value), subs, present, reason, formula, low)

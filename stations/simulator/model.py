@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from stations.parsers.base import STATUS_CALIBRATING, STATUS_MEASURING
+from stations.simulator.storm import Storm
 from stations.timeutil import VN_OFFSET
 
 # (baseline, relative noise, diurnal amplitude) per parameter, in the catalogue's units.
@@ -56,6 +57,8 @@ class StationModel:
     station_id: str
     kind: str
     parameters: Mapping[str, str]
+    lon: float | None = None  # rain gauges: where the storm field is read
+    lat: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +91,18 @@ class Scenario:
     malformed_rate: float = 0.0
     clock_skew: Mapping[str, int] = field(default_factory=dict)
     seed: int = 7
+    storm: Storm | None = None  # rain gauges report this storm (none: no rain)
+    rain_step_s: int = 600
 
 
 def value_at(model: StationModel, parameter: str, t: int, scenario: Scenario) -> float:
     """The simulated value of one parameter at ``t`` (UTC epoch seconds)."""
+    if parameter == "Rain":
+        if scenario.storm is None or model.lon is None or model.lat is None:
+            return 0.0
+        return scenario.storm.rain_mm(
+            model.station_id, model.lon, model.lat, t, scenario.rain_step_s
+        )
     base, noise, diurnal = KIND_BASELINES.get((model.kind, parameter)) or BASELINES.get(
         parameter, (10, 0.1, 0.1)
     )

@@ -122,3 +122,9 @@ def delivery_counts(conn: Connection, alert_ids: list[int]) -> dict[int, dict[st
     for alert_id, state, n in conn.execute(query):
         out.setdefault(alert_id, {})[state] = n
     return out
+
+
+def was_notified(conn: Connection, alert_id: int) -> bool:
+    """Whether any message was ever queued for the alert (a quiet alert stays quiet)."""
+    query = select(alert_outbox.c.id).where(alert_outbox.c.alert_id == alert_id).limit(1)
+    return conn.execute(query).first() is not None

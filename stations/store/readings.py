@@ -24,7 +24,7 @@ from stations.store.schema import site_parameters, sites
 _COLUMNS = "station_id, parameter, observed_at, value, unit, status, qc_flags, file_id"
 FILE_COLUMNS = (
     "sha256, name, origin, station_id, received_at, size, outcome, reason, readings, "
-    "line_errors, archive_path"
+    "line_errors, archive_path, format_notes"
 )
 """Column order of the tuples :func:`record_files` takes (``line_errors`` as JSON text)."""
 _HOUR_KEY = {"station_id": "text", "parameter": "text", "hour_start": "bigint"}
@@ -86,7 +86,9 @@ def record_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]
     cur = _cursor(conn)
     if _is_pg(conn):
         arrays = [list(col) for col in zip(*rows, strict=True)]
-        types = ("text",) * 4 + ("bigint", "bigint") + ("text",) * 2 + ("int", "text", "text")
+        types = (
+            ("text",) * 4 + ("bigint", "bigint") + ("text",) * 2 + ("int", "text", "text", "text")
+        )
         unnest = ", ".join(f"%s::{t}[]" for t in types)
         cols = FILE_COLUMNS.split(", ")
         select_list = ", ".join(f"{c}::json" if c == "line_errors" else c for c in cols)
@@ -98,7 +100,7 @@ def record_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]
         ids = dict(cur.fetchall())
         return [ids[r[0]] for r in rows]
     cur.executemany(
-        f"INSERT INTO ingested_files ({FILE_COLUMNS}) VALUES ({', '.join('?' * 11)})", rows
+        f"INSERT INTO ingested_files ({FILE_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows
     )
     # This transaction holds SQLite's write lock and ``id`` is a rowid alias without
     # AUTOINCREMENT, so the new rows got the consecutive ids ending at max(id).
@@ -289,7 +291,7 @@ def known_hashes(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int
 # --- range reads for the API (``GET /api/stations/{id}/readings``) ---------------------------
 
 _RAW = text(
-    "SELECT parameter, observed_at, value, unit, status, qc_flags FROM readings "
+    "SELECT parameter, observed_at, value, unit, status, qc_flags, file_id FROM readings "
     "WHERE station_id = :station AND parameter IN :params "
     "AND observed_at >= :start AND observed_at < :end ORDER BY parameter, observed_at"
 ).bindparams(bindparam("params", expanding=True))
@@ -322,9 +324,9 @@ def read_series(
 ) -> dict[str, list[tuple[Any, ...]]]:
     """``{parameter: [row, ...]}`` for ``interval`` raw | hour | day over ``[start, end)``.
 
-    Rows: raw ``(observed_at, value, unit, status, qc_flags)``; hour ``(hour_start, mean, min,
-    max, n_valid, n_total, unit)``; day ``(day_start, mean, min, max, n_valid, n_total, unit,
-    hours)``.
+    Rows: raw ``(observed_at, value, unit, status, qc_flags, file_id)``; hour ``(hour_start,
+    mean, min, max, n_valid, n_total, unit)``; day ``(day_start, mean, min, max, n_valid,
+    n_total, unit, hours)``.
     """
     if not parameters:
         return {}

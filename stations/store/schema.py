@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -85,6 +86,10 @@ permits = Table(
     Column("limits", JSON, nullable=False, default=dict, comment="explicit per-parameter limits"),
     Column("o2_ref", Float, nullable=True, comment="reference O2, % vol"),
     Column("basis", String(8), nullable=False, default="1h", comment="comparison basis 1h | 24h"),
+    # What decides a facility's regulation under a transition rule (migration 0009, issue 15).
+    Column("operating_since", Date, nullable=True, comment="facility operating since"),
+    Column("eia_approved_on", Date, nullable=True, comment="ĐTM (EIA) approval date"),
+    Column("permit_date", Date, nullable=True, comment="environmental permit date"),
     Column("valid_from", BigInteger, nullable=True),
     Column("valid_to", BigInteger, nullable=True),
     Column("updated_at", BigInteger, nullable=False),
@@ -107,6 +112,12 @@ ingested_files = Table(
     Column("readings", Integer, nullable=False, default=0),
     Column("line_errors", JSON, nullable=False, default=list),
     Column("archive_path", Text, nullable=True),
+    Column(
+        "format_notes",
+        Text,
+        nullable=True,
+        comment="how the file deviated from the canonical form, e.g. 'LF; spaces; cp1252'",
+    ),
 )
 
 # Readings are keyed by (station, parameter, observed_at): re-ingesting changes nothing.

@@ -89,8 +89,25 @@ def _replace_permit(conn: Connection, site: Site, now: int) -> None:
             limits=site.permit.limits,
             o2_ref=site.permit.o2_ref,
             basis=site.permit.basis,
+            operating_since=site.permit.operating_since,
+            eia_approved_on=site.permit.eia_approved_on,
+            permit_date=site.permit.permit_date,
             updated_at=now,
         )
+    )
+
+
+def _permit_from_row(p: Any) -> Permit:
+    return Permit(
+        regulation=p.regulation,
+        column_class=p.column_class,
+        coefficients=dict(p.coefficients or {}),
+        limits=dict(p.limits or {}),
+        o2_ref=p.o2_ref,
+        basis=p.basis,
+        operating_since=p.operating_since,
+        eia_approved_on=p.eia_approved_on,
+        permit_date=p.permit_date,
     )
 
 
@@ -129,14 +146,7 @@ def list_sites(
         params.setdefault(p.site_id, {})[p.parameter] = p.unit
     permit_of: dict[str, Permit] = {}
     for p in conn.execute(select(permits)):
-        permit_of[p.site_id] = Permit(
-            regulation=p.regulation,
-            column_class=p.column_class,
-            coefficients=dict(p.coefficients or {}),
-            limits=dict(p.limits or {}),
-            o2_ref=p.o2_ref,
-            basis=p.basis,
-        )
+        permit_of[p.site_id] = _permit_from_row(p)
     return [_site_from_row(r, params.get(r.id, {}), permit_of.get(r.id)) for r in rows]
 
 
@@ -150,18 +160,7 @@ def get_site(conn: Connection, site_id: str) -> Site | None:
         for p in conn.execute(select(site_parameters).where(site_parameters.c.site_id == site_id))
     }
     prow = conn.execute(select(permits).where(permits.c.site_id == site_id)).first()
-    permit = (
-        Permit(
-            regulation=prow.regulation,
-            column_class=prow.column_class,
-            coefficients=dict(prow.coefficients or {}),
-            limits=dict(prow.limits or {}),
-            o2_ref=prow.o2_ref,
-            basis=prow.basis,
-        )
-        if prow
-        else None
-    )
+    permit = _permit_from_row(prow) if prow else None
     return _site_from_row(row, params, permit)
 
 

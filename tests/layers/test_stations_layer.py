@@ -62,14 +62,14 @@ CASES = {
         {"limit": 120.0, "limit_unit": "mg/L", "averaging": "1h", "low_confidence": False}
         | {"mean": 150.0, "ratio": 1.25},
     ),
-    # LS_KCNDB_NT01: QCVN 40:2011 column B, COD 150 × Kq 0.9 × Kf 1.1; the regulation was replaced
-    # on 2025-09-01 and the successor's values are not entered, so the transition is flagged.
+    # LS_KCNDB_NT01: QCVN 40:2011 column B, COD 150 × Kq 0.9 × Kf 1.1; operating since 2009, so
+    # it keeps QCVN 40:2011 until 31/12/2031 (TT 06/2025 Art. 3) at the value's own confidence.
     "regulation × coefficients": Case(
         "LS_KCNDB_NT01",
         "COD",
         "mg/L",
         74.25,
-        {"limit": 148.5, "averaging": "1h", "low_confidence": True, "ratio": 0.5},
+        {"limit": 148.5, "averaging": "1h", "low_confidence": False, "ratio": 0.5},
     ),
     "air: the 1-h limit where there is one": Case(
         "LS_SONNMT_KK01",

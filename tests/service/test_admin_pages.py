@@ -171,6 +171,7 @@ def test_station_and_permit_forms(app_client: TestClient) -> None:
         client, page, f"{page}/permit",
         regulation="QCVN 40:2011/BTNMT", column_class="B", coefficients='{"Kq": 0.9, "Kf": 1.0}',
         limits='{"COD": 777}', o2_ref="", basis="1h", valid_from="2026-01-01", valid_to="",
+        operating_since="2012-05-01", eia_approved_on="", permit_date="",
         reason="giấy phép mới",
     )  # fmt: skip
     assert permit.status_code == 303, permit.text  # type: ignore[attr-defined]
@@ -180,8 +181,9 @@ def test_station_and_permit_forms(app_client: TestClient) -> None:
     assert (site.name, site.active) == ("Trạm thử nghiệm", False)
     assert row.limits == {"COD": 777} and row.coefficients == {"Kq": 0.9, "Kf": 1.0}
     assert row.column_class == "B" and row.valid_from is not None
+    assert str(row.operating_since) == "2012-05-01" and row.permit_date is None  # issue 15
     shown = client.get(page).text
-    assert "Trạm thử nghiệm" in shown and "2026-01-01" in shown
+    assert "Trạm thử nghiệm" in shown and "2026-01-01" in shown and "2012-05-01" in shown
 
 
 def test_limit_forms_edit_refuse_and_revert(app_client: TestClient) -> None:

@@ -26,6 +26,7 @@ from tests.service.test_auth_fixtures import (  # noqa: F401
 
 # Always reachable without logging in.
 ALWAYS_OPEN = {("GET", "/healthz"), ("GET", "/login"), ("GET", "/auth/static/auth.css")}
+ALWAYS_OPEN |= {("GET", "/api/warnings"), ("GET", "/api/warnings.cap")}  # open warning feeds
 # Form endpoints that do their own CSRF check (they answer 403 to a form without it).
 SELF_CHECKED = {("POST", "/login"), ("POST", "/logout")}
 # What public_read=True exposes (read-only).

@@ -57,7 +57,9 @@ def test_demo_answers_within_60_seconds(tmp_path: Path) -> None:
         assert stations is not None, "demo did not answer /healthz within 60 s"
         body = stations.json()
         assert body["type"] == "FeatureCollection"
-        assert len(body["features"]) == 13
+        kinds = [f["properties"]["kind"] for f in body["features"]]
+        assert len([k for k in kinds if k != "rain"]) == 13
+        assert kinds.count("rain") == 20  # the synthetic rain gauges of the warnings demo
         props = body["features"][0]["properties"]
         assert {"name", "kind"} <= set(props)
         assert len(body["features"][0]["geometry"]["coordinates"]) == 2

@@ -67,6 +67,10 @@ def test_xlsx_report_numbers_match_the_api(client, demo) -> None:  # type: ignor
         row = by_medium[m["medium"]]
         assert list(row[1:5]) == [m[f] for f in FIELDS]
         assert row[5] == m["share_meeting"] and row[7] == m["change"]
+        assert row[8] == m["limits_missing"]  # results not assessed: limit missing
+    # Noise limits (QCVN 26:2025) are rows without values: their results are "limit missing".
+    noise = next(m for m in numbers["media"] if m["medium"] == "noise")
+    assert noise["limits_missing"] > 0 and "LAeq" in noise["limits_missing_parameters"]
     assert wb["can_theo_doi"].max_row - 1 == len(numbers["follow_up"])
     assert wb["wqi"].max_row - 1 == len(numbers["wqi_points"]) == 62
     assert len(wb["tong_hop"]._images) == 1  # the share chart is embedded
@@ -87,6 +91,15 @@ def test_xlsx_report_numbers_match_the_api(client, demo) -> None:  # type: ignor
         )
         follow = {f["point_id"] for f in numbers["follow_up"]}
         assert (latest["status"] == "exceeds") <= (point["point_id"] in follow)
+        # Every WQI answer names its formula and the low-confidence rows it used.
+        method = latest["wqi_method"]
+        assert method["formula"]["key"] == numbers["wqi_method"]["formula"]["key"] == "cube_root"
+        assert set(method["low_confidence_rows"]) <= set(
+            numbers["wqi_method"]["low_confidence_rows"]
+        )
+    assert {"NH4"} <= set(numbers["wqi_method"]["low_confidence_rows"])
+    first = next(wb["wqi"].iter_rows(min_row=2, max_row=2, values_only=True))
+    assert str(first[8]).startswith("cube_root:")  # the formula column of the wqi sheet
 
 
 @pytest.mark.browser
@@ -113,6 +126,7 @@ def test_html_report_opens_in_a_browser(client, demo, db_url: str) -> None:  # t
             for field in FIELDS:
                 cell = page.locator(f'tr[data-medium="{m["medium"]}"] td[data-field="{field}"]')
                 assert cell.inner_text() == str(m[field])
+        assert "[mean_IV² · mean_V]^(1/3)" in page.locator("#wqi-method").inner_text()
         follow = page.locator('[data-field="follow_up"]').inner_text()
         assert int(follow) == len(numbers["follow_up"])
         widths = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")

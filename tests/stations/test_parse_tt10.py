@@ -15,10 +15,10 @@ T = stamp_to_epoch("20261120083000")
 CANON = b"Dust\t51.2\tmg/Nm\xc2\xb3\t20261120083000\t00\r\nO2\t9.1\t%\t20261120083000\t01\r\n"
 
 VARIANTS = [
-    pytest.param(CANON, ParserOptions(), 2, 0, None, id="canonical"),
+    pytest.param(CANON, ParserOptions(strict=True), 2, 0, None, id="canonical"),
     pytest.param(
         CANON.replace(b"\t", b";"),
-        ParserOptions(separator="semicolon"),
+        ParserOptions(strict=True, separator="semicolon"),
         2,
         0,
         None,
@@ -26,18 +26,23 @@ VARIANTS = [
     ),
     pytest.param(
         CANON.replace(b"\t", b"   "),
-        ParserOptions(separator="spaces"),
+        ParserOptions(strict=True, separator="spaces"),
         2,
         0,
         None,
         id="spaces-variant",
     ),
     pytest.param(
-        CANON.replace(b"\t", b";"), ParserOptions(separator="auto"), 2, 0, None, id="auto-separator"
+        CANON.replace(b"\t", b";"),
+        ParserOptions(strict=True, separator="auto"),
+        2,
+        0,
+        None,
+        id="auto-separator",
     ),
     pytest.param(
         CANON.replace(b"51.2", b"51,2"),
-        ParserOptions(decimal_comma=True),
+        ParserOptions(strict=True, decimal_comma=True),
         2,
         0,
         None,
@@ -45,21 +50,30 @@ VARIANTS = [
     ),
     pytest.param(
         CANON.replace(b"51.2", b"51,2"),
-        ParserOptions(),
+        ParserOptions(strict=True),
         1,
         1,
         None,
         id="decimal-comma-strict-is-line-error",
     ),
-    pytest.param(b"\xef\xbb\xbf" + CANON, ParserOptions(bom=True), 2, 0, None, id="bom-variant"),
-    pytest.param(b"\xef\xbb\xbf" + CANON, ParserOptions(), 0, 0, "BOM", id="bom-strict"),
     pytest.param(
-        CANON.replace(b"\r\n", b"\n"), ParserOptions(lf=True), 2, 0, None, id="lf-variant"
+        b"\xef\xbb\xbf" + CANON, ParserOptions(strict=True, bom=True), 2, 0, None, id="bom-variant"
     ),
-    pytest.param(CANON.replace(b"\r\n", b"\n"), ParserOptions(), 0, 0, "LF", id="lf-strict"),
+    pytest.param(b"\xef\xbb\xbf" + CANON, ParserOptions(strict=True), 0, 0, "BOM", id="bom-strict"),
+    pytest.param(
+        CANON.replace(b"\r\n", b"\n"),
+        ParserOptions(strict=True, lf=True),
+        2,
+        0,
+        None,
+        id="lf-variant",
+    ),
+    pytest.param(
+        CANON.replace(b"\r\n", b"\n"), ParserOptions(strict=True), 0, 0, "LF", id="lf-strict"
+    ),
     pytest.param(
         CANON.replace(b"Dust", b"PM"),
-        ParserOptions(),
+        ParserOptions(strict=True),
         2,
         0,
         None,
@@ -67,7 +81,7 @@ VARIANTS = [
     ),
     pytest.param(
         CANON.replace(b"Dust", b"Bui"),
-        ParserOptions(),
+        ParserOptions(strict=True),
         1,
         1,
         None,
@@ -75,13 +89,13 @@ VARIANTS = [
     ),
     pytest.param(
         CANON.replace(b"Dust", b"Bui"),
-        ParserOptions(aliases=True),
+        ParserOptions(strict=True, aliases=True),
         2,
         0,
         None,
         id="common-alias-variant",
     ),
-    pytest.param(CANON[:-2], ParserOptions(), 2, 0, None, id="no-final-crlf"),
+    pytest.param(CANON[:-2], ParserOptions(strict=True), 2, 0, None, id="no-final-crlf"),
 ]
 
 
@@ -101,7 +115,7 @@ def test_variants(
 
 
 def test_canonical_values_units_status_and_local_time() -> None:
-    out = parse(CANON, NAME, "tt10", ParserOptions())
+    out = parse(CANON, NAME, "tt10", ParserOptions(strict=True))
     dust, o2 = out.readings
     assert (dust.parameter, dust.value, dust.unit, dust.status) == ("Dust", 51.2, "mg/Nm³", "00")
     assert (o2.parameter, o2.status) == ("O2", "01")
@@ -111,7 +125,12 @@ def test_canonical_values_units_status_and_local_time() -> None:
 def test_aliases_map_pm25_spellings() -> None:
     for spelling in (b"PM2,5", b"PM25", b"pm2.5"):
         raw = spelling + b"\t12\t\xc2\xb5g/Nm\xc2\xb3\t20261120083000\t00\r\n"
-        out = parse(raw, "LS_SONNMT_KK01_20261120083000.txt", "tt10", ParserOptions(aliases=True))
+        out = parse(
+            raw,
+            "LS_SONNMT_KK01_20261120083000.txt",
+            "tt10",
+            ParserOptions(strict=True, aliases=True),
+        )
         assert [r.parameter for r in out.readings] == ["PM2.5"], spelling
 
 
@@ -140,7 +159,7 @@ def test_unsafe_names(name: str) -> None:
     lenient=st.booleans(),
 )
 def test_parser_never_raises_on_arbitrary_bytes(raw: bytes, fmt: str, lenient: bool) -> None:
-    options = ParserOptions.lenient() if lenient else ParserOptions()
+    options = ParserOptions.lenient() if lenient else ParserOptions(strict=True)
     out = parse(raw, NAME, fmt, options)
     assert out.fatal is not None or out.readings or out.errors or fmt == "json"
 
@@ -173,7 +192,7 @@ def test_generated_valid_files_round_trip(t: int, lines: list[tuple[str, float, 
     rows = [(p, v, UNITS.get(p, "µg/Nm³"), s) for p, v, s in lines]
     name, raw = render_tt10("LS_SONNMT_KK01", t, rows)
     assert name == f"LS_SONNMT_KK01_{local_stamp(t)}.txt"
-    out = parse(raw, name, "tt10", ParserOptions())
+    out = parse(raw, name, "tt10", ParserOptions(strict=True))
     assert out.fatal is None and out.errors == []
     assert [(r.parameter, r.value, r.unit, r.status) for r in out.readings] == rows
     assert {r.observed_at for r in out.readings} == {t}
@@ -213,11 +232,11 @@ def test_stamp_arithmetic_matches_the_calendar(stamp: str) -> None:
 )
 def test_bad_line_reasons_next_to_a_good_line(line: str, reason: str) -> None:
     raw = (line + "\r\n").encode() + CANON
-    out = parse(raw, NAME, "tt10", ParserOptions())
+    out = parse(raw, NAME, "tt10", ParserOptions(strict=True))
     assert len(out.readings) == 2 and len(out.errors) == 1
     assert reason in out.errors[0].reason and out.errors[0].line == 1
 
 
 def test_blank_lines_even_of_tabs_are_skipped() -> None:
-    out = parse(b"\t\t\t\t\r\n\r\n" + CANON, NAME, "tt10", ParserOptions())
+    out = parse(b"\t\t\t\t\r\n\r\n" + CANON, NAME, "tt10", ParserOptions(strict=True))
     assert (len(out.readings), out.errors) == (2, [])

@@ -81,15 +81,16 @@ def test_explicit_permit_limits_win() -> None:
     assert not limits[("COD", "1h")].low_confidence
 
 
-def test_after_replacement_the_old_value_applies_under_transition_flagged() -> None:
-    # QCVN 40:2025 in force 2025-09-01 with no values yet (§4.2): 40:2011 continues, flagged.
+def test_after_replacement_an_undated_facility_keeps_the_old_value_flagged() -> None:
+    # TT 06/2025 Art. 3 (regulations-2026-12.md §1.1): existing facilities keep QCVN 40:2011 to
+    # 31/12/2031; with no operating/EIA date recorded that is assumed, and flagged for checking.
     permit = Permit(
         regulation="QCVN 40:2011/BTNMT", column_class="B", coefficients={"Kq": 1, "Kf": 1}
     )
     limits, _ = _limits("wastewater", WW, permit, AFTER)
     cod = limits[("COD", "1h")]
     assert (cod.value, cod.rule, cod.low_confidence) == (150.0, "transition", True)
-    assert "QCVN 40:2025" in cod.note
+    assert "áp dụng chuyển tiếp đến 31/12/2031" in cod.reason and "verify" in cod.reason
 
 
 def test_a_filled_successor_value_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,7 +105,10 @@ def test_a_filled_successor_value_is_used(tmp_path: Path, monkeypatch: pytest.Mo
             )
         (tmp_path / f.name).write_text(text, encoding="utf-8")
     permit = Permit(
-        regulation="QCVN 40:2011/BTNMT", column_class="B", coefficients={"Kq": 0.9, "Kf": 1}
+        regulation="QCVN 40:2011/BTNMT",
+        column_class="B",
+        coefficients={"Kq": 0.9, "Kf": 1},
+        eia_approved_on=date(2025, 10, 1),  # a new facility: judged under QCVN 40:2025
     )
     found, _ = resolve_limits("wastewater", WW, permit, AFTER, table=load_limits(tmp_path))
     cod = next(a for a in found if a.parameter == "COD")

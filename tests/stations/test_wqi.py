@@ -7,15 +7,19 @@ rule is uncertain (docs/programme.md, "VN_WQI choices") are tested as such.
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from stations.programme.wqi import (
+    WQI_DIR,
     classify,
     compute_wqi,
     do_saturation,
     sub_index,
     subindex_tables,
 )
+from stations.programme.wqi_formula import configure_wqi_formula
 
 # (parameter, value, expected q, source)
 SUB_INDEX_CASES = [
@@ -153,3 +157,43 @@ def test_do_needs_the_water_temperature() -> None:
     without = compute_wqi({**CLEAN, "DO": 8.176})
     assert "DO" not in without.sub_indices and "temperature" in without.reason
     assert without.value == 100
+
+
+# --- aggregation formula as a cited setting (regulations-2026-12.md §5.3) -----------------------
+# pH 7 → 100 (group I); BOD5 4, COD 10, NH4 0.3 → 100 each (group IV, on their first breakpoint);
+# coliform 5000 → 75 (group V). cube root: (100²·75)^(1/3) = 90.86 → 91;
+# square root: (100·75)^(1/2) = 86.60 → 87.
+FORMULA_SAMPLE = {"pH": 7.0, "BOD5": 4.0, "COD": 10.0, "NH4": 0.3, "Coliform": 5000.0}
+
+
+@pytest.mark.parametrize(("formula", "expected"), [("cube_root", 91), ("square_root", 87)])
+def test_the_aggregation_formula_is_a_named_choice(formula: str, expected: int) -> None:
+    result = compute_wqi(FORMULA_SAMPLE, formula=formula)
+    assert result.value == expected and result.formula == formula
+    method = result.method()
+    assert (
+        method["formula"]["key"] == formula
+        and "regulations-2026-12.md" in method["formula"]["citation"]
+    )
+    assert method["low_confidence_rows"] == ["NH4"]  # NH4 disagrees with 4 implementations
+
+
+def test_the_configured_formula_is_used_and_unknown_ones_refused() -> None:
+    try:
+        configure_wqi_formula("square_root")
+        assert compute_wqi(FORMULA_SAMPLE).value == 87
+        with pytest.raises(ValueError, match="cube_root, square_root"):
+            configure_wqi_formula("arithmetic")
+    finally:
+        configure_wqi_formula("cube_root")
+    assert compute_wqi(FORMULA_SAMPLE).value == 91
+
+
+def test_disagreeing_rows_are_low_confidence_with_their_alternatives() -> None:
+    tables = subindex_tables()
+    for code in ("NH4", "Cd", "Pb", "Hg", "Cu", "Zn", "Cr6"):
+        assert tables[code].confidence == "low"
+    with (WQI_DIR / "subindex.csv").open(encoding="utf-8") as fh:
+        notes = {r["parameter"]: r["note"] for r in csv.DictReader(fh)}
+    assert "0.3 → 75" in notes["NH4"] and "2.0 → 10" in notes["Cu"]
+    assert all("regulations-2026-12.md §5.3" in notes[c] for c in ("Cd", "Pb", "Hg", "Zn", "Cr6"))

@@ -153,6 +153,7 @@
     if (state === "exceeding" || state === "near_limit") return state;
     var faults = codes.filter(function (c) { return FAULT_STATUS[params[c].status]; });
     if (faults.length) return "fault";
+    if (state === "limit_missing") return "limit_missing"; // never green without a limit
     if (state === "compliant") return "compliant";
     return "unassessed";
   };

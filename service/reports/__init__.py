@@ -1,0 +1,1 @@
+"""Report rendering (HTML, XLSX) for numbers assembled in the domain core."""
