@@ -74,7 +74,8 @@ EXPORT_LAYERS: tuple[dict[str, str], ...] = (
     {"collection": "communes", "label_key": "layer_communes"},
 )
 
-OSM_TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+# Through our caching tile proxy (service/public/basemap.py): the browser never asks OSM itself.
+OSM_TILES = "/public/basemap/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 
 # Data layers drawn by the script: (key, shown on opening).
@@ -260,15 +261,14 @@ def build_map(options: MapOptions) -> folium.Map:
     root.header.add_child(folium.Element('<link rel="icon" href="data:,">'), name="qt_favicon")
 
     blank = BlankBase(t("base_blank", lang)).add_to(fmap)
-    # Off by default: switching it on is the only way the page talks to another host.
+    # Off by default; switched on, tiles come from our proxy (outlines stay the fallback).
     osm = folium.TileLayer(
         OSM_TILES,
         attr=OSM_ATTRIBUTION,
         name=t("base_osm", lang),
         overlay=False,
         show=False,
-        max_zoom=19,
-        subdomains="abc",
+        max_zoom=17,
     ).add_to(fmap)
 
     groups: dict[str, Any] = {}

@@ -9,6 +9,8 @@ command -v chromium >/dev/null 2>&1 || want+=(chromium)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || want+=(postgresql-15)
 [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 \
   || want+=(postgresql-15-postgis-3)
+command -v nginx >/dev/null 2>&1 || want+=(nginx-light)  # public portal: production-path test
+command -v wrk >/dev/null 2>&1 || want+=(wrk)  # bench/: public portal beside nginx
 if [ ${#want[@]} -eq 0 ]; then
   exit 0
 fi

@@ -67,12 +67,29 @@ def alerts(rt: Runtime, spans: Spans) -> None:
     rt.alerts.evaluate(set(spans), periodic=False)
 
 
+def public_snapshot(rt: Runtime, _spans: Spans) -> None:
+    """Rewrite the public portal's snapshot files when their content changed (issue 18), at
+    most every few seconds."""
+    from service.public.steps import AFTER_INGEST_EVERY_S, refresh_public
+
+    refresh_public(rt, AFTER_INGEST_EVERY_S)
+
+
+def public_subscriptions(rt: Runtime, _spans: Spans) -> None:
+    """Queue citizens' messages for the AQI alerts the pass just opened (issue 18)."""
+    from service.public.steps import notify_public_subscribers
+
+    notify_public_subscribers(rt)
+
+
 # The chain, in the order it runs. Add a step with one line (e.g. forwarding after alerts).
 AFTER_INGEST: tuple[AfterIngestStep, ...] = (
     AfterIngestStep("compliance", compliance),
     AfterIngestStep("layers", layer_data),
+    AfterIngestStep("public-snapshot", public_snapshot),
     AfterIngestStep("alerts", alerts),
     AfterIngestStep("warnings", rain_warnings.step),  # QĐ 18 levels and their alerts (issue 17)
+    AfterIngestStep("public-subscriptions", public_subscriptions),
 )
 
 

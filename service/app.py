@@ -14,6 +14,8 @@ from service.admin.limits import overrides_file
 from service.auth.observability import configure_logging
 from service.database import make_engine
 from service.errors import install_error_handlers
+from service.public import basemap_routes, subscribe_routes
+from service.public import routes as public_routes
 from service.routes import (
     admin,
     admin_config,
@@ -65,6 +67,9 @@ ROUTERS = (
     admin_missing.router,
     facility_report.router,
     metrics.router,
+    public_routes.router,
+    subscribe_routes.router,
+    basemap_routes.router,
     admin_ingest.router,
     admin_quarantine.router,
     admin_ingest_pages.router,

@@ -10,6 +10,7 @@ from layers import revision
 from service.database import make_engine, upgrade
 from service.settings import Settings
 from stations.registry import load_points, load_stations
+from stations.store.partitions import ensure_partitions
 from stations.store.sites import sync_parameters, upsert_sites
 from stations.timeutil import now_epoch
 
@@ -21,6 +22,7 @@ def prepare_database(settings: Settings) -> Engine:
     engine = make_engine(settings.db_url)
     with engine.begin() as conn:
         sync_parameters(conn)
+    ensure_partitions(engine, now_epoch())  # PostgreSQL: this month and the next ones exist
     return engine
 
 

@@ -23,6 +23,7 @@ from service.alerting.runtime import AlertRuntime
 from service.auth.observability import RequestMetrics
 from service.auth.ratelimit import LoginRateLimiter
 from service.auth.secret import load_secret_key
+from service.public.state import PublicState
 from service.settings import Settings
 from stations.compliance.engine import EngineOptions
 from stations.ingest.model import Spans
@@ -77,6 +78,7 @@ class Runtime:
     login_limiter: LoginRateLimiter = field(default_factory=LoginRateLimiter)
     source_status: dict[str, SourceStatus] = field(default_factory=dict)
     steps: tuple[AfterIngestStep, ...] = AFTER_INGEST
+    public: PublicState = field(init=False)  # issue 18: the portal's cache, limit, tile proxy
     # Built by service.forwarding.forwarding_for: a bad forwarding file must not stop the app.
     forwarding: Forwarding | None = field(default=None, repr=False)
     _secret_key: bytes | None = field(default=None, repr=False)
@@ -87,6 +89,7 @@ class Runtime:
         self.alerts = AlertRuntime(self.settings, self.engine, config_from_settings(self.settings))
         # Before open maps are told that alerts changed, the live layer snapshots catch up.
         self.alerts.before_notify = self.snapshots.refresh_live
+        self.public = PublicState.build(self)
 
     def after_ingest(self, spans: Spans) -> None:
         """Run the after-ingest chain once over a committed batch, in written order."""

@@ -13,7 +13,7 @@ import logging
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from service.jobs import alerts, compliance, forward, ingest
+from service.jobs import alerts, compliance, forward, ingest, partitions, public
 from service.jobs import warnings as rain_warnings
 from service.runtime import Runtime
 
@@ -34,8 +34,10 @@ def build_scheduler(rt: Runtime) -> BackgroundScheduler:
     ingest.register(scheduler, rt)
     compliance.register(scheduler, rt)
     alerts.register(scheduler, rt)
+    public.register(scheduler, rt)  # issue 18: public snapshot files, subscriptions
     forward.register(scheduler, rt)  # queued in the ingest transaction, sent by its own jobs
     rain_warnings.register(scheduler, rt)  # periodic re-assessment (issue 17)
+    partitions.register(scheduler, rt)  # PostgreSQL: monthly partitions kept ahead
     return scheduler
 
 

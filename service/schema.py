@@ -17,6 +17,7 @@ import stations.store.forward_tables
 import stations.store.programme_tables
 import stations.store.rain_tables
 import stations.store.schema
+import stations.store.subscription_tables
 from stations.store.metadata import metadata
 
 TABLE_MODULES = (
@@ -26,6 +27,7 @@ TABLE_MODULES = (
     stations.store.programme_tables,
     stations.store.account_tables,
     layers.store,
+    stations.store.subscription_tables,
     stations.store.conflicts,
     stations.store.forward_tables,
     stations.store.rain_tables,

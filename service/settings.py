@@ -96,6 +96,42 @@ class Settings(BaseSettings):
         "text", description="json: one JSON object per log line"
     )
 
+    # Public portal (/public, docs/public-portal.md): what is disclosed and how it is served.
+    public_fluegas: Literal["status", "values", "hidden"] = Field(
+        "status", description="stacks on /public: compliance status only, values too, or hidden"
+    )
+    public_wastewater: Literal["status", "values", "hidden"] = Field(
+        "status", description="wastewater on /public: status only, values too, or hidden"
+    )
+    public_aqi_max_age_minutes: int = Field(
+        180, ge=60, description="an hourly AQI older than this shows 'no data' on /public"
+    )
+    public_requests_per_minute: int = Field(
+        600, ge=1, description="per client address on /public (429 beyond it)"
+    )
+    public_licence: str = Field("CC BY 4.0", description="licence of the open-data downloads")
+    public_attribution: str = Field(
+        "Sở Nông nghiệp và Môi trường tỉnh Lạng Sơn", description="attribution of /public data"
+    )
+    # Basemap through our caching tile proxy (/public/basemap/{z}/{x}/{y}.png): browsers never
+    # ask the upstream themselves. Empty URL = no basemap (outlines only).
+    basemap_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", description="XYZ upstream template"
+    )
+    basemap_attribution: str = Field(
+        "© OpenStreetMap contributors", description="shown under every map using the basemap"
+    )
+    basemap_user_agent: str = Field(
+        "quantrac/0.1 (So NN&MT Lang Son environmental monitoring)",
+        description="identifying User-Agent the upstream's usage policy asks for",
+    )
+    basemap_cache_days: int = Field(30, ge=1, description="a cached tile is refetched after this")
+    basemap_min_zoom: int = Field(6, ge=0, le=22)
+    basemap_max_zoom: int = Field(17, ge=0, le=22)
+    basemap_bounds: tuple[float, float, float, float] = Field(
+        (105.9, 21.2, 107.5, 22.6), description="lon/lat box served (the province and a margin)"
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

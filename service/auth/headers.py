@@ -2,8 +2,8 @@
 
 The staff map is a folium page: Leaflet and its plugins are served from our own origin, but
 folium writes inline ``<script>`` and ``style`` blocks, so the map's policy allows inline code
-from our own page while refusing every other origin (except OpenStreetMap tiles, an optional
-online base map). Our own pages (login, administration) get a strict policy with no inline code.
+from our own page while refusing every other origin (basemap tiles come through our proxy,
+/public/basemap). Our own pages (login, administration) get a strict policy with no inline code.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ _COMMON = (
 )
 MAP_CSP = (
     _COMMON + "script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: https://*.tile.openstreetmap.org"
+    "img-src 'self' data: blob:"
 )
 STRICT_CSP = _COMMON + "script-src 'self'; style-src 'self'; img-src 'self' data:"
 # FastAPI's interactive docs load swagger-ui/redoc from a CDN.
@@ -25,6 +25,10 @@ DOCS_CSP = (
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src blob:"
 )
+# The public portal: no inline code; its widget may be framed by any site (no X-Frame-Options).
+PUBLIC_CSP = STRICT_CSP
+WIDGET_CSP = STRICT_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+WIDGET_PREFIX = "/public/widget/"
 STRICT_PREFIXES = ("/login", "/logout", "/admin", "/auth/", "/api/admin")
 DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 
@@ -35,6 +39,10 @@ def csp_for(path: str) -> str:
         return STRICT_CSP
     if path in DOCS_PATHS:
         return DOCS_CSP
+    if path.startswith(WIDGET_PREFIX):
+        return WIDGET_CSP
+    if path == "/public" or path.startswith("/public/"):
+        return PUBLIC_CSP
     return MAP_CSP
 
 
@@ -53,11 +61,12 @@ class SecurityHeadersMiddleware:
         extra = [
             (b"content-security-policy", csp_for(path).encode()),
             (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"same-origin"),
             (b"cross-origin-opener-policy", b"same-origin"),
             (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
         ]
+        if not path.startswith(WIDGET_PREFIX):
+            extra.append((b"x-frame-options", b"DENY"))
         if self.https:
             extra.append((b"strict-transport-security", b"max-age=31536000"))
         if path.startswith(STRICT_PREFIXES):

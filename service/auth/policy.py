@@ -76,6 +76,8 @@ RULES: tuple[Rule, ...] = (
     Rule("GET POST", "/login", Access.PUBLIC),
     Rule("POST", "/logout", Access.PUBLIC),
     Rule("GET", "/auth/static/**", Access.PUBLIC),
+    Rule("GET", "/public/**", Access.PUBLIC),  # the citizens' portal (docs/public-portal.md)
+    Rule("POST", "/public/subscriptions/**", Access.PUBLIC),  # double opt-in, one-click out
     # Administration: users, tokens, audit, stations, permits, limits, recipients, corrections.
     Rule("*", "/api/admin/**", Access.ADMIN),
     Rule("*", "/admin/**", Access.ADMIN),

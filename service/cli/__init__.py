@@ -19,6 +19,7 @@ def _load_commands() -> None:
         ingest,
         layers,
         maps,
+        partitions,
         programme,
         quarantine,
         warnings,

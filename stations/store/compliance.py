@@ -2,6 +2,7 @@
 
 - ``latest_aqi(conn)`` → ``{station_id: {aqi, value, category, label_vi, label_en, colour,
   dominant, sub_indices, at}}`` (``at`` = hour start, UTC epoch seconds)
+- ``latest_daily_aqi(conn)`` → the same per station for the newest day
 - ``open_exceedances(conn)`` → ``{station_id: [{parameter, averaging, mean, limit, unit, ratio,
   band, since, peak_value, peak_ratio, regulation, rule, low_confidence}]}``
 - ``station_compliance_state(conn)`` → ``{station_id: 'compliant' | 'near_limit' | 'exceeding'}``
@@ -35,21 +36,28 @@ def _aqi_dict(r: Any, at: int) -> dict[str, Any]:
     }
 
 
+def _newest(table: Any, key: Any) -> Any:
+    """The rows of ``table`` holding each station's largest ``key``."""
+    newest = (
+        select(table.c.station_id, func.max(key).label("k")).group_by(table.c.station_id).subquery()
+    )
+    return select(table).join(
+        newest, (newest.c.station_id == table.c.station_id) & (newest.c.k == key)
+    )
+
+
 def latest_aqi(conn: Connection) -> dict[str, dict[str, Any]]:
     """The newest hourly AQI of every station that has one."""
-    newest = (
-        select(aqi_hourly.c.station_id, func.max(aqi_hourly.c.hour_start).label("h"))
-        .group_by(aqi_hourly.c.station_id)
-        .subquery()
-    )
-    query = select(aqi_hourly).join(
-        newest,
-        (newest.c.station_id == aqi_hourly.c.station_id) & (newest.c.h == aqi_hourly.c.hour_start),
-    )
     out: dict[str, dict[str, Any]] = {}
-    for r in conn.execute(query):
+    for r in conn.execute(_newest(aqi_hourly, aqi_hourly.c.hour_start)):
         out[r.station_id] = {**_aqi_dict(r, int(r.hour_start)), "value": r.aqi}
     return out
+
+
+def latest_daily_aqi(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The newest daily AQI of every station that has one (``at`` = local midnight, UTC epoch)."""
+    rows = conn.execute(_newest(aqi_daily, aqi_daily.c.day_start))
+    return {r.station_id: _aqi_dict(r, int(r.day_start)) for r in rows}
 
 
 def _episode_dict(r: Any) -> dict[str, Any]:

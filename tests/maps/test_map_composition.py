@@ -81,11 +81,9 @@ def test_page_links_only_local_assets() -> None:
     html = render_map(MapOptions(lang="en"))
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
     foreign = set(re.findall(r"https?://[^\"' )\\]+", html))
-    # The optional OpenStreetMap base (off by default) and its attribution link only.
-    assert {u.split("/")[2] for u in foreign} <= {
-        "{s}.tile.openstreetmap.org",
-        "www.openstreetmap.org",
-    }
+    # The OpenStreetMap attribution link only: the optional base comes through our proxy.
+    assert {u.split("/")[2] for u in foreign} <= {"www.openstreetmap.org"}
+    assert "/public/basemap/{z}/{x}/{y}.png" in html
     for _name, rel in (*JS_ASSETS, *CSS_ASSETS):
         assert f"/static/map/{rel}" in html
         assert static_path(rel) is not None

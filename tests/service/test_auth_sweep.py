@@ -78,13 +78,21 @@ def _is_public_read(path: str) -> bool:
     return path == "/" or any(path == p or path.startswith(p + "/") for p in PUBLIC_READ)
 
 
+def _is_citizens_portal(method: str, path: str) -> bool:
+    """The public portal (issue 18): reads and the subscription forms, no login whatever
+    public_read says."""
+    if method == "POST":
+        return path == "/public/subscriptions" or path.startswith("/public/subscriptions/")
+    return method == "GET" and (path == "/public" or path.startswith("/public/"))
+
+
 def _is_admin(path: str) -> bool:
     return path.startswith(("/api/admin/", "/admin")) or path == "/api/admin"
 
 
 def expected_denial(method: str, path: str, role: str | None, public_read: bool) -> int | None:
     """401/403 when the request must be refused, None when it must get through."""
-    if (method, path) in ALWAYS_OPEN:
+    if (method, path) in ALWAYS_OPEN or _is_citizens_portal(method, path):
         return None
     reads = method == "GET"
     if role is None:

@@ -119,4 +119,11 @@ def test_a_failing_step_is_logged_and_the_next_still_runs(
 
 
 def test_the_chain_is_written_in_order() -> None:
-    assert [step.name for step in chain.AFTER_INGEST] == ["compliance", "layers", "alerts"]
+    assert [step.name for step in chain.AFTER_INGEST] == [
+        "compliance",
+        "layers",
+        "public-snapshot",
+        "alerts",
+        "warnings",
+        "public-subscriptions",
+    ]
