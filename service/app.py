@@ -39,6 +39,7 @@ from service.routes import (
     ogc,
     programme,
     readings,
+    station_page,
     stations,
 )
 from service.routes import auth as auth_routes
@@ -80,6 +81,7 @@ ROUTERS = (
     forwarding.router,
     forwarding.pages,
     warning_routes.router,
+    station_page.router,
 )
 
 

@@ -29,6 +29,7 @@ from stations.programme.upload_limits import (
     check_xlsx_archive,
     too_many_rows,
 )
+from stations.textfile import csv_error, decode_text
 from stations.timeutil import VN_OFFSET, epoch_to_local_iso
 
 AIR_AVERAGING = ("1h", "8h", "24h")
@@ -93,12 +94,7 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     if filename.lower().endswith((".xlsx", ".xlsm")):
         check_xlsx_archive(data, filename)
         return _read_xlsx(data, filename)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(
-            filename, [RowError(1, "-", "tệp phải là UTF-8 / the file must be UTF-8 text")]
-        ) from exc
+    text = decode_text(data, filename).text
     reader = csv.reader(io.StringIO(text))
     rows: list[tuple[int, dict[str, Any]]] = []
     try:
@@ -111,9 +107,7 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
                     raise too_many_rows(filename, reader.line_num)
                 rows.append((reader.line_num, dict(zip(keys, cells, strict=False))))
     except csv.Error as exc:  # e.g. a field over the csv module's 128 kB limit
-        raise ImportRejected(
-            filename, [RowError(reader.line_num, "-", f"CSV không hợp lệ / invalid CSV: {exc}")]
-        ) from exc
+        raise csv_error(exc, reader.line_num, filename) from exc
     return rows
 
 
