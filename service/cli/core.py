@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from service.bootstrap import import_points, import_stations, prepare_database
-from service.cli.common import app, console, db_app, fail, get_settings, import_app
+from service.cli.common import app, console, db_app, fail, get_settings, import_app, verbose
 from stations.errors import ImportRejected
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -17,12 +17,16 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo/nâng cấp cơ sở dữ liệu / create or upgrade the database schema."""
+    from service.bootstrap import prepare_database
+
     settings = get_settings()
     prepare_database(settings)
     console.print(f"[green]Database up to date[/] ({settings.db_url.split('@')[-1]})")
 
 
 def _import(kind: str, path: Path) -> None:
+    from service.bootstrap import import_points, import_stations, prepare_database
+
     settings = get_settings()
     engine = prepare_database(settings)
     try:
@@ -52,6 +56,10 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="HTTP worker processes (one per core).")
     ] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(help="Trusted reverse proxies (e.g. 10.0.0.2,10.0.1.0/24)."),
+    ] = None,
 ) -> None:
     """Chạy dịch vụ web và bộ lập lịch / run the web service and the scheduler.
 
@@ -62,6 +70,7 @@ def serve(
     import os
 
     from service.app import create_app
+    from service.bootstrap import prepare_database
     from service.http_server import run_app, run_workers
 
     overrides: dict[str, object] = {}
@@ -69,6 +78,8 @@ def serve(
         overrides["host"] = host
     if port:
         overrides["port"] = port
+    if forwarded_allow_ips:
+        overrides["forwarded_allow_ips"] = forwarded_allow_ips
     settings = get_settings(**overrides)
     prepare_database(settings)
     scheduler = not no_scheduler and settings.scheduler_enabled
@@ -81,6 +92,7 @@ def serve(
         QUANTRAC_HOST=settings.host,
         QUANTRAC_PORT=str(settings.port),
         QUANTRAC_SCHEDULER_ENABLED=str(scheduler).lower(),
+        QUANTRAC_FORWARDED_ALLOW_IPS=settings.forwarded_allow_ips,
     )
     run_workers(settings, workers)
 
@@ -96,6 +108,7 @@ def worker() -> None:
     import signal
     import threading
 
+    from service.bootstrap import prepare_database
     from service.leader import SchedulerLeader
     from service.runtime import Runtime
     from service.scheduler import start_scheduler
@@ -122,8 +135,8 @@ def demo(
     days: Annotated[float, typer.Option(help="Days of simulated back-history.")] = 3.0,
 ) -> None:
     """Bản demo Lạng Sơn / the Lạng Sơn demo: demo data, simulator, scheduler, web map."""
-
     from service.app import create_app
+    from service.bootstrap import prepare_database
     from service.demo.app import setup_demo
     from service.http_server import run_app
 
@@ -131,5 +144,14 @@ def demo(
     engine = prepare_database(settings)
     settings = setup_demo(settings, engine, history_days=days, console=console)
     app_ = create_app(settings)
-    console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
-    run_app(app_, settings)
+    quiet = not verbose()
+    if quiet:
+        # Scheduler passes and requests log at INFO ~once a second: the URL would scroll away.
+        logging.getLogger().setLevel(logging.WARNING)
+
+    def started() -> None:
+        console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
+        if quiet:
+            console.print("(nhật ký chỉ cảnh báo, -v để xem hết / warnings only, -v for all logs)")
+
+    run_app(app_, settings, quiet=quiet, on_started=started)

@@ -3,7 +3,8 @@
 Nothing in the domain core (``stations``, ``layers``) or the map (``maps``) imports this package
 (import-linter contracts). ``app`` runs ``quantrac demo``; each area's step module (``layers``,
 ``ingest``, ``compliance``, ``programme``, ``mail``, ``rain``) has
-``run(settings, engine, console, history_days)``.
+``run(settings, engine, console, history_days)``. This file imports only ``pathlib``: the CLI reads
+the data set paths for its option defaults without loading the demo.
 """
 
 from __future__ import annotations
