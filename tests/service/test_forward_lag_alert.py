@@ -157,7 +157,9 @@ def test_ministry_down_opens_one_alert_delivered_then_resolved_after_the_hold(
         with TestClient(create_app(s, scheduler=False)) as client:
             listed = client.get("/api/alerts?state=open")
             detail = client.get(f"/api/alerts/{alert.id}")
+            acked = client.post(f"/api/alerts/{alert.id}/ack", json={"by": "Cán bộ trực"})
         assert listed.status_code == 200 and detail.status_code == 200
+        assert acked.status_code == 200 and acked.json()["state"] == "acknowledged"
         (doc,) = listed.json()
         assert (doc["station_id"], doc["station_name"], doc["kind"]) == (
             None,
@@ -172,10 +174,10 @@ def test_ministry_down_opens_one_alert_delivered_then_resolved_after_the_hold(
         assert fwd.send("ministry").sent == 6 and fwd.lagging == set()
         assert len(held(ministry.root)) == 6
         (alert,) = _rows(engine, alerts)
-        assert alert.state == "firing" and alert.clear_since is not None
+        assert alert.state == "acknowledged" and alert.clear_since is not None
         clock.offset = 40 * MIN  # within the hold: still open
         ctx.alerts.evaluate()
-        assert _rows(engine, alerts)[0].state == "firing"
+        assert _rows(engine, alerts)[0].state == "acknowledged"
         clock.offset = 45 * MIN  # clear for the 10-minute hold: resolved
         ctx.alerts.evaluate()
         (alert,) = _rows(engine, alerts)
