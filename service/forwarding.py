@@ -221,8 +221,9 @@ def forwarding_for(rt: Runtime) -> Forwarding:
     """The runtime's forwarding, built on first use (an invalid file raises here, per call)."""
     if rt.forwarding is None:
         fwd = build_forwarding(rt.settings, rt.engine)
-        if fwd.destinations:  # the forward_lag rule reads them in every alert pass
-            rt.alerts.lag_readings = fwd.lag_readings
-            fwd.on_lag = partial(rt.alerts.evaluate, set(), periodic=False)
+        # The forward_lag rule reads the destinations in every periodic alert pass (none
+        # configured: an alert left open by a removed destination is cleared).
+        rt.alerts.lag_readings = fwd.lag_readings
+        fwd.on_lag = partial(rt.alerts.evaluate, set(), periodic=False)
         rt.forwarding = fwd
     return rt.forwarding
