@@ -34,6 +34,7 @@ class AlertScope:
     kind: str
     parameter: str | None
     severity: str
+    destination: str | None = None  # forwarding destination of a forward_lag alert
 
 
 def recipients(
@@ -49,6 +50,7 @@ def recipients(
             kind=scope.kind,
             parameter=scope.parameter,
             severity=scope.severity,
+            destination=scope.destination,
         ):
             primary += route.notify
             second += route.escalate_to
