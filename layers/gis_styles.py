@@ -107,6 +107,7 @@ def add_zone_style(gpkg: Path, layer: str) -> None:
                 zone_qml(),
                 zone_sld(layer),
                 "Cấp nguy cơ theo QĐ 18/2021/QĐ-TTg / hazard levels as on the web map",
-                datetime.now(UTC).isoformat(timespec="seconds"),
+                # GeoPackage DATETIME form (GDAL warns about "+00:00"): 2026-12-05T21:03:36.000Z
+                datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             ),
         )

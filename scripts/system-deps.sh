@@ -11,6 +11,8 @@ command -v chromium >/dev/null 2>&1 || want+=(chromium)
   || want+=(postgresql-15-postgis-3)
 command -v nginx >/dev/null 2>&1 || want+=(nginx-light)  # public portal: production-path test
 command -v wrk >/dev/null 2>&1 || want+=(wrk)  # bench/: public portal beside nginx
+# QGIS 3.22 headless as a GIS client (tests/service/test_qgis_client.py), for /usr/bin/python3
+[ -d /usr/lib/python3/dist-packages/qgis/core ] || want+=(python3-qgis)
 if [ ${#want[@]} -eq 0 ]; then
   exit 0
 fi
