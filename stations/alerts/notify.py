@@ -89,8 +89,9 @@ def _enqueue(
     notification: str,
     now: int,
 ) -> int:
+    communes = tuple(str(c) for c in (row.details or {}).get("communes", ()))
     scope = AlertScope(
-        row.station_id, site.facility, site.kind, row.parameter or None, row.severity
+        row.station_id, site.facility, site.kind, row.parameter or None, row.severity, communes
     )
     deliveries = recipients(n.config, scope, notification, escalated=row.escalated_at is not None)
     if not deliveries:
