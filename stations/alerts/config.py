@@ -50,7 +50,7 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-def _commune_map(value: Any) -> Any:
+def commune_map(value: Any) -> Any:
     """Commune codes as strings (YAML reads 20008 as a number), one name or a list each."""
     if not isinstance(value, dict):
         return value
@@ -205,7 +205,7 @@ def default_rules() -> list[Rule]:
 class AlertConfig(_Strict):
     """The whole alerts file."""
 
-    _commune_lists = field_validator("communes", mode="before")(_commune_map)
+    _commune_lists = field_validator("communes", mode="before")(commune_map)
 
     rules: list[Rule] = Field(default_factory=default_rules)
     contacts: list[Contact] = []
