@@ -1,9 +1,13 @@
 """Exports of a collection: GeoJSON, GeoPackage, Shapefile (zip), KML, CSV, FlatGeobuf, in
 EPSG:4326, EPSG:9215 or EPSG:3405, through pyogrio (GDAL) and pyproj.
 
-Nested properties are flattened for flat formats: the stations' ``parameters`` become one numeric
-column per parameter (``pm2_5``, ``so2``...) plus a ``units`` text column; other objects and
-lists become JSON text. Shapefiles are written as UTF-8 with a ``.cpg`` so Vietnamese survives.
+Nested properties are flattened for flat formats: the stations' ``parameters`` and the points'
+laboratory ``results`` become one numeric column per parameter (``pm2_5``, ``so2``, ``no2``...,
+wide form) plus a ``units`` text column; other objects and lists become JSON text. Properties
+the collection declares numeric (``wqi``, ``flood_level``...) are numeric columns even when a
+page holds no value. A GeoPackage of points also holds a ``results`` table in long form (one
+row per point and parameter: value, unit, limit, ratio, verdict). Shapefiles are written as UTF-8
+with a ``.cpg`` so Vietnamese survives.
 """
 
 from __future__ import annotations
@@ -22,17 +26,14 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from layers import gis_styles, shapefile_names
 from layers.crs import OUTPUT_CRS, parse_output_crs
 from layers.errors import BadQuery
+from layers.formats import FORMAT_CRS_ONLY, FORMATS
 
-FORMATS: dict[str, tuple[str, str]] = {
-    "geojson": ("application/geo+json", "geojson"),
-    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
-    "shp": ("application/zip", "zip"),
-    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "fgb": ("application/flatgeobuf", "fgb"),
-}
+# Nested objects written one column per parameter (wide form).
+WIDE = ("parameters", "results")
+NUMERIC = ("number", "integer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +63,10 @@ def flatten(properties: dict[str, Any]) -> dict[str, Any]:
     """Flat attributes for file formats (see the module docstring)."""
     out: dict[str, Any] = {}
     for key, value in properties.items():
-        if key == "parameters" and isinstance(value, dict):
+        if key in WIDE and isinstance(value, dict):
             units = []
             for code, reading in value.items():
-                out[_column(code)] = reading.get("value")
+                out[_column(code)] = _number(reading.get("value"))
                 units.append(f"{code}={reading.get('unit')}")
             out["units"] = "; ".join(units) or None
         elif isinstance(value, dict | list):
@@ -75,11 +76,25 @@ def flatten(properties: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def to_frame(features: list[dict[str, Any]], crs: str) -> gpd.GeoDataFrame:
-    """Features (GeoJSON, lon/lat) as a GeoDataFrame in ``crs``."""
+def _number(value: Any) -> float | None:
+    try:
+        return None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def to_frame(
+    features: list[dict[str, Any]], crs: str, numeric: dict[str, str] | None = None
+) -> gpd.GeoDataFrame:
+    """Features (GeoJSON, lon/lat) as a GeoDataFrame in ``crs``; ``numeric`` names the columns
+    declared ``number``/``integer`` so their type never depends on the data."""
     records = [flatten(f["properties"]) for f in features]
     geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
     frame = gpd.GeoDataFrame(pd.DataFrame.from_records(records), geometry=geoms, crs="EPSG:4326")
+    for col, kind in (numeric or {}).items():
+        if col in frame.columns:
+            values = pd.to_numeric(frame[col], errors="coerce")
+            frame[col] = values.astype("Int64" if kind == "integer" else "float64")
     for col in frame.columns:
         if col != "geometry" and frame[col].dtype == object:
             # Booleans next to None confuse GDAL's type guess; write them as integers.
@@ -93,12 +108,12 @@ def export_features(
 ) -> ExportFile:
     """Write ``features`` as ``fmt`` in ``crs``; ``layer`` names the layer and the file."""
     fmt, crs = parse_format(fmt), parse_output_crs(crs)
-    if fmt == "kml" and crs != "EPSG:4326":
+    if crs not in FORMAT_CRS_ONLY.get(fmt, (crs,)):
         raise BadQuery(
             "KML luôn dùng WGS 84 (EPSG:4326) / KML is always WGS 84: use crs=EPSG:4326, or "
             "GPKG/SHP for VN-2000"
         )
-    frame = to_frame(features, crs)
+    frame = to_frame(features, crs, numeric_columns(layer))
     media, ext = FORMATS[fmt]
     stem = f"{layer}_{crs.replace(':', '')}"
     with tempfile.TemporaryDirectory(prefix="quantrac-export-") as tmp:
@@ -107,7 +122,13 @@ def export_features(
             return ExportFile(_csv(frame, crs), media, f"{stem}.csv")
         if fmt == "shp":
             target = folder / f"{stem}.shp"
-            pyogrio.write_dataframe(frame, target, driver="ESRI Shapefile", encoding="UTF-8")
+            names = shapefile_names.mapping(c for c in frame.columns if c != "geometry")
+            pyogrio.write_dataframe(
+                frame.rename(columns=names), target, driver="ESRI Shapefile", encoding="UTF-8"
+            )
+            (folder / f"{stem}.fields.csv").write_bytes(
+                shapefile_names.sidecar(names, _descriptions(layer, frame))
+            )
             return ExportFile(_zip(folder, stem), media, f"{stem}.zip")
         target = folder / f"{stem}.{ext}"
         driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "KML", "fgb": "FlatGeobuf"}[fmt]
@@ -123,7 +144,56 @@ def export_features(
             dataset_options=dataset,
             layer_options=layer_opts,
         )
+        if fmt == "gpkg":
+            _results_table(features, target)
+            if layer in gis_styles.ZONE_LAYERS:
+                gis_styles.add_zone_style(target, layer)
         return ExportFile(target.read_bytes(), media, target.name)
+
+
+def _descriptions(layer: str, frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """What each exported column holds: the collection's description, or the parameter's unit."""
+    from layers.registry import COLLECTIONS
+
+    collection = COLLECTIONS.get(layer)
+    props = collection.properties if collection else {}
+    units: dict[str, str] = {}
+    if "units" in frame.columns:
+        for text in frame["units"].dropna():
+            for item in str(text).split("; "):
+                code, _, unit = item.partition("=")
+                units[_column(code)] = f"{code}, {unit}"
+    return {c: props[c].description if c in props else units.get(c, "") for c in frame.columns}
+
+
+def numeric_columns(layer: str) -> dict[str, str]:
+    """``{property: number|integer}`` declared by the collection ``layer`` (layers.registry)."""
+    from layers.registry import COLLECTIONS
+
+    collection = COLLECTIONS.get(layer)
+    if collection is None:
+        return {}
+    return {k: p.type for k, p in collection.properties.items() if p.type in NUMERIC}
+
+
+RESULT_COLUMNS = ("value", "unit", "qualifier", "limit", "ratio", "verdict", "sampled_at")
+
+
+def _results_table(features: list[dict[str, Any]], target: Path) -> None:
+    """The points' laboratory results in long form, as a ``results`` table beside the layer."""
+    rows = [
+        {"point_id": f["properties"].get("id"), "parameter": code}
+        | {k: (r or {}).get(k) for k in RESULT_COLUMNS}
+        for f in features
+        for code, r in ((f["properties"].get("results") or {}).items())
+    ]
+    if not rows:
+        return
+    table = pd.DataFrame.from_records(rows)
+    table["value"] = pd.to_numeric(table["value"], errors="coerce").astype("float64")
+    table["ratio"] = pd.to_numeric(table["ratio"], errors="coerce").astype("float64")
+    table["limit"] = table["limit"].map(lambda v: None if v is None else str(v))
+    pyogrio.write_dataframe(table, target, driver="GPKG", layer="results", append=True)
 
 
 def _zip(folder: Path, stem: str) -> bytes:

@@ -64,8 +64,9 @@ _LABELS.update({"moderate": 3, "trung binh": 3, "tb": 3})
 @dataclass(frozen=True, slots=True)
 class LevelMap:
     """Source value -> level. Either explicit ``values`` ({"source value": level}) or ascending
-    ``breaks`` [b1, b2, b3, b4] for continuous rasters such as flood depth in metres:
-    v < b1 -> 1, b1 <= v < b2 -> 2, ..., v >= b4 -> 5. Without either, the values 1..5 and the
+    ``breaks`` [b1, ..., b5], the lower bounds of levels 1..5, for continuous rasters such as
+    flood depth in metres: b1 <= v < b2 -> 1, ..., v >= b5 -> 5, and v < b1 is *no zone* (dry
+    land at depth 0 is not a "very low" flood zone). Without either, the values 1..5 and the
     class names (Vietnamese or English) are accepted as they are.
     """
 
@@ -73,9 +74,12 @@ class LevelMap:
     breaks: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.breaks and (len(self.breaks) != 4 or list(self.breaks) != sorted(set(self.breaks))):
+        if self.breaks and (len(self.breaks) != 5 or list(self.breaks) != sorted(set(self.breaks))):
             raise BadQuery(
-                "breaks phải là 4 số tăng dần / breaks must be 4 strictly ascending numbers"
+                "breaks phải là 5 số tăng dần, ngưỡng dưới của mức 1..5; dưới số đầu là không có "
+                "vùng, ví dụ breaks:0.01,0.5,1,2,3 / breaks must be 5 strictly ascending numbers, "
+                "the lower bounds of levels 1..5 (below the first is no zone), e.g. "
+                "breaks:0.01,0.5,1,2,3"
             )
         for src, level in self.values:
             if level not in LEVELS:
@@ -90,13 +94,25 @@ class LevelMap:
                 number = float(value)
             except (TypeError, ValueError):
                 return None
-            return 1 + sum(number >= b for b in self.breaks)
+            return self.break_level(number)
         key = _source_key(value)
         if self.values:
             return dict(self.values).get(key)
         if key in {"1", "2", "3", "4", "5"}:
             return int(key)
         return _LABELS.get(_fold(key))
+
+    def break_level(self, number: float) -> int | None:
+        """Level of a continuous value under :attr:`breaks`; None (no zone) below the first."""
+        level = sum(number >= b for b in self.breaks)
+        return level or None
+
+    def no_zone(self, value: Any) -> bool:
+        """True when ``value`` is a number below the first break: no zone, not a bad value."""
+        try:
+            return bool(self.breaks) and float(value) < self.breaks[0]
+        except (TypeError, ValueError):
+            return False
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready form (stored with the zone source)."""
@@ -111,7 +127,7 @@ def _source_key(value: Any) -> str:
 
 
 def parse_level_map(spec: str | None) -> LevelMap:
-    """Parse the CLI form: ``"1=5,2=4,3=3"`` (value=level pairs) or ``"breaks:0.5,1,2,3"``."""
+    """Parse the CLI form: ``"1=5,2=4,3=3"`` (value=level pairs) or ``"breaks:0.01,0.5,1,2,3"``."""
     if not spec:
         return LevelMap()
     spec = spec.strip()

@@ -1,4 +1,5 @@
-"""OGC API - Features Part 1 (Core, GeoJSON) documents, independent of the web framework.
+"""OGC API - Features Part 1 (Core, GeoJSON) and Part 2 (CRS) documents, independent of the web
+framework.
 
 The service's router only passes the base URL, the snapshot and the parsed query here.
 """
@@ -10,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from layers.cql2 import CONFORMANCE as CQL2_CONFORMANCE
 from layers.crs import CRS84_URI
+from layers.ogc_crs import OGC_CRS, PART2_CONFORMANCE, crs_member, reproject
 from layers.query import FeatureQuery
 from layers.registry import COLLECTIONS, Collection
 from layers.snapshot import Snapshot
@@ -22,6 +25,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    PART2_CONFORMANCE,
+    *CQL2_CONFORMANCE,
 ]
 
 
@@ -74,7 +79,7 @@ def collection_doc(base: str, snap: Snapshot) -> dict[str, Any]:
         "title": f"{c.title_vi} / {c.title_en}",
         "description": c.description,
         "itemType": "feature",
-        "crs": [CRS84_URI],
+        "crs": list(OGC_CRS.values()),
         "storageCrs": CRS84_URI,
         "extent": extent,
         "links": [
@@ -106,8 +111,12 @@ def queryables_doc(base: str, collection: Collection) -> dict[str, Any]:
         "type": "object",
         "title": collection.title_en,
         "properties": {
-            k: {"type": p.type, "description": p.description}
-            for k, p in collection.queryables.items()
+            **{
+                k: {"type": p.type, "description": p.description}
+                for k, p in collection.queryables.items()
+            },
+            # For S_INTERSECTS in a CQL2 filter (Part 3).
+            "geometry": {"format": "geometry-any", "description": "CRS84"},
         },
     }
 
@@ -133,7 +142,8 @@ def items_body(base: str, snap: Snapshot, query: FeatureQuery, params: dict[str,
         links.append(
             _link(url(max(0, query.offset - query.limit)), "prev", GEOJSON, "previous page")
         )
-    tail = {
+    tail: dict[str, Any] = {"crs": crs_member(query.crs)} if query.crs != "EPSG:4326" else {}
+    tail |= {
         "numberMatched": len(matched),
         "numberReturned": len(page),
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -142,14 +152,23 @@ def items_body(base: str, snap: Snapshot, query: FeatureQuery, params: dict[str,
     return b"".join(
         (
             b'{"type":"FeatureCollection","features":[',
-            b",".join(snap.encoded[i] for i in page),
+            b",".join(_encoded(snap, i, query.crs) for i in page),
             b"],",
             json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:].encode(),
         )
     )
 
 
-def item_body(base: str, snap: Snapshot, fid: str) -> bytes | None:
+def _encoded(snap: Snapshot, i: int, crs: str) -> bytes:
+    return snap.encoded[i] if crs == "EPSG:4326" else reproject(snap.encoded[i], crs)
+
+
+def content_crs(crs: str) -> dict[str, str]:
+    """The ``Content-Crs`` header of an answer in ``crs`` (Part 2)."""
+    return {"Content-Crs": f"<{OGC_CRS[crs]}>"}
+
+
+def item_body(base: str, snap: Snapshot, fid: str, crs: str = "EPSG:4326") -> bytes | None:
     """One feature with its links, or None if the id is unknown."""
     i = snap.index.get(fid)
     if i is None:
@@ -159,7 +178,7 @@ def item_body(base: str, snap: Snapshot, fid: str) -> bytes | None:
         _link(f"{href}/items/{fid}", "self", GEOJSON, "this feature"),
         _link(href, "collection", JSON, "the collection"),
     ]
-    feature = snap.encoded[i]
+    feature = _encoded(snap, i, crs)
     return feature[:-1] + b',"links":' + json.dumps(links, separators=(",", ":")).encode() + b"}"
 
 

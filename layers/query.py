@@ -10,14 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from layers.crs import CRS84_URI
+from layers.cql2 import Predicate, parse_filter
 from layers.errors import BadQuery
+from layers.ogc_crs import parse_ogc_crs, to_lonlat_bbox
 from layers.registry import Collection
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 # Parameters with a meaning of their own; any other must name a queryable property.
-RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "format"}
+RESERVED = {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "format"} | {
+    "filter",
+    "filter-lang",
+    "filter-crs",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,8 @@ class FeatureQuery:
     equals: dict[str, Any] = field(default_factory=dict)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    crs: str = "EPSG:4326"  # of the answer's coordinates (OGC API - Features Part 2)
+    where: Predicate | None = None  # a CQL2 filter (Part 3), layers.cql2
 
 
 def _int(name: str, raw: str, low: int) -> int:
@@ -42,9 +49,9 @@ def _int(name: str, raw: str, low: int) -> int:
 
 
 def parse_bbox(raw: str, crs: str | None = None) -> tuple[float, float, float, float]:
-    """``minlon,minlat,maxlon,maxlat`` (or the 6-number 3D form) in CRS84."""
-    if crs and crs.strip() not in (CRS84_URI, "CRS84", "OGC:CRS84", "EPSG:4326"):
-        raise BadQuery(f"bbox-crs chỉ hỗ trợ CRS84 / only CRS84 is supported, not '{crs}'")
+    """``minlon,minlat,maxlon,maxlat`` (or the 6-number 3D form) in CRS84, or in ``crs``
+    (``bbox-crs``: VN-2000 metres, converted to the CRS84 envelope)."""
+    code = "EPSG:4326" if crs and crs.strip() == "EPSG:4326" else parse_ogc_crs(crs, "bbox-crs")
     try:
         nums = [float(v) for v in raw.split(",")]
     except ValueError as exc:
@@ -53,6 +60,8 @@ def parse_bbox(raw: str, crs: str | None = None) -> tuple[float, float, float, f
         nums = [nums[0], nums[1], nums[3], nums[4]]
     if len(nums) != 4 or not all(math.isfinite(n) for n in nums):
         raise BadQuery("bbox phải là 4 số / bbox must be 4 comma-separated numbers")
+    if code != "EPSG:4326" and len(nums) == 4 and nums[0] <= nums[2] and nums[1] <= nums[3]:
+        nums = to_lonlat_bbox((nums[0], nums[1], nums[2], nums[3]), code)
     minx, miny, maxx, maxy = nums
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise BadQuery("bbox ngoài phạm vi kinh/vĩ độ / bbox outside lon/lat range")
@@ -114,8 +123,7 @@ def parse_query(collection: Collection, params: dict[str, str]) -> FeatureQuery:
             f"tham số không biết / unknown parameter(s) {', '.join(sorted(unknown))}; "
             f"filterable properties: {', '.join(collection.queryables)}"
         )
-    if params.get("crs") and params["crs"] not in (CRS84_URI, "CRS84", "OGC:CRS84"):
-        raise BadQuery(f"crs: chỉ hỗ trợ CRS84 / only {CRS84_URI} (use /export for VN-2000)")
+    crs = parse_ogc_crs(params.get("crs"))
     interval = None
     if params.get("datetime"):
         if collection.temporal is None:
@@ -136,4 +144,14 @@ def parse_query(collection: Collection, params: dict[str, str]) -> FeatureQuery:
         if "limit" in params
         else DEFAULT_LIMIT,
         offset=_int("offset", params["offset"], 0) if "offset" in params else 0,
+        crs=crs,
+        where=_filter(collection, params),
     )
+
+
+def _filter(collection: Collection, params: dict[str, str]) -> Predicate | None:
+    if not params.get("filter"):
+        return None
+    if parse_ogc_crs(params.get("filter-crs"), "filter-crs") != "EPSG:4326":
+        raise BadQuery("filter-crs: chỉ hỗ trợ CRS84 / only CRS84 geometries in a filter")
+    return parse_filter(params["filter"], params.get("filter-lang"), set(collection.queryables))

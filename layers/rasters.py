@@ -127,8 +127,9 @@ def classify(values: np.ndarray, valid: np.ndarray, level_map: LevelMap, source:
     """Level grid (uint8, 0 = no data) from source values; rejects values the map misses."""
     levels = np.zeros(values.shape, dtype=np.uint8)
     if level_map.breaks:
+        # digitize gives 0 below the first break: no zone (nodata), as LevelMap.break_level.
         bins = np.digitize(values[valid].astype("float64"), np.asarray(level_map.breaks))
-        levels[valid] = (bins + 1).astype(np.uint8)
+        levels[valid] = bins.astype(np.uint8)
         return levels
     unmapped = []
     for value in np.unique(values[valid]):
@@ -143,7 +144,7 @@ def classify(values: np.ndarray, valid: np.ndarray, level_map: LevelMap, source:
             source,
             f"giá trị điểm ảnh không ánh xạ được sang mức 1..5 / pixel values map to no level: "
             f"{shown}{' …' if len(unmapped) > 10 else ''} (use --level-map, e.g. "
-            f"'1=5,2=4' or 'breaks:0.5,1,2,3' for depths in metres)",
+            f"'1=5,2=4' or 'breaks:0.01,0.5,1,2,3' for depths in metres)",
         )
     return levels
 
@@ -177,7 +178,12 @@ def plan_raster_zones(
         valid &= values != nodata
     levels = classify(values, valid, level_map, path.name)
     if not levels.any():
-        raise ZoneImportRejected.whole_file(path.name, "raster không có ô nào / no valid pixels")
+        below = " (mọi giá trị dưới ngưỡng đầu / every value is below the first break)"
+        raise ZoneImportRejected.whole_file(
+            path.name,
+            "raster không có ô nào thuộc mức 1..5 / no pixel in levels 1..5"
+            + (below if level_map.breaks and valid.any() else ""),
+        )
     pixel = abs(transform.a)
     if crs.is_geographic:
         pixel_m = pixel * _M_PER_DEGREE

@@ -98,6 +98,10 @@ class Snapshot:
         if query.interval is not None:
             lo, hi = query.interval
             keep &= (self.times >= lo) & (self.times <= hi)
+        if query.where is not None:
+            keep &= np.fromiter(
+                (query.where(f) for f in self.features), dtype=bool, count=len(self.features)
+            )
         for name, target in query.equals.items():
             keep &= np.fromiter(
                 (f["properties"].get(name) == target for f in self.features),

@@ -86,6 +86,8 @@ def plan_vector_zones(
     for feat in layer.features:
         value = feat.attributes.get(field_)
         level = level_map.level_of(value)
+        if level is None and level_map.no_zone(value):
+            continue  # below the first break: no zone, as in a depth raster
         if level is None:
             name = feat.attributes.get(name_field) if name_field else None
             label = f"feature {feat.row}" + (f" ('{name}')" if name else "")

@@ -20,11 +20,13 @@ from folium.map import Layer
 from folium.template import Template
 
 import layers
+from layers.formats import FORMAT_CRS_ONLY
 from maps.assets import asset_links
 from maps.i18n import STRINGS, pick_language, t
-from maps.styles import style_tables
+from maps.styles import STATION_STATE_ORDER, style_tables
 from maps.warnings_layer import WARNINGS_JS, WarningsLayer
 from stations.parameters import catalogue
+from stations.programme.catalogue import lab_catalogue
 
 PROVINCE_FILE = Path(layers.__file__).resolve().parent / "data" / "lang-son-province.geojson"
 
@@ -44,6 +46,7 @@ ENDPOINTS: dict[str, str] = {
     "ack": "/api/alerts/{id}/ack",
     "export": "/export/{collection}",
     "warnings": "/api/warnings",
+    "station_page": "/map/stations/{id}",
 }
 
 EXPORT_FORMATS: tuple[dict[str, str], ...] = (
@@ -142,6 +145,15 @@ def parameter_names() -> dict[str, dict[str, str]]:
     return {code: {"vi": p.name_vi, "en": p.name_en} for code, p in catalogue().items()}
 
 
+def point_parameter_names() -> dict[str, dict[str, dict[str, str]]]:
+    """``{medium: {code: {vi, en}}}`` for laboratory results (stations.programme.catalogue):
+    the same code names a different substance in another medium (NO2: nitrite in water)."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for (code, medium), p in lab_catalogue().items():
+        out.setdefault(medium, {})[code] = {"vi": p.name_vi, "en": p.name_en}
+    return out
+
+
 class BlankBase(Layer):
     """An empty base layer: the default background, so the map needs no tile server."""
 
@@ -199,6 +211,12 @@ class StartApp(folium.MacroElement):
         self.config = config
 
 
+def export_formats() -> list[dict[str, Any]]:
+    """Export formats for the panel, each with the output CRS it exists in (None: any)."""
+    only = FORMAT_CRS_ONLY
+    return [{**f, "crs": list(only.get(f["format"], ())) or None} for f in EXPORT_FORMATS]
+
+
 def page_config(options: MapOptions, lang: str) -> dict[str, Any]:
     """The JSON configuration the page script receives."""
     return {
@@ -210,7 +228,9 @@ def page_config(options: MapOptions, lang: str) -> dict[str, Any]:
         "styles": style_tables(),
         "strings": STRINGS,
         "parameters": parameter_names(),
-        "export_formats": list(EXPORT_FORMATS),
+        "point_parameters": point_parameter_names(),
+        "export_formats": export_formats(),
+        "station_state_order": list(STATION_STATE_ORDER),
         "export_crs": list(EXPORT_CRS),
         "export_layers": list(EXPORT_LAYERS),
         "generated_at": options.generated_at,
@@ -227,7 +247,7 @@ def build_map(options: MapOptions) -> folium.Map:
         location=[21.85, 106.6],
         zoom_start=9,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # map.js adds a metric-only scale
         prefer_canvas=False,
         min_zoom=6,
         max_zoom=18,

@@ -46,6 +46,19 @@ STATION_STATES: tuple[Swatch, ...] = (
     Swatch("offline", "#8c8c8c", "Mất kết nối / chưa có dữ liệu", "Offline / no data"),
 )
 
+# Drawing order of station markers, worst on top: a marker later in this tuple is never drawn
+# over one earlier (the duty officer must see an exceedance even where markers overlap at low
+# zoom). A state missing here is drawn just above "offline".
+STATION_STATE_ORDER: tuple[str, ...] = (
+    "exceeding",
+    "near_limit",
+    "fault",
+    "limit_missing",
+    "unassessed",
+    "compliant",
+    "offline",
+)
+
 # VN_AQI categories, QĐ 1459/QĐ-TCMT (2019) Bảng 1: upper bound of the class and its RGB colour.
 AQI_CATEGORIES: tuple[tuple[int, Swatch], ...] = (
     (50, Swatch("good", "#00e400", "Tốt", "Good")),

@@ -35,6 +35,7 @@ from service.routes import (
     ogc,
     programme,
     readings,
+    station_page,
     stations,
 )
 from service.routes import auth as auth_routes
@@ -75,6 +76,7 @@ ROUTERS = (
     forwarding.router,
     forwarding.pages,
     warning_routes.router,
+    station_page.router,
 )
 
 

@@ -16,11 +16,8 @@ from sqlalchemy import Engine
 
 from service import demo_compliance, demo_ingest, demo_layers, demo_mail, demo_programme, demo_rain
 from service.bootstrap import import_points, import_stations
+from service.demo_files import DEMO_DIR, DEMO_POINTS, DEMO_STATIONS  # noqa: F401 (re-exported)
 from service.settings import Settings
-
-DEMO_DIR = Path(__file__).resolve().parent.parent / "stations" / "demo"
-DEMO_STATIONS = DEMO_DIR / "stations.yaml"
-DEMO_POINTS = DEMO_DIR / "points.csv"
 
 # Zones first (layers carry zone levels), then the history and its compliance, then the
 # laboratory rounds; last a local mailbox for the alert e-mails.

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from collections.abc import Callable
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -10,16 +13,35 @@ from uvicorn.supervisors import Multiprocess
 from service.settings import Settings
 
 
-def run_app(app: object, settings: Settings) -> None:
-    """Serve ``app`` in this process until interrupted."""
-    uvicorn.run(
-        app,  # type: ignore[arg-type]
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=settings.access_log,
-        timeout_keep_alive=settings.keep_alive_seconds,
+def run_app(
+    app: object,
+    settings: Settings,
+    *,
+    quiet: bool = False,
+    on_started: Callable[[], None] | None = None,
+) -> None:
+    """Serve ``app`` in this process until interrupted. ``quiet``: warnings only, no access log
+    (the demo); ``on_started`` runs once the socket listens (the demo prints its URL then)."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,  # type: ignore[arg-type]
+            host=settings.host,
+            port=settings.port,
+            log_level="warning" if quiet else "info",
+            access_log=settings.access_log and not quiet,
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
     )
+    if on_started is not None:
+        threading.Thread(target=_when_started, args=(server, on_started), daemon=True).start()
+    server.run()
+
+
+def _when_started(server: uvicorn.Server, callback: Callable[[], None]) -> None:
+    while not server.started and not server.should_exit:
+        time.sleep(0.1)
+    if server.started:
+        callback()
 
 
 class NoDelayConfig(uvicorn.Config):

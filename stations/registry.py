@@ -7,6 +7,7 @@ them all. Columns are documented in ``docs/stations-registry.md``.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +28,7 @@ from stations.sites import (
     Site,
     in_vietnam,
 )
+from stations.textfile import csv_delimiter, csv_error, decode_text, yaml_error
 
 REQUIRED_COLUMNS = ("id", "name", "kind", "lon", "lat", "facility", "commune", "parameters")
 POINT_REQUIRED_COLUMNS = ("id", "name", "medium", "lon", "lat", "commune")
@@ -40,10 +42,14 @@ _FALSE = {"0", "false", "no", "n", "không", "khong", ""}
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or YAML (a list, or ``{stations: [...]}``)."""
-    text = path.read_bytes().decode("utf-8-sig")
+    """Rows of a CSV or YAML file (a list, or ``{stations: [...]}``), in UTF-8 or a Windows
+    code page (:func:`stations.textfile.decode_text`); syntax errors name their line."""
+    text = decode_text(path.read_bytes(), str(path)).text
     if path.suffix.lower() in (".yaml", ".yml"):
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise yaml_error(exc, str(path)) from exc
         if isinstance(data, Mapping):
             data = data.get("stations", data.get("points", data.get("sites")))
         if not isinstance(data, list) or not all(isinstance(r, Mapping) for r in data):
@@ -52,8 +58,11 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
                 [RowError(1, "-", "YAML must be a list of mappings (or stations: [...])")],
             )
         return [dict(r) for r in data]
-    reader = csv.DictReader(io.StringIO(text))
-    return [dict(r) for r in reader]
+    reader = csv.DictReader(io.StringIO(text), delimiter=csv_delimiter(text))
+    try:
+        return [dict(r) for r in reader]
+    except csv.Error as exc:
+        raise csv_error(exc, reader.line_num, str(path)) from exc
 
 
 class _Row:
@@ -221,17 +230,40 @@ def _check_common(row: _Row, seen: dict[str, int]) -> tuple[str, str, float, flo
     lon = row.number_("lon", required=True)
     lat = row.number_("lat", required=True)
     if lon is not None and lat is not None and not in_vietnam(lon, lat):
-        row.error("lon/lat", f"({lon}, {lat}) nằm ngoài Việt Nam / is outside Vietnam")
+        row.error("lon/lat", _outside_vietnam(lon, lat))
     return site_id, name, lon or 0.0, lat or 0.0
+
+
+def _outside_vietnam(lon: float, lat: float) -> str:
+    """Why a position is outside Vietnam, with the likely fix (swapped or projected)."""
+    if in_vietnam(lat, lon):
+        hint = "Sửa: đổi chỗ lon và lat / Fix: lon and lat are swapped"
+    elif abs(lon) > 180 or abs(lat) > 90:
+        hint = (
+            "Sửa: đây là mét (VN-2000?), cần độ WGS 84 / Fix: these are metres (VN-2000?), "
+            "give WGS 84 degrees"
+        )
+    else:
+        hint = "Sửa: kiểm tra toạ độ, độ WGS 84 / Fix: check the position, WGS 84 degrees"
+    return f"({lon}, {lat}) nằm ngoài Việt Nam / is outside Vietnam. {hint}"
+
+
+def _missing_hint(column: str, keys: set[str]) -> str:
+    """'missing column' with the closest column the file has, as a rename to make."""
+    close = difflib.get_close_matches(column, sorted(keys), n=1, cutoff=0.5)
+    if close:
+        return (
+            f"thiếu cột; đổi tên cột '{close[0]}' thành '{column}' / missing column: rename "
+            f"'{close[0]}' to '{column}'"
+        )
+    return f"thiếu cột, thêm cột '{column}' / missing column: add a '{column}' column"
 
 
 def _missing_columns(rows: list[dict[str, Any]], required: tuple[str, ...]) -> list[RowError]:
     errors = []
     for number, raw in enumerate(rows, start=2):
         keys = {str(k).strip().lower() for k in raw if k is not None}
-        errors += [
-            RowError(number, c, "thiếu cột / missing column") for c in required if c not in keys
-        ]
+        errors += [RowError(number, c, _missing_hint(c, keys)) for c in required if c not in keys]
     return errors
 
 

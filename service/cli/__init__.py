@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from service.cli.common import app, import_app
 
 
@@ -24,10 +26,22 @@ def _load_commands() -> None:
     )
 
 
-def main() -> None:
-    """Entry point of the ``quantrac`` script."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``quantrac`` script: a failing command prints one message for a
+    person (service.cli.mistakes), or its traceback with ``-v``."""
     _load_commands()
-    app()
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        app(args=args, prog_name="quantrac")
+    except Exception as exc:
+        if "-v" in args or "--verbose" in args:
+            raise
+        from service.cli.common import console
+        from service.cli.mistakes import explain
+
+        message, code = explain(exc)
+        console.print(f"[bold red]Lỗi / error:[/] {message}", highlight=False, markup=True)
+        raise SystemExit(code) from None
 
 
 __all__ = ["app", "import_app", "main"]

@@ -12,10 +12,6 @@ from typing import Annotated
 
 import typer
 
-from service.auth.accounts import create_account, list_accounts, set_password, update_account
-from service.auth.credentials import issue_token, revoke_token
-from service.auth.errors import AccountError
-from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
 from stations.timeutil import epoch_to_local_iso, now_epoch
 
@@ -53,6 +49,10 @@ def add(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Tạo tài khoản / create an account."""
+    from service.auth.accounts import create_account
+    from service.auth.errors import AccountError
+    from service.bootstrap import prepare_database
+
     password = None if no_password else _ask_password(password_stdin)
     engine = prepare_database(get_settings())
     try:
@@ -74,6 +74,10 @@ def add(
 @user_app.command("passwd")
 def passwd(username: str, password_stdin: PasswordStdin = False) -> None:
     """Đặt mật khẩu / set a password (ends the user's sessions)."""
+    from service.auth.accounts import set_password
+    from service.auth.errors import AccountError
+    from service.bootstrap import prepare_database
+
     password = _ask_password(password_stdin)
     engine = prepare_database(get_settings())
     try:
@@ -103,6 +107,10 @@ def enable(username: str) -> None:
 
 
 def _update(username: str, **changes: object) -> None:
+    from service.auth.accounts import update_account
+    from service.auth.errors import AccountError
+    from service.bootstrap import prepare_database
+
     engine = prepare_database(get_settings())
     try:
         with engine.begin() as conn:
@@ -116,6 +124,9 @@ def _update(username: str, **changes: object) -> None:
 @user_app.command("list")
 def list_cmd() -> None:
     """Danh sách tài khoản / list accounts."""
+    from service.auth.accounts import list_accounts
+    from service.bootstrap import prepare_database
+
     engine = prepare_database(get_settings())
     with engine.connect() as conn:
         for a in list_accounts(conn):
@@ -134,6 +145,10 @@ def token(
     days: Annotated[int | None, typer.Option(min=1, max=3650, help="Expires after N days.")] = None,
 ) -> None:
     """Tạo mã truy cập API / create an API token; it is printed once, on standard output."""
+    from service.auth.credentials import issue_token
+    from service.auth.errors import AccountError
+    from service.bootstrap import prepare_database
+
     engine = prepare_database(get_settings())
     now = now_epoch()
     try:
@@ -156,6 +171,10 @@ def token(
 @user_app.command("revoke")
 def revoke(token_id: int) -> None:
     """Thu hồi mã truy cập / revoke an API token."""
+    from service.auth.credentials import revoke_token
+    from service.auth.errors import AccountError
+    from service.bootstrap import prepare_database
+
     engine = prepare_database(get_settings())
     try:
         with engine.begin() as conn:

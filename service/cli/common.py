@@ -1,18 +1,19 @@
-"""The typer apps and the global ``--db`` option shared by every command module."""
+"""The typer apps and the global ``--db`` option shared by every command module.
+
+Command modules import what their commands need inside the command functions, so that
+``quantrac --help`` loads typer and nothing heavy (bench/README.md has the figure).
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from service.admin.limits import overrides_file
-from service.auth.observability import configure_logging
-from service.settings import Settings
-from stations.limits import configure_overrides
-from stations.programme.wqi_formula import configure_wqi_formula
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 app = typer.Typer(
     name="quantrac",
@@ -29,6 +30,7 @@ app.add_typer(report_app, name="report")
 
 console = Console(stderr=True)
 _db_override: dict[str, str | None] = {"url": None}
+_verbose = {"on": False}
 
 
 @app.callback()
@@ -39,7 +41,14 @@ def _global(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
+    from service.admin.limits import overrides_file
+    from service.auth.observability import configure_logging
+    from service.settings import Settings
+    from stations.limits import configure_overrides
+    from stations.programme.wqi_formula import configure_wqi_formula
+
     _db_override["url"] = db
+    _verbose["on"] = verbose
     settings = Settings()
     # Commands that evaluate limits (compliance recompute...) see the administrator's overrides.
     configure_overrides(overrides_file(settings.data_dir))
@@ -49,10 +58,17 @@ def _global(
 
 def get_settings(**overrides: object) -> Settings:
     """Settings from the environment, with ``--db`` and any explicit overrides applied."""
+    from service.settings import Settings
+
     settings = Settings(**overrides)  # type: ignore[arg-type]
     if _db_override["url"]:
         settings = settings.model_copy(update={"database_url": _db_override["url"]})
     return settings
+
+
+def verbose() -> bool:
+    """True when the command line asked for ``-v``."""
+    return _verbose["on"]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

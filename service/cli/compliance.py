@@ -6,14 +6,8 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
-from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings, time_option
-from service.jobs.compliance import engine_options
-from stations.compliance.engine import recompute
-from stations.limits import load_limits
-from stations.store.sites import list_sites
 from stations.timeutil import now_epoch
 
 compliance_app = typer.Typer(help="Tuân thủ quy chuẩn / compliance engine.")
@@ -35,6 +29,14 @@ def recompute_cmd(
     ] = None,
 ) -> None:
     """Tính lại vượt chuẩn và AQI / recompute episodes and AQI (idempotent)."""
+    from rich.progress import Progress
+
+    from service.bootstrap import prepare_database
+    from service.jobs.compliance import engine_options
+    from stations.compliance.engine import recompute
+    from stations.limits import load_limits
+    from stations.store.sites import list_sites
+
     start = _epoch(from_, "from")
     end = _epoch(to, "to") if to else now_epoch()
     if start >= end:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from service.bootstrap import import_points, import_stations, prepare_database
-from service.cli.common import app, console, db_app, fail, get_settings, import_app
+from service.cli.common import app, console, db_app, fail, get_settings, import_app, verbose
 from stations.errors import ImportRejected
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
@@ -17,12 +17,16 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo/nâng cấp cơ sở dữ liệu / create or upgrade the database schema."""
+    from service.bootstrap import prepare_database
+
     settings = get_settings()
     prepare_database(settings)
     console.print(f"[green]Database up to date[/] ({settings.db_url.split('@')[-1]})")
 
 
 def _import(kind: str, path: Path) -> None:
+    from service.bootstrap import import_points, import_stations, prepare_database
+
     settings = get_settings()
     engine = prepare_database(settings)
     try:
@@ -62,6 +66,7 @@ def serve(
     import os
 
     from service.app import create_app
+    from service.bootstrap import prepare_database
     from service.http_server import run_app, run_workers
 
     overrides: dict[str, object] = {}
@@ -96,6 +101,7 @@ def worker() -> None:
     import signal
     import threading
 
+    from service.bootstrap import prepare_database
     from service.leader import SchedulerLeader
     from service.runtime import Runtime
     from service.scheduler import start_scheduler
@@ -122,8 +128,8 @@ def demo(
     days: Annotated[float, typer.Option(help="Days of simulated back-history.")] = 3.0,
 ) -> None:
     """Bản demo Lạng Sơn / the Lạng Sơn demo: demo data, simulator, scheduler, web map."""
-
     from service.app import create_app
+    from service.bootstrap import prepare_database
     from service.demo import setup_demo
     from service.http_server import run_app
 
@@ -131,5 +137,14 @@ def demo(
     engine = prepare_database(settings)
     settings = setup_demo(settings, engine, history_days=days, console=console)
     app_ = create_app(settings)
-    console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
-    run_app(app_, settings)
+    quiet = not verbose()
+    if quiet:
+        # Scheduler passes and requests log at INFO ~once a second: the URL would scroll away.
+        logging.getLogger().setLevel(logging.WARNING)
+
+    def started() -> None:
+        console.print(f"[bold green]quantrac demo:[/] {settings.base_url}/map")
+        if quiet:
+            console.print("(nhật ký chỉ cảnh báo, -v để xem hết / warnings only, -v for all logs)")
+
+    run_app(app_, settings, quiet=quiet, on_started=started)

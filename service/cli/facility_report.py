@@ -6,16 +6,15 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
-from service.bootstrap import prepare_database
 from service.cli.common import console, fail, get_settings, report_app
-from service.reports.facility import render_facility_report, report_filename
-from stations.compliance.facility_report import UnknownFacility, facilities, facility_report
 from stations.timeutil import VN_OFFSET, epoch_to_local_iso, now_epoch, parse_iso_time
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 Format = Annotated[str, typer.Option("--format", help="xlsx or html.")]
 OutDir = Annotated[Path, typer.Option("-o", "--output", help="Output folder.")]
@@ -29,6 +28,9 @@ def _epoch(text: str, name: str) -> int:
 
 
 def _write(engine: Engine, key: str, start: int, end: int, fmt: str, out_dir: Path) -> Path:
+    from service.reports.facility import render_facility_report, report_filename
+    from stations.compliance.facility_report import facility_report
+
     with engine.connect() as conn:
         report = facility_report(conn, key, start, end)
     body = render_facility_report(report, fmt, epoch_to_local_iso(now_epoch()))
@@ -52,6 +54,9 @@ def report_facility_cmd(
     out_dir: OutDir = Path("."),
 ) -> None:
     """Báo cáo tuân thủ của cơ sở / a facility's compliance report (Decree 45/2022 evidence)."""
+    from service.bootstrap import prepare_database
+    from stations.compliance.facility_report import UnknownFacility
+
     _check(fmt)
     start = _epoch(from_, "from")
     end = _epoch(to, "to") if to else now_epoch()
@@ -72,6 +77,9 @@ def report_monthly_cmd(
     out_dir: OutDir = Path("."),
 ) -> None:
     """Báo cáo tháng cho mọi cơ sở / the month's report for every facility, one file each."""
+    from service.bootstrap import prepare_database
+    from stations.compliance.facility_report import facilities
+
     _check(fmt)
     try:
         first = datetime.strptime(month, "%Y-%m").date()

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
-from service.forwarding import SEND_BUDGET_S, Forwarding, build_forwarding
 from stations.errors import InvalidRequest
-from stations.forward.outbox import requeue
 from stations.timeutil import VN_OFFSET, epoch_to_local_iso, now_epoch, parse_iso_time
+
+if TYPE_CHECKING:
+    from service.forwarding import Forwarding
 
 forward_app = typer.Typer(help="Chuyển tiếp dữ liệu / forwarding to the national system.")
 app.add_typer(forward_app, name="forward")
@@ -21,6 +21,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
 def _forwarding() -> Forwarding:
+    from service.bootstrap import prepare_database
+    from service.forwarding import build_forwarding
+
     settings = get_settings()
     if settings.forward_file is None:
         raise fail("QUANTRAC_FORWARD_FILE chưa đặt / is not set", code=2)
@@ -76,6 +79,8 @@ def send_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Gửi ngay / send the due files of one destination now."""
+    from service.forwarding import SEND_BUDGET_S
+
     fwd = _forwarding()
     _checked(fwd, dest)
     r = fwd.send(dest, budget_s=float("inf") if until_empty else SEND_BUDGET_S)
@@ -140,6 +145,8 @@ def retry_cmd(
     ids: Annotated[list[int] | None, typer.Option("--id", help="Only this outbox row.")] = None,
 ) -> None:
     """Gửi lại thư chết / put dead letters back in the queue."""
+    from stations.forward.outbox import requeue
+
     fwd = _forwarding()
     _checked(fwd, dest)
     with fwd.engine.begin() as conn:

@@ -7,28 +7,19 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy import Engine, event
 
-from service.backfill import evaluate_spans
-from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
-from service.demo import DEMO_STATIONS
-from service.forwarding import build_forwarding
-from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
-from stations.ingest.readers import expand_paths, read_paths
-from stations.ingest.summary import IngestSummary
-from stations.parsers import AUTO, FORMATS, ParserOptions
-from stations.registry import load_stations
-from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import Scenario, StationModel, Window
-from stations.simulator.runner import FtpUploader, LiveSimulator
-from stations.simulator.storm import demo_storm
-from stations.store.readings import station_units
+from service.demo_files import DEMO_STATIONS
+from stations.parsers import AUTO, FORMATS
 from stations.timeutil import now_epoch
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from stations.simulator.model import Window
 
 BACKFILL_CACHE_KIB = 256 * 1024
 BACKFILL_CHECKPOINT_PAGES = 16_384
@@ -37,6 +28,8 @@ BACKFILL_CHECKPOINT_PAGES = 16_384
 def _tune_for_backfill(engine: Engine) -> None:
     """SQLite only: a larger page cache (the readings index outgrows the 2 MB default) and
     fewer, larger WAL checkpoints for this process's connections. Durability is unchanged."""
+    from sqlalchemy import event
+
     if engine.dialect.name != "sqlite":
         return
     engine.dispose()  # later connections get the settings
@@ -69,6 +62,17 @@ def ingest(
     ] = False,
 ) -> None:
     """Nạp dữ liệu từ tệp / ingest data files once (backfill); duplicates are skipped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from service.backfill import evaluate_spans
+    from service.bootstrap import prepare_database
+    from service.forwarding import build_forwarding
+    from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
+    from stations.ingest.readers import expand_paths, read_paths
+    from stations.ingest.summary import IngestSummary
+    from stations.parsers import ParserOptions
+    from stations.store.readings import station_units
+
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
     settings = get_settings()
@@ -146,6 +150,8 @@ def _split(spec: str, n: int, option: str) -> list[str]:
 
 
 def _windows(specs: list[str], option: str, now: int, with_param: bool) -> tuple[Window, ...]:
+    from stations.simulator.model import Window
+
     out = []
     for spec in specs:
         parts = _split(spec, 3 if with_param else 2, option)
@@ -178,6 +184,12 @@ def simulate(
 
     The FTP password is QUANTRAC_SIM_FTP_PASSWORD (default "demo"); user "datalogger".
     """
+    from stations.registry import load_stations
+    from stations.simulator.ftp_server import LocalFtpServer
+    from stations.simulator.model import Scenario, StationModel
+    from stations.simulator.runner import FtpUploader, LiveSimulator
+    from stations.simulator.storm import demo_storm
+
     now = now_epoch()
     skew = {}
     for spec in clock_skew:

@@ -9,15 +9,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from layers.communes import import_communes
 from layers.errors import BadQuery, UnknownCollection
-from layers.export import FORMATS, export_features
+from layers.formats import FORMATS
 from layers.levels import parse_level_map
-from layers.query import parse_query
-from layers.registry import COLLECTIONS, BuildContext
-from layers.snapshot import SnapshotCache
-from layers.zones import HAZARDS, import_zones
-from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings, import_app
 from stations.errors import ImportRejected
 from stations.timeutil import now_epoch
@@ -44,7 +38,10 @@ def import_zones_cmd(
     ] = None,
     level_map: Annotated[
         str | None,
-        typer.Option(help="Source value -> level 1..5: '1=5,2=4,...' or 'breaks:0.5,1,2,3'."),
+        typer.Option(
+            help="Source value -> level 1..5: '1=5,2=4,...' or 'breaks:0.01,0.5,1,2,3' (lower "
+            "bounds of levels 1..5; below the first is no zone)."
+        ),
     ] = None,
     source_id: Annotated[str | None, typer.Option("--id", help="Source id (replaces it).")] = None,
     title: Annotated[str | None, typer.Option(help="Title shown on the map.")] = None,
@@ -54,6 +51,9 @@ def import_zones_cmd(
     ] = None,
 ) -> None:
     """Nhập vùng cảnh báo / import warning zones (GPKG, SHP, zip, GeoJSON, KML, GeoTIFF)."""
+    from layers.zones import HAZARDS, import_zones
+    from service.bootstrap import prepare_database
+
     if kind not in HAZARDS:
         raise fail(f"--kind phải là / must be one of {', '.join(HAZARDS)}")
     settings = get_settings()
@@ -92,6 +92,9 @@ def import_communes_cmd(
     ] = None,
 ) -> None:
     """Nhập ranh giới xã/phường / import commune polygons (replaces the previous set)."""
+    from layers.communes import import_communes
+    from service.bootstrap import prepare_database
+
     settings = get_settings()
     engine = prepare_database(settings)
     try:
@@ -110,7 +113,7 @@ def import_communes_cmd(
 
 @app.command("export")
 def export_cmd(
-    layer: Annotated[str, typer.Argument(help=", ".join(COLLECTIONS))],
+    layer: Annotated[str, typer.Argument(help="Collection id (GET /ogc/collections).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file.")],
     fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = "geojson",
     crs: Annotated[str, typer.Option(help="EPSG:4326 | EPSG:9215 | EPSG:3405")] = "EPSG:4326",
@@ -120,6 +123,12 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Xuất lớp bản đồ / export a layer (GeoJSON, GPKG, SHP zip, KML, CSV, FlatGeobuf)."""
+    from layers.export import export_features
+    from layers.query import parse_query
+    from layers.registry import BuildContext
+    from layers.snapshot import SnapshotCache
+    from service.bootstrap import prepare_database
+
     settings = get_settings()
     engine = prepare_database(settings)
     tz = ZoneInfo(settings.display_tz)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from maps.export import collect_snapshot_data, snapshot_html
 from service.cli.common import app, console, fail, get_settings
 
 map_app = typer.Typer(help="Bản đồ / the staff map.", no_args_is_help=True)
@@ -26,6 +25,8 @@ def export_map(
     ] = True,
 ) -> None:
     """Write the map with its current data as one HTML file that opens with no server."""
+    from maps.export import collect_snapshot_data, snapshot_html
+
     if lang not in ("vi", "en"):
         raise fail("--lang phải là vi hoặc en / --lang must be vi or en")
     from fastapi.testclient import TestClient

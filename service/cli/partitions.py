@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from service.bootstrap import prepare_database
 from service.cli.common import console, db_app, fail, get_settings
-from stations.store.partitions import (
-    Partition,
-    detach_before,
-    is_partitioned,
-    list_partitions,
-    parse_month,
-)
+
+if TYPE_CHECKING:
+    from stations.store.partitions import Partition
 
 
 def _label(part: Partition) -> str:
@@ -41,6 +36,14 @@ def partitions_cmd(
     ] = None,
 ) -> None:
     """Phân vùng theo tháng (PostgreSQL) / monthly partitions of readings and hourly means."""
+    from service.bootstrap import prepare_database
+    from stations.store.partitions import (
+        detach_before,
+        is_partitioned,
+        list_partitions,
+        parse_month,
+    )
+
     if export is not None and detach_before_month is None:
         raise fail("--export đi cùng --detach-before / --export goes with --detach-before", 2)
     cutoff = None

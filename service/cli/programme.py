@@ -9,13 +9,8 @@ from typing import Annotated
 
 import typer
 
-from service.bootstrap import prepare_database
 from service.cli.common import console, fail, get_settings, import_app, report_app
 from stations.errors import ImportRejected
-from stations.programme.rendering import render_report, report_filename
-from stations.programme.rounds import UnknownRound
-from stations.store.programme import find_round, round_report
-from stations.store.programme_import import import_results_file
 from stations.timeutil import epoch_to_local_iso, now_epoch
 
 
@@ -28,6 +23,9 @@ def import_results_cmd(
     ] = False,
 ) -> None:
     """Nhập kết quả phân tích (CSV/XLSX) / import laboratory results; all or nothing."""
+    from service.bootstrap import prepare_database
+    from stations.store.programme_import import import_results_file
+
     engine = prepare_database(get_settings())
     try:
         with engine.begin() as conn:
@@ -58,6 +56,11 @@ def report_round_cmd(
     fmt: Annotated[str, typer.Option("--format", help="html or xlsx.")] = "html",
 ) -> None:
     """Báo cáo đợt quan trắc / write the round report (HTML with charts, or XLSX)."""
+    from service.bootstrap import prepare_database
+    from stations.programme.rendering import render_report, report_filename
+    from stations.programme.rounds import UnknownRound
+    from stations.store.programme import find_round, round_report
+
     if fmt not in ("html", "xlsx"):
         raise fail(f"--format must be html or xlsx: {fmt!r}")
     engine = prepare_database(get_settings())

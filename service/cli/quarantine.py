@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings, time_option
-from service.quarantine import as_dict, replay
-from stations.store.quarantine import get_quarantined, list_quarantined
 from stations.timeutil import epoch_to_local_iso
 
 quarantine_app = typer.Typer(help="Tệp bị cách ly / quarantined files: list, show, replay.")
@@ -35,6 +32,10 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
     """Liệt kê tệp bị cách ly / list quarantined files, newest first."""
+    from service.bootstrap import prepare_database
+    from service.quarantine import as_dict
+    from stations.store.quarantine import list_quarantined
+
     engine = prepare_database(get_settings())
     with engine.connect() as conn:
         rows, total = list_quarantined(
@@ -53,6 +54,10 @@ def list_cmd(
 @quarantine_app.command("show")
 def show_cmd(file_id: Annotated[int, typer.Argument(help="The file's id (from list).")]) -> None:
     """Chi tiết một tệp / one quarantined file: reason, origin, notes, line errors (JSON)."""
+    from service.bootstrap import prepare_database
+    from service.quarantine import as_dict
+    from stations.store.quarantine import get_quarantined
+
     engine = prepare_database(get_settings())
     with engine.connect() as conn:
         row = get_quarantined(conn, file_id)
@@ -72,6 +77,9 @@ def replay_cmd(
     ] = False,
 ) -> None:
     """Nạp lại tệp bị cách ly / re-ingest quarantined files from the archive (audited)."""
+    from service.bootstrap import prepare_database
+    from service.quarantine import replay
+
     if not file_ids and not (reason or station or since):
         raise fail("give file ids or a filter (--reason, --station, --since)", code=2)
     settings = get_settings()

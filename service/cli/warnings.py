@@ -9,12 +9,7 @@ from typing import Annotated
 
 import typer
 
-from layers.warnings import replay
-from service.bootstrap import prepare_database
 from service.cli.common import app, console, fail, get_settings
-from stations.rain.engine import DEFAULT_STEP_S, HOLD_S
-from stations.rain.events import EventsFileError, parse_events
-from stations.rain.verify import score
 from stations.timeutil import VN_OFFSET, parse_iso_time
 
 warnings_app = typer.Typer(help="Cảnh báo lũ quét, sạt lở / rain-triggered warnings.")
@@ -44,6 +39,12 @@ def replay_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Chạy lại chuỗi cảnh báo và chấm điểm / replay the warning chain and score it."""
+    from layers.warnings import replay
+    from service.bootstrap import prepare_database
+    from stations.rain.engine import DEFAULT_STEP_S, HOLD_S
+    from stations.rain.events import EventsFileError, parse_events
+    from stations.rain.verify import score
+
     start, end = _epoch(from_, "from"), _epoch(to, "to")
     if start >= end:
         raise fail("--from phải trước --to / --from must be before --to", code=2)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from layers import ogc
 from layers.errors import UnknownCollection
+from layers.ogc_crs import parse_ogc_crs
 from layers.query import parse_query
 from layers.registry import COLLECTIONS
 from layers.snapshot import Snapshot
@@ -20,7 +21,6 @@ from service.layer_cache import get_snapshots
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 MAX_CACHED_PAGES = 512  # per snapshot
-CRS_HEADER = {"Content-Crs": f"<{ogc.CRS84_URI}>"}
 
 
 def snapshot(ctx: AppContext, collection_id: str) -> Snapshot:
@@ -116,15 +116,15 @@ async def items(collection_id: str, request: Request, ctx: ContextDep) -> Respon
     stamp = int(time.time())
     hit = snap.responses.get(key)
     if hit is not None and hit[0] == stamp:
-        return Response(hit[1], media_type=ogc.GEOJSON, headers=CRS_HEADER)
+        return Response(hit[1], media_type=ogc.GEOJSON, headers=ogc.content_crs(hit[2]))
     base = _base(request)
     params = _params(request)
     query = parse_query(snap.collection, params)
     body = ogc.items_body(base, snap, query, params)
     if len(snap.responses) >= MAX_CACHED_PAGES:
         snap.responses.clear()
-    snap.responses[key] = (stamp, body)
-    return Response(body, media_type=ogc.GEOJSON, headers=CRS_HEADER)
+    snap.responses[key] = (stamp, body, query.crs)
+    return Response(body, media_type=ogc.GEOJSON, headers=ogc.content_crs(query.crs))
 
 
 @router.get(
@@ -134,12 +134,12 @@ async def items(collection_id: str, request: Request, ctx: ContextDep) -> Respon
 )
 async def item(collection_id: str, feature_id: str, request: Request, ctx: ContextDep) -> Response:
     """One feature by id; 404 with a message if it does not exist."""
-    _params(request)
+    crs = parse_ogc_crs(_params(request).get("crs"))
     snap = await snapshot_async(ctx, collection_id)
-    body = ogc.item_body(_base(request), snap, feature_id)
+    body = ogc.item_body(_base(request), snap, feature_id, crs)
     if body is None:
         missing = UnknownCollection(
             feature_id, f"đối tượng trong '{collection_id}'", f"feature in '{collection_id}'"
         )
         raise HTTPException(404, str(missing))
-    return Response(body, media_type=ogc.GEOJSON, headers=CRS_HEADER)
+    return Response(body, media_type=ogc.GEOJSON, headers=ogc.content_crs(crs))

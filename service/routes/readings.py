@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from service import readings_table
 from service.deps import ConnDep, SettingsDep
 from service.routes.answers import ReadingsAnswer
 from stations.errors import InvalidRequest, UnknownStation
@@ -99,13 +100,38 @@ def station_readings(
     start: str | None = None,
     end: str | None = None,
     interval: str = "raw",
-) -> dict[str, Any]:
+    format: str = "json",
+) -> Any:
     """Series per parameter with units; raw points carry status and QC flags.
 
     ``parameter``: one code or a comma list (default: all of the station's); ``start``/``end``:
     ISO 8601 (default: the last day for raw, 7 days for hour, 90 days for day);
-    ``interval``: raw | hour | day (days are local calendar days).
+    ``interval``: raw | hour | day (days are local calendar days); ``format``: json (default),
+    or csv | xlsx for a table to download (Vietnamese headers, units, local times).
     """
+    if format not in ("json", *readings_table.MEDIA_TYPES):
+        raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
+    body = station_body(station_id, conn, settings, parameter, start, end, interval)
+    if format == "json":
+        return body
+    return Response(
+        readings_table.render(body, format),
+        media_type=readings_table.MEDIA_TYPES[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="{readings_table.filename(body, format)}"'
+        },
+    )
+
+
+def station_body(
+    station_id: str,
+    conn: Any,
+    settings: Any,
+    parameter: str | None,
+    start: str | None,
+    end: str | None,
+    interval: str,
+) -> dict[str, Any]:
     if interval not in WINDOWS:
         raise InvalidRequest(f"interval phải là / must be raw, hour or day; got {interval[:20]!r}")
     tz = ZoneInfo(settings.display_tz)

@@ -23,6 +23,7 @@ from stations.errors import ImportRejected, RowError
 from stations.programme.catalogue import lab_catalogue
 from stations.programme.rounds import round_window
 from stations.programme.template import REQUIRED_COLUMNS, RESULTS_SHEET
+from stations.textfile import csv_error, decode_text
 from stations.timeutil import VN_OFFSET, epoch_to_local_iso
 
 AIR_AVERAGING = ("1h", "8h", "24h")
@@ -85,20 +86,18 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     """``[(row number, {column: cell})]`` from CSV (UTF-8, BOM allowed) or XLSX bytes."""
     if filename.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data, filename)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(
-            filename, [RowError(1, "-", "tệp phải là UTF-8 / the file must be UTF-8 text")]
-        ) from exc
+    text = decode_text(data, filename).text
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
     _check_header(header, filename)
     keys = [_key(h) for h in header]
     rows = []
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            rows.append((reader.line_num, dict(zip(keys, cells, strict=False))))
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((reader.line_num, dict(zip(keys, cells, strict=False))))
+    except csv.Error as exc:
+        raise csv_error(exc, reader.line_num, filename) from exc
     return rows
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fixtures.alerts.builders import wait_for
+
 pytestmark = pytest.mark.slow
 
 
@@ -61,6 +63,16 @@ def test_demo_answers_within_60_seconds(tmp_path: Path) -> None:
         props = body["features"][0]["properties"]
         assert {"name", "kind"} <= set(props)
         assert len(body["features"][0]["geometry"]["coordinates"]) == 2
+        # Quiet by default: after the requests above (no access log) and the scheduler's
+        # passes (INFO), the URL is still the last thing printed, followed by the -v note.
+        url = f"http://127.0.0.1:{port}/map"
+        for _ in range(3):
+            httpx.get(f"http://127.0.0.1:{port}/api/stations", timeout=5)
+        log.flush()
+        wait_for(lambda: url in (tmp_path / "demo.log").read_text(), timeout=10)
+        lines = [x for x in (tmp_path / "demo.log").read_text().splitlines() if x.strip()]
+        assert url in lines[-2], lines[-5:]
+        assert "-v" in lines[-1], lines[-5:]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

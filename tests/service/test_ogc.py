@@ -88,7 +88,7 @@ BAD_REQUESTS = [
     ("items?bbox=200,0,201,1", 400, "bbox"),
     ("items?datetime=yesterday", 400, "datetime"),
     ("items?synthetic=maybe", 400, "true or false"),
-    ("items?crs=EPSG:9215", 400, "CRS84"),
+    ("items?crs=EPSG:32648", 400, "unsupported CRS"),  # Part 2: only CRS84, 9215, 3405
     ("items?owner=someone", 400, "unknown parameter"),
     ("items/LS-XX-999", 404, "LS-XX-999"),
 ]

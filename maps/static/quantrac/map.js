@@ -80,6 +80,10 @@
     }
     return new Intl.DateTimeFormat(this.locale(), opts).format(date);
   };
+  App.prototype.day = function (ms) {
+    return new Intl.DateTimeFormat(this.locale(), { timeZone: this.cfg.tz, day: "2-digit", month: "2-digit" })
+      .format(new Date(ms));
+  };
   App.prototype.num = function (value, digits) {
     if (value === null || value === undefined || value === "" || isNaN(Number(value))) return "—";
     return Number(value).toLocaleString(this.locale(), {
@@ -91,8 +95,11 @@
     if (!template) return null;
     return this.cfg.base + fill(template, values || {});
   };
-  App.prototype.paramName = function (code) {
-    var p = this.cfg.parameters[code];
+  // A code means different things in different media (NO2 is nitrite in water, nitrogen dioxide
+  // in air): laboratory results are named from the lab catalogue for their medium first.
+  App.prototype.paramName = function (code, medium) {
+    var byMedium = (this.cfg.point_parameters || {})[MEDIUM_ALIASES[medium] || medium] || {};
+    var p = byMedium[code] || this.cfg.parameters[code];
     return p ? (this.lang === "vi" ? p.vi : p.en) : code;
   };
 
@@ -253,7 +260,9 @@
       var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
       var marker = self.stationMarkers[p.id];
       if (!marker) {
-        marker = L.marker(ll, { icon: self.stationIcon(p), riseOnHover: true, keyboard: true });
+        marker = L.marker(ll, {
+          icon: self.stationIcon(p), zIndexOffset: self.stationZ(p), riseOnHover: true, keyboard: true,
+        });
         marker.qtId = p.id;
         marker.bindPopup(function () { return self.stationPopup(self.stationIndex[p.id]); }, {
           maxWidth: 420, minWidth: 280, autoPanPadding: [20, 60], className: "qt-popup",
@@ -268,6 +277,7 @@
       } else {
         marker.setLatLng(ll);
         marker.setIcon(self.stationIcon(p));
+        marker.setZIndexOffset(self.stationZ(p));
         if (marker.isPopupOpen()) {
           marker.setPopupContent(self.stationPopup(p));
           self.loadChart(p.id);
@@ -282,6 +292,46 @@
     });
     this.lastUpdate = new Date();
     this.renderStatus();
+  };
+
+  // Worst state on top where markers overlap (maps.styles.STATION_STATE_ORDER): Leaflet stacks
+  // markers by screen y plus this offset, and a step of 1e5 outweighs any y on a screen.
+  App.prototype.stationZ = function (p) {
+    var order = this.cfg.station_state_order || [];
+    var i = order.indexOf(QT.stationState(p));
+    var rank = i < 0 ? 1 : 2 * (order.length - 1 - i);
+    return rank * 100000;
+  };
+
+  // Popups fit the map at any screen size: width and height from the map's size (the content
+  // scrolls beyond), auto-pan clear of the top bar and of a panel open on the right, so the
+  // title and the close button are always on screen. Leaflet reads these options when it lays
+  // out and pans, so they are set again each time a popup opens or its content grows.
+  App.prototype.popupFit = function () {
+    var size = this.map.getSize();
+    var box = this.map.getContainer().getBoundingClientRect();
+    var top = 10, right = 10;
+    if (this.bar) top = Math.max(top, Math.round(this.bar.getBoundingClientRect().bottom - box.top) + 10);
+    [this.alertPanel, this.exportPanel].forEach(function (panel) {
+      if (!panel || panel.hidden) return;
+      var b = panel.getBoundingClientRect();
+      // A panel is kept clear only where the map is wide enough to leave room beside it.
+      if (b.width && size.x - b.width > 480) right = Math.max(right, Math.round(box.right - b.left) + 10);
+    });
+    // maxWidth is the content's: the popup adds ~46 px of margins and border around it.
+    var width = Math.max(180, Math.min(420, size.x - right - 10 - 50));
+    return {
+      maxWidth: width, minWidth: Math.min(280, width), maxHeight: Math.max(120, size.y - top - 80),
+      autoPanPaddingTopLeft: L.point(10, top), autoPanPaddingBottomRight: L.point(right, 20),
+    };
+  };
+  App.prototype.fitPopup = function (popup) {
+    if (!popup || !popup.isOpen()) return;
+    L.setOptions(popup, this.popupFit());
+    // Layout and pan again without re-rendering the content (Popup.update would rebuild it).
+    popup._updateLayout();
+    popup._updatePosition();
+    popup._adjustPan();
   };
 
   App.prototype.refreshStations = function () {
@@ -379,9 +429,14 @@
       var options = codes.map(function (c) {
         return '<option value="' + esc(c) + '">' + esc(self.paramName(c)) + "</option>";
       }).join("");
-      html += '<div class="qt-chart-head">' + esc(this.t("chart_24h")) +
+      // A live page charts any range from the aggregates; a snapshot holds the last 24 hours.
+      var ranges = this.snapshot ? "" : ' <select class="qt-chart-range" aria-label="' +
+        esc(this.t("chart_range")) + '">' + Object.keys(CHART_RANGES).map(function (r) {
+          return '<option value="' + r + '">' + esc(self.t("range_" + r)) + "</option>";
+        }).join("") + "</select>";
+      html += '<div class="qt-chart-head">' + esc(this.t(this.snapshot ? "chart_24h" : "chart_title")) +
         ' <select class="qt-chart-param" aria-label="' + esc(this.t("parameter")) + '">' +
-        options + "</select></div>";
+        options + "</select>" + ranges + "</div>";
       html += '<div class="qt-chart" data-id="' + esc(p.id) + '">' + esc(this.t("loading")) + "</div>";
     } else {
       html += '<p class="qt-empty">' + esc(this.t("no_values")) + "</p>";
@@ -395,12 +450,15 @@
           "?parameter=" + encodeURIComponent(first) + "&interval=hour") + '">' +
           esc(this.t("link_readings")) + "</a>");
       }
-      var exp = this.url("export", { collection: "stations" });
-      if (exp) {
-        links.push('<a class="qt-link-export" href="' + esc(exp + "?format=csv&crs=EPSG:4326") + '">' +
-          esc(this.t("link_export_csv")) + "</a>");
-        links.push('<a class="qt-link-export" href="' + esc(exp + "?format=geojson&crs=EPSG:4326") +
-          '">GeoJSON</a>');
+      // This station's readings as a table (page, CSV), not every station's latest values.
+      var page = this.url("station_page", { id: encodeURIComponent(p.id) });
+      if (page) {
+        links.push('<a target="_blank" rel="noopener" class="qt-link-table" href="' + esc(page) + '">' +
+          esc(this.t("link_table")) + "</a>");
+      }
+      if (readings) {
+        links.push('<a class="qt-link-export" download href="' + esc(readings +
+          "?interval=hour&format=csv") + '">' + esc(this.t("link_export_csv")) + "</a>");
       }
       var exc = this.url("exceedances");
       if (exc) {
@@ -411,6 +469,15 @@
     }
     html += "</div>";
     var node = el("div", "qt-pop-wrap", html);
+    var rangeSelect = node.querySelector(".qt-chart-range");
+    if (rangeSelect) {
+      rangeSelect.value = (this.chartRange || {})[p.id] || "day";
+      rangeSelect.addEventListener("change", function () {
+        self.chartRange = self.chartRange || {};
+        self.chartRange[p.id] = rangeSelect.value;
+        self.loadChart(p.id);
+      });
+    }
     var select = node.querySelector(".qt-chart-param");
     if (select) {
       var chosen = (this.chartParam || {})[p.id];
@@ -435,6 +502,8 @@
     var select = root.querySelector(".qt-chart-param");
     if (!box || !select) return;
     var code = select.value;
+    var rangeSelect = root.querySelector(".qt-chart-range");
+    var range = CHART_RANGES[(rangeSelect && rangeSelect.value) || "day"];
     var p = this.stationIndex[id] || {};
     var unit = ((p.parameters || {})[code] || {}).unit || "";
     var limit = this.limitOf(p, code).limit;
@@ -450,8 +519,9 @@
         box.textContent = self.t(body ? "chart_empty" : "chart_unavailable");
         return;
       }
-      box.innerHTML = self.chartSVG(items, unit || body.unit || "", limit);
+      box.innerHTML = self.chartSVG(items, unit || body.unit || "", limit, range.hours);
       box.setAttribute("data-points", String(items.length));
+      self.fitPopup(popup);
     };
     if (this.snapshot) {
       done((this.cfg.data.readings || {})[id] || null);
@@ -463,13 +533,21 @@
       return;
     }
     var end = new Date();
-    var start = new Date(end.getTime() - 24 * 3600 * 1000);
-    var q = "?parameter=" + encodeURIComponent(code) + "&interval=hour&start=" +
+    var start = new Date(end.getTime() - range.hours * 3600 * 1000);
+    var q = "?parameter=" + encodeURIComponent(code) + "&interval=" + range.interval + "&start=" +
       encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
     this.getJSON("readings", base + q).then(done);
   };
 
-  App.prototype.chartSVG = function (items, unit, limit) {
+  // Chart ranges: hourly means up to a week, daily means beyond (stations.averaging aggregates).
+  var CHART_RANGES = {
+    day: { hours: 24, interval: "hour" }, week: { hours: 168, interval: "hour" },
+    month: { hours: 720, interval: "day" }, year: { hours: 8760, interval: "day" },
+  };
+
+  App.prototype.chartSVG = function (items, unit, limit, hours) {
+    var span = (hours || 24) * 3600 * 1000;
+    var short = span <= 24 * 3600 * 1000;
     var W = 320, H = 130, L0 = 44, R0 = 8, T0 = 8, B0 = 22;
     var pts = items.map(function (it) {
       var v = it.value !== undefined ? it.value : it.mean !== undefined ? it.mean : it.avg;
@@ -478,7 +556,7 @@
     }).filter(function (d) { return !isNaN(d.t); });
     var vals = pts.filter(function (d) { return d.v !== null && !isNaN(d.v); }).map(function (d) { return d.v; });
     if (!vals.length) return esc(this.t("chart_empty"));
-    var t1 = Date.now(), t0 = t1 - 24 * 3600 * 1000;
+    var t1 = Date.now(), t0 = t1 - span;
     pts.forEach(function (d) { if (d.t < t0) t0 = d.t; if (d.t > t1) t1 = d.t; });
     var lo = Math.min(0, Math.min.apply(null, vals));
     var hi = Math.max.apply(null, vals.concat(limit ? [Number(limit)] : []));
@@ -501,9 +579,9 @@
     svg += '<line class="qt-axis" x1="' + L0 + '" y1="' + T0 + '" x2="' + L0 + '" y2="' + (H - B0) + '"/>';
     svg += '<text x="' + (L0 - 4) + '" y="' + (T0 + 8) + '" text-anchor="end">' + esc(this.num(hi / 1.08, 1)) + "</text>";
     svg += '<text x="' + (L0 - 4) + '" y="' + (H - B0) + '" text-anchor="end">' + esc(this.num(lo, 1)) + "</text>";
-    svg += '<text x="' + L0 + '" y="' + (H - 6) + '">' + esc(this.time(new Date(t0).toISOString(), true)) + "</text>";
-    svg += '<text x="' + (W - R0) + '" y="' + (H - 6) + '" text-anchor="end">' +
-      esc(this.time(new Date(t1).toISOString(), true)) + "</text>";
+    var tick = function (t) { return short ? self.time(new Date(t).toISOString(), true) : self.day(t); };
+    svg += '<text x="' + L0 + '" y="' + (H - 6) + '">' + esc(tick(t0)) + "</text>";
+    svg += '<text x="' + (W - R0) + '" y="' + (H - 6) + '" text-anchor="end">' + esc(tick(t1)) + "</text>";
     svg += '<text x="' + ((L0 + W) / 2) + '" y="' + (H - 6) + '" text-anchor="middle">' + esc(unit) + "</text>";
     if (limit !== undefined && limit !== null && !isNaN(Number(limit))) {
       svg += '<line class="qt-limit" x1="' + L0 + '" x2="' + (W - R0) + '" y1="' + y(Number(limit)).toFixed(1) +
@@ -515,6 +593,7 @@
   };
 
   // ------------------------------------------------------------------------- monitoring points
+  var MEDIUM_ALIASES = { air: "ambient_air" };
   var MEDIUM_KEYS = {
     surface_water: "medium_surface_water", groundwater: "medium_groundwater",
     ambient_air: "medium_ambient_air", air: "medium_ambient_air", noise: "medium_noise",
@@ -594,7 +673,7 @@
         var limit = r.limit;
         if (limit && typeof limit === "object") limit = limit.value !== undefined ? limit.value
           : (limit.min !== undefined ? limit.min + "–" + limit.max : "");
-        html += "<tr class='qt-row" + rcls + "'><td>" + esc(self.paramName(r.parameter)) + "</td><td>" +
+        html += "<tr class='qt-row" + rcls + "'><td>" + esc(self.paramName(r.parameter, p.medium)) + "</td><td>" +
           (r.qualifier ? esc(r.qualifier) + " " : "") + self.num(r.value, 3) + " " + esc(r.unit || "") + "</td><td>" +
           (limit === undefined || limit === null ? "—" : esc(typeof limit === "number" ? self.num(limit, 3) : limit)) +
           "</td><td>" + (ratio === null || isNaN(ratio) ? "—" : self.num(ratio, 2) + "×") + "</td></tr>";
@@ -948,7 +1027,11 @@
     var m = this.stationMarkers[id];
     if (!m) return;
     if (!this.map.hasLayer(this.groups.stations)) this.map.addLayer(this.groups.stations);
-    this.map.setView(m.getLatLng(), Math.max(this.map.getZoom(), 11));
+    // On a narrow screen the panels cover the map: close them so the popup has the room.
+    if (this.map.getSize().x < 700) {
+      [this.alertPanel, this.exportPanel].forEach(function (panel) { if (panel) panel.hidden = true; });
+    }
+    this.map.setView(m.getLatLng(), Math.max(this.map.getZoom(), 11), { animate: false });
     m.openPopup();
   };
 
@@ -980,6 +1063,7 @@
       '<button type="button" class="qt-btn qt-btn-lang" data-i18n="lang_switch" data-i18n-title="lang_switch_title"></button>' +
       "</div>";
     new Corner({ position: "topleft", node: bar }).addTo(this.map);
+    this.bar = bar;
     this.alertBadge = bar.querySelector(".qt-badge");
 
     var input = bar.querySelector(".qt-search-input");
@@ -1013,7 +1097,10 @@
     new Corner({ position: "topright", node: panel }).addTo(this.map);
     this.alertList = panel.querySelector(".qt-alert-list");
     panel.hidden = window.innerWidth < 700;
-    bar.querySelector(".qt-btn-alerts").addEventListener("click", function () { panel.hidden = !panel.hidden; });
+    bar.querySelector(".qt-btn-alerts").addEventListener("click", function () {
+      panel.hidden = !panel.hidden;
+      if (!panel.hidden && self.exportPanel && self.map.getSize().x < 700) self.exportPanel.hidden = true;
+    });
     panel.querySelector(".qt-x").addEventListener("click", function () { panel.hidden = true; });
     this.alertPanel = panel;
 
@@ -1025,6 +1112,7 @@
       bar.querySelector(".qt-btn-export").addEventListener("click", function () {
         ex.hidden = !ex.hidden;
         if (!ex.hidden) self.renderExport();
+        if (!ex.hidden && self.map.getSize().x < 700) panel.hidden = true;  // one panel at a time
       });
       this.exportPanel = ex;
     }
@@ -1043,6 +1131,9 @@
     setLegend(window.innerWidth >= 700);
     toggle.addEventListener("click", function () { setLegend(legend.classList.contains("qt-collapsed")); });
 
+    // Metric scale only (folium's would add miles).
+    L.control.scale({ position: "bottomright", metric: true, imperial: false }).addTo(this.map);
+
     // Status line.
     this.statusNode = stop(el("div", "qt-status"));
     new Corner({ position: "bottomright", node: this.statusNode }).addTo(this.map);
@@ -1051,6 +1142,10 @@
       self.setLang(self.lang === "vi" ? "en" : "vi");
     });
     this.map.on("overlayadd overlayremove", function () { self.renderLegend(); });
+    this.map.on("popupopen", function (ev) { self.fitPopup(ev.popup); });
+    this.map.on("resize", function () {
+      self.map.eachLayer(function (layer) { if (layer instanceof L.Popup) self.fitPopup(layer); });
+    });
   };
 
   App.prototype.renderExport = function () {
@@ -1059,21 +1154,30 @@
     if (!ex) return;
     var crs = (ex.querySelector("select") || {}).value || this.cfg.export_crs[0].code;
     var html = '<div class="qt-panel-head"><span data-i18n="export_title">' + esc(this.t("export_title")) +
-      '</span></div><label class="qt-crs">' + esc(this.t("export_crs")) + ' <select>' +
+      '</span><button type="button" class="qt-x" title="' + esc(this.t("close")) + '">×</button></div><label class="qt-crs">' + esc(this.t("export_crs")) + ' <select>' +
       this.cfg.export_crs.map(function (c) {
         return '<option value="' + esc(c.code) + '"' + (c.code === crs ? " selected" : "") + ">" +
           esc(c.code + " — " + self.label(c)) + "</option>";
       }).join("") + "</select></label><table class='qt-table qt-export-table'>";
+    // Only the format x CRS pairs the server writes (layers.export.FORMAT_CRS_ONLY): KML is WGS 84.
+    var formats = this.cfg.export_formats.filter(function (f) { return !f.crs || f.crs.indexOf(crs) >= 0; });
+    var left = this.cfg.export_formats.filter(function (f) { return formats.indexOf(f) < 0; });
     this.cfg.export_layers.forEach(function (layer) {
-      html += "<tr><th>" + esc(self.t(layer.label_key)) + "</th><td>" + self.cfg.export_formats.map(function (f) {
+      html += "<tr><th>" + esc(self.t(layer.label_key)) + "</th><td>" + formats.map(function (f) {
         var href = self.url("export", { collection: layer.collection }) + "?format=" + f.format + "&crs=" +
           encodeURIComponent(crs);
         return '<a class="qt-exp" download href="' + esc(href) + '" data-collection="' + esc(layer.collection) +
           '" data-format="' + esc(f.format) + '">' + esc(f.label) + "</a>";
       }).join(" ") + "</td></tr>";
     });
-    ex.innerHTML = html + "</table>";
+    html += "</table>";
+    left.forEach(function (f) {
+      html += '<p class="qt-lg-note qt-export-only">' + esc(fill(self.t("export_only_in"), {
+        format: f.label, crs: f.crs.join(", ") })) + "</p>";
+    });
+    ex.innerHTML = html;
     ex.querySelector("select").addEventListener("change", function () { self.renderExport(); });
+    ex.querySelector(".qt-x").addEventListener("click", function () { ex.hidden = true; });
   };
 
   App.prototype.renderStatus = function () {

@@ -1,0 +1,184 @@
+"""The duty officer's path on the map at phone, laptop and desktop sizes (headless Chromium).
+
+What an officer meets every day (issue 21): the popup opened from an alert e-mail's link
+(``/map?station=…``) or from the alert panel shows its title and close button on screen, the
+exceeding station is drawn over any marker it overlaps, the scale is metric, and the export
+panel fits without sideways scrolling and only offers the format × CRS pairs the server writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.service import test_map_browser as base
+from tests.service.test_map_browser import ARTIFACTS, Demo, _exceedance_files, open_map
+
+# The same demo service and browser recipe as the map's main browser tests (one per module).
+demo = base.demo
+browser = base.browser
+playwright_api = base.playwright_api  # the base module skips when Playwright is missing
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(390, 844), (1366, 768), (1920, 1080)]
+# The Đồng Bành industrial zone's wastewater station: its marker overlaps the Đồng Bành cement
+# plant's, drawn lower on screen (so on top by Leaflet's default order) at the default zoom.
+EXCEEDING = "LS_KCNDB_NT01"
+
+# True when the element is wholly inside the viewport and is what a click at its centre hits.
+ON_SCREEN = """sel => {
+  const e = document.querySelector(sel);
+  if (!e) return false;
+  const r = e.getBoundingClientRect();
+  if (r.width === 0 || r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight)
+    return false;
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return !!hit && (hit === e || e.contains(hit));
+}"""
+RECT = "sel => document.querySelector(sel)?.getBoundingClientRect().toJSON()"
+VIEW = "(m => [m.getZoom(), m.getCenter(), m.getSize()])(quantracMap.app.map)"
+# What sticks out of a panel, for the failure message.
+WIDER = """p => [p.scrollWidth, p.clientWidth, ...[...p.querySelectorAll('*')]
+  .filter(e => e.getBoundingClientRect().right > p.getBoundingClientRect().right)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))]"""
+CHART = ".leaflet-popup .qt-chart[data-points], .leaflet-popup .qt-chart svg"
+TITLE = ".leaflet-popup .qt-pop-station h3"
+CLOSE = ".leaflet-popup .leaflet-popup-close-button"
+
+
+def assert_on_screen(page: Any, selector: str) -> None:
+    """Poll (the map pans with an animation) until ``selector`` is on screen and unobscured."""
+    try:
+        page.wait_for_function(ON_SCREEN, arg=selector, timeout=5_000)
+    except playwright_api.TimeoutError:
+        size = page.viewport_size
+        view = page.evaluate(VIEW)
+        pytest.fail(f"{selector} not on screen in {size}: {page.evaluate(RECT, selector)}; {view}")
+
+
+def assert_popup_fits(page: Any, station: str) -> None:
+    page.locator(f'.leaflet-popup .qt-pop-station[data-id="{station}"]').wait_for(timeout=5_000)
+    # The chart arrives after the popup opened and makes it taller: check after it came.
+    page.wait_for_selector(CHART)
+    assert_on_screen(page, TITLE)
+    assert_on_screen(page, CLOSE)
+
+
+@pytest.fixture(scope="module")
+def exceeding(demo: Demo, browser: Any) -> str:
+    """Two hours far above the limits dropped for the station, and its marker turned red."""
+    w = open_map(browser, demo.base + "/map")
+    for name, data in _exceedance_files(demo, EXCEEDING):
+        (demo.drop / name).write_bytes(data)
+    red = f'.qt-st[data-id="{EXCEEDING}"][data-state="exceeding"]'
+    w.page.wait_for_selector(red, timeout=20_000)
+    alert = f'.qt-alert[data-station="{EXCEEDING}"]'
+    w.page.wait_for_selector(alert, state="attached", timeout=10_000)
+    w.page.close()
+    return EXCEEDING
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_popup_from_email_link_fits(
+    demo: Demo, browser: Any, exceeding: str, width: int, height: int
+) -> None:
+    w = open_map(browser, f"{demo.base}/map?station={exceeding}", width, height)
+    assert_popup_fits(w.page, exceeding)
+    ARTIFACTS.mkdir(exist_ok=True)
+    w.page.screenshot(path=str(ARTIFACTS / f"map-popup-link-{width}x{height}.png"))
+    w.page.locator(CLOSE).click()
+    w.page.locator(".leaflet-popup").wait_for(state="detached", timeout=3_000)
+    w.assert_clean(demo.base)
+    w.page.close()
+
+
+def _marker_on_top(page: Any, station: str) -> dict[str, Any]:
+    """Which marker a click at the centre of ``station``'s marker hits, and which overlap it."""
+    return page.evaluate(
+        """id => {
+          const me = document.querySelector(`.qt-st[data-id="${id}"]`);
+          const r = me.getBoundingClientRect();
+          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          const top = hit && hit.closest(".qt-st");
+          const overlapping = [...document.querySelectorAll(".qt-st")].filter(o => {
+            if (o === me) return false;
+            const q = o.getBoundingClientRect();
+            return q.left < r.right && q.right > r.left && q.top < r.bottom && q.bottom > r.top;
+          }).map(o => o.dataset.id);
+          return {top: top && top.dataset.id, overlapping};
+        }""",
+        station,
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_exceeding_marker_on_top_and_panels_fit(
+    demo: Demo, browser: Any, exceeding: str, width: int, height: int
+) -> None:
+    w = open_map(browser, demo.base + "/map", width, height)
+    page = w.page
+    # Default zoom, then the lowest zoom: the worst station stays the one a click reaches.
+    seen = _marker_on_top(page, exceeding)
+    assert seen["top"] == exceeding, seen
+    page.evaluate("quantracMap.app.map.setZoom(7, {animate: false})")
+    low = _marker_on_top(page, exceeding)
+    assert low["overlapping"], "nothing overlaps at zoom 7: the test would prove nothing"
+    assert low["top"] == exceeding, low
+    page.evaluate("quantracMap.app.map.setZoom(9, {animate: false})")
+
+    scale = page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1  # metric only: no second (imperial) line
+    assert scale.inner_text().endswith(("km", " m")), scale.inner_text()
+
+    page.locator(".qt-btn-export").click()
+    panel = page.locator(".qt-export")
+    panel.wait_for()
+    fits = "e => e.scrollWidth <= e.clientWidth && e.getBoundingClientRect().right <= innerWidth"
+    assert panel.evaluate(fits), panel.evaluate(WIDER)
+    assert panel.locator('a[data-format="kml"]').count() == 5
+    panel.locator("select").select_option("EPSG:9215")
+    assert panel.locator('a[data-format="kml"]').count() == 0
+    assert panel.locator('a[data-format="gpkg"]').count() == 5
+    assert "KML" in panel.locator(".qt-export-only").inner_text()
+    assert panel.evaluate(fits)
+    for href in panel.locator("a.qt-exp").evaluate_all("links => links.map(a => a.href)"):
+        assert "crs=EPSG%3A9215" in href, href
+    page.screenshot(path=str(ARTIFACTS / f"map-export-{width}x{height}.png"))
+    panel.locator(".qt-x").click()  # on a phone the panel covers the bar's button
+    assert panel.evaluate("e => e.hidden")
+
+    # The alert panel's entry opens the station's popup, on screen.
+    if page.locator(".qt-alerts").evaluate("e => e.hidden"):
+        page.locator(".qt-btn-alerts").click()
+    item = page.locator(f'.qt-alert[data-station="{exceeding}"]').first
+    item.wait_for(timeout=10_000)
+    item.locator(".qt-alert-head").click()
+    assert_popup_fits(page, exceeding)
+    page.screenshot(path=str(ARTIFACTS / f"map-popup-alert-{width}x{height}.png"))
+    w.assert_clean(demo.base)
+    page.close()
+
+
+def test_chart_ranges_and_station_table_link(demo: Demo, browser: Any, exceeding: str) -> None:
+    w = open_map(browser, f"{demo.base}/map?station={exceeding}")
+    page = w.page
+    assert_popup_fits(page, exceeding)
+    popup = page.locator(".leaflet-popup")
+    link = popup.locator("a.qt-link-table").get_attribute("href")
+    assert link == f"/map/stations/{exceeding}"
+    assert "format=csv" in (popup.locator("a.qt-link-export").get_attribute("href") or "")
+    for choice, interval in (("week", "hour"), ("year", "day")):
+        wanted = f"interval={interval}"
+        with page.expect_request(lambda r, wanted=wanted: wanted in r.url) as req:
+            popup.locator(".qt-chart-range").select_option(choice)
+        assert "/readings?" in req.value.url
+        page.wait_for_selector(CHART)
+    assert_on_screen(page, CLOSE)
+    table = browser.new_page()
+    table.goto(demo.base + link)
+    assert "Tải XLSX" in table.content()
+    table.close()
+    w.assert_clean(demo.base)
+    page.close()
