@@ -4,7 +4,8 @@
 * the alerts file's ``communes`` contacts of that commune (and of the communes a zone touches)
   and the duty officer, never another commune's contacts;
 * the confirmed ``warning`` subscribers of that commune whose level N is reached, once, through
-  the same outbox and sender as the AQI topic; nothing after the one-click unsubscribe.
+  the same outbox and sender as the AQI topic; nothing after the one-click unsubscribe; a
+  webhook subscriber (a gateway) gets the documented ``public.warning`` JSON, again at level 2.
 
 Scenario (tests/warnings/scenario.py): Xã B lies under a medium-susceptibility zone ("Vùng B"),
 so 100 mm in 24 h after a rain day is level 1 (QĐ 18/2021 Điều 46 khoản 1, KV2). Gauge G2 over
@@ -29,7 +30,7 @@ from stations.alerts.config import AlertConfig
 from stations.store import rain as store
 from stations.store.alert_tables import alerts
 from stations.timeutil import now_epoch
-from tests.fixtures.alerts.builders import SmtpServer, wait_for
+from tests.fixtures.alerts.builders import SmtpServer, WebhookReceiver, wait_for
 from tests.warnings.scenario import STEP, load_places, storm, write_rain
 
 pytestmark = pytest.mark.smtp
@@ -56,6 +57,13 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
 def _subjects(smtp: SmtpServer, address: str) -> list[str]:
     return [str(m["Subject"]) for m in smtp.messages if m["To"] == address]
 
@@ -74,7 +82,7 @@ def _storm_ending_now(engine: Engine) -> dict[str, tuple[int, int]]:
 
 
 def test_level_rise_reaches_commune_contacts_and_subscribers_only(
-    engine: Engine, settings: Settings, smtp: SmtpServer, tmp_path: Path
+    engine: Engine, settings: Settings, smtp: SmtpServer, hook: WebhookReceiver, tmp_path: Path
 ) -> None:
     load_places(engine, tmp_path)
     (tmp_path / "alerts.yaml").write_text(ALERTS_YAML, encoding="utf-8")
@@ -92,9 +100,13 @@ def test_level_rise_reaches_commune_contacts_and_subscribers_only(
         for address, commune in ((CITIZEN_A, "Xã A"), (CITIZEN_B, "xa b")):
             body = {"address": address, "commune": commune, "topic": "warning", "threshold": 1}
             assert c.post("/public/subscriptions", json=body).status_code == 202
-        wait_for(lambda: len(smtp.messages) == 2)
-        for m in list(smtp.messages):
-            assert c.get(LINK.search(m.get_content()).group(1)).status_code == 200
+        gateway = {"channel": "webhook", "address": hook.url, "commune": "Xã B"}
+        body = {**gateway, "topic": "warning", "threshold": 1}
+        assert c.post("/public/subscriptions", json=body).status_code == 202
+        wait_for(lambda: len(smtp.messages) == 2 and len(hook.calls) == 1)
+        links = [m.get_content() for m in smtp.messages] + [hook.calls[0]["json"]["confirm"]]
+        for text in links:
+            assert c.get(LINK.search(text).group(1)).status_code == 200
 
         rt.after_ingest(_storm_ending_now(engine))  # … alerts → warnings → public-subscriptions
         with engine.connect() as conn:
@@ -122,6 +134,12 @@ def test_level_rise_reaches_commune_contacts_and_subscribers_only(
         assert any("Xã B" in t for t in to_b) and any("Vùng B" in t for t in to_b)
         assert sorted(to_b) == sorted(_subjects(smtp, "truc.ban@example.vn"))
         assert _subjects(smtp, "ubnd.a@example.vn") == []
+        # A gateway (Zalo OA, SMS) gets the documented JSON (docs/public-portal.md).
+        wait_for(lambda: len(hook.calls) == 2)
+        payload = hook.calls[1]["json"]
+        assert payload["type"] == "public.warning" and payload["level"] == 1
+        assert payload["commune"] == "Xã B" and payload["commune_id"] == "B"
+        assert payload["rain24_mm"] >= 100 and payload["key"] and payload["unsubscribe"]
 
         # One click unsubscribes; B then reaches level 2 (as once an officer enters the level-2
         # threshold): B's contact is told, the former subscriber is not.
@@ -130,8 +148,10 @@ def test_level_rise_reaches_commune_contacts_and_subscribers_only(
             row = store.last_levels(conn)[("commune", "B")]
         rise = {**row._mapping, "issued_level": 2, "at": row.at + STEP}
         assert notify(engine, rt.alerts, [rise]) == 2  # the duty officer and ubnd_b
-        assert notify_public_subscribers(rt) == 0
+        assert notify_public_subscribers(rt) == 1  # only the gateway is still subscribed
         rt.alerts.send()
+        wait_for(lambda: len(hook.calls) == 3)
+        assert hook.calls[2]["json"]["level"] == 2
         assert any("level 2" in t or "cấp độ 2" in t for t in _subjects(smtp, "ubnd.b@example.vn"))
         assert len(_subjects(smtp, CITIZEN_B)) == 2  # the confirmation and the one warning
         assert _subjects(smtp, "ubnd.a@example.vn") == []
