@@ -30,6 +30,7 @@ from layers import gis_styles, shapefile_names
 from layers.crs import OUTPUT_CRS, parse_output_crs
 from layers.errors import BadQuery
 from layers.formats import FORMAT_CRS_ONLY, FORMATS
+from stations.csvsafe import safe_cell
 
 # Nested objects written one column per parameter (wide form).
 WIDE = ("parameters", "results")
@@ -224,7 +225,7 @@ def _csv(frame: gpd.GeoDataFrame, crs: str) -> bytes:
             shapely.to_wkt(geoms.values, rounding_precision=7 if crs == "EPSG:4326" else 3),
         )
     table["crs"] = crs
-    return table.to_csv(index=False).encode("utf-8-sig")
+    return table.map(safe_cell).to_csv(index=False).encode("utf-8-sig")
 
 
 __all__ = ["FORMATS", "OUTPUT_CRS", "ExportFile", "export_features", "parse_format"]

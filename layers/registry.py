@@ -19,6 +19,7 @@ from layers.stations_layer import station_features
 from layers.zone_index import ZoneIndex
 from layers.zones_layer import commune_features, zone_features
 from stations.limits import load_limits
+from stations.store import revisions
 from stations.store.compliance_tables import aqi_hourly, compliance_events
 from stations.store.programme_tables import programme_imports, programme_rounds
 from stations.store.schema import latest_values, sites
@@ -160,7 +161,8 @@ def _sites_fingerprint(conn: Connection, site_type: str) -> tuple[Any, ...]:
     row = conn.execute(
         select(func.count(), func.max(sites.c.updated_at)).where(sites.c.site_type == site_type)
     ).one()
-    return tuple(row)
+    # The counters catch two edits within one second (updated_at has 1 s resolution).
+    return (*row, *revisions.current(conn, revisions.REGISTRY, revisions.PERMITS))
 
 
 def _stations_fp(conn: Connection, ctx: BuildContext) -> tuple[Any, ...]:
@@ -191,6 +193,7 @@ def _points_fp(conn: Connection, ctx: BuildContext) -> tuple[Any, ...]:
         tuple(imports),
         tuple(rounds),
         id(load_limits()),
+        revisions.current(conn, revisions.LIMITS),
         ctx.now // 600,
     )
 

@@ -31,6 +31,8 @@ _CSS_URL = re.compile(r"url\((['\"]?)([^)'\"]+)\1\)")
 
 def static_path(relative: str) -> Path | None:
     """The file for a path under ``maps/static``, or None if missing or outside that folder."""
+    if "\x00" in relative:
+        return None  # a NUL byte makes the operating system refuse the path (was a 500)
     candidate = (STATIC_DIR / relative).resolve()
     if not candidate.is_relative_to(STATIC_DIR) or not candidate.is_file():
         return None

@@ -12,8 +12,11 @@ from fastapi.responses import RedirectResponse
 from service import auth
 from service.admin.limits import overrides_file
 from service.auth.observability import configure_logging
+from service.body_limit import BodyLimitMiddleware
 from service.database import make_engine
 from service.errors import install_error_handlers
+from service.filemodes import private_dir
+from service.openapi_errors import ERROR_RESPONSES, install_document
 from service.public import basemap_routes, subscribe_routes
 from service.public import routes as public_routes
 from service.routes import (
@@ -27,6 +30,7 @@ from service.routes import (
     admin_quarantine,
     alerts,
     compliance,
+    docs,
     facility_report,
     forwarding,
     health,
@@ -67,6 +71,7 @@ ROUTERS = (
     admin_missing.router,
     facility_report.router,
     metrics.router,
+    docs.router,
     public_routes.router,
     subscribe_routes.router,
     basemap_routes.router,
@@ -83,7 +88,7 @@ ROUTERS = (
 def create_app(settings: Settings | None = None, *, scheduler: bool | None = None) -> FastAPI:
     """Build the app. ``scheduler`` overrides ``settings.scheduler_enabled`` (tests pass False)."""
     settings = settings or Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     # The administrator's limit overrides apply wherever load_limits() is called (one per process).
     configure_overrides(overrides_file(settings.data_dir))
     configure_wqi_formula(settings.wqi_formula)
@@ -111,10 +116,16 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
         description="Quan trắc môi trường tự động — environmental monitoring service",
         version="0.1.0",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,  # the 4xx/503 answers every route may give
+        docs_url=None,  # service.routes.docs serves a vendored Swagger UI (no CDN)
+        redoc_url=None,
     )
     app.state.ctx = ctx
+    install_document(app)
     install_error_handlers(app)
     auth.install(app, ctx)  # login, sessions, tokens, role checks, security headers
+    # Outermost: one bound on every request body, also the form the CSRF check reads.
+    app.add_middleware(BodyLimitMiddleware, https=settings.base_url.startswith("https://"))  # type: ignore[arg-type]
     for router in ROUTERS:
         app.include_router(router)
 

@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from service.filemodes import private_dir, private_file
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -17,7 +19,8 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Password and token hashes live here: 0600 (SQLite gives -wal/-shm the same mode).
+            private_file(private_dir(Path(parsed.database).parent) / Path(parsed.database).name)
         # The web server runs up to 40 request threads plus the scheduler's: the pool must not
         # be the narrower gate (a pool timeout turns into a 503, see service/errors.py).
         engine = create_engine(

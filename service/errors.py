@@ -8,10 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.routing import Match
 
 from layers.errors import UnknownCollection
 from service.admin import errors as admin_errors
 from service.auth import errors as account_errors
+from service.auth.headers import security_headers
+from service.route_walk import all_routes
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.compliance.facility_report import UnknownFacility
 from stations.errors import (
@@ -60,6 +63,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body["errors"] = [
                 {"row": e.row, "column": e.column, "message": e.message} for e in exc.errors
             ]
+            body["total_errors"] = exc.total
         return JSONResponse(body, status_code=status_for(exc))
 
     async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
@@ -74,12 +78,41 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
+        # Starlette answers a 500 outside every middleware: add the security headers here.
+        https = request.url.scheme == "https" or str(
+            getattr(request.app.state.ctx.settings, "base_url", "")
+        ).startswith("https://")
+        headers = {
+            k.decode(): v.decode() for k, v in security_headers(request.url.path, https=https)
+        }
         return JSONResponse(
-            {"detail": "Lỗi máy chủ nội bộ / internal server error"}, status_code=500
+            {"detail": "Lỗi máy chủ nội bộ / internal server error"},
+            status_code=500,
+            headers=headers,
         )
 
+    async def method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette names only the first route matching the path; list every method it has.
+        scope = {"type": "http", "path": request.url.path, "method": "GET"}
+        matching = [
+            route
+            for route in all_routes(request.app)
+            if getattr(route, "methods", None) and route.matches(scope)[0] is not Match.NONE
+        ]
+        # A literal path (/quarantine/replay) is not also the {id} of a templated one.
+        literal = [r for r in matching if "{" not in getattr(r, "path_format", "{")]
+        allowed: set[str] = set()
+        for route in literal or matching:
+            allowed |= set(route.methods)
+        return JSONResponse(
+            {"detail": "Phương thức không được phép / method not allowed"},
+            status_code=405,
+            headers={"Allow": ", ".join(sorted(allowed))},
+        )
+
+    app.add_exception_handler(405, method_not_allowed)
     app.add_exception_handler(QuantracError, domain_error)
     app.add_exception_handler(SQLAlchemyTimeoutError, database_unavailable)
     app.add_exception_handler(OperationalError, database_unavailable)

@@ -43,6 +43,7 @@ from pyftpdlib.servers import FTPServer
 
 from service.sources_config import read_yaml_with_env
 from stations.errors import InvalidRequest
+from stations.sizes import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class ReceiverConfig:
     masquerade_address: str | None = None
     auth_failed_delay: float = 3.0  # seconds before a wrong password is answered
     max_connections: int = 512
+    max_upload_bytes: int = MAX_FILE_BYTES  # a datalogger file is ~1 kB; bigger uploads: 552
 
 
 class _Authorizer(DummyAuthorizer):
@@ -227,6 +229,20 @@ class _VerbatimDTPHandler(DTPHandler):
         # TYPE A puts CRLF on the wire; pyftpdlib would rewrite it to LF on POSIX. Circular
         # 10/2021 files are CRLF, and the archive keeps what the station sent: no conversion.
         super().enable_receiving("i", cmd)
+
+    max_bytes = MAX_FILE_BYTES
+
+    def handle_read(self) -> None:
+        super().handle_read()
+        if self.receive and self.tot_bytes_received > self.max_bytes and not self._closed:
+            # Abort instead of storing: the partial file is discarded like any interrupted one.
+            self._resp = (
+                f"552 File larger than {self.max_bytes} bytes; transfer aborted.",
+                _ftp_log.warning,
+            )
+            self.close()
+
+    handle_read_event = handle_read  # pyftpdlib binds the event to its own handle_read
 
 
 class _ReceiverHandler(FTPHandler):
@@ -340,6 +356,11 @@ class FtpReceiver:
                 "passive_ports": cfg.passive_ports,
                 "masquerade_address": cfg.masquerade_address,
                 "auth_failed_timeout": cfg.auth_failed_delay,
+                "dtp_handler": type(
+                    "QuantracDtpHandler",
+                    (_VerbatimDTPHandler,),
+                    {"max_bytes": cfg.max_upload_bytes},
+                ),
             },
         )
         self._ioloop = IOLoop()

@@ -13,6 +13,21 @@ from uvicorn.supervisors import Multiprocess
 from service.settings import Settings
 
 
+def server_options(settings: Settings) -> dict[str, object]:
+    """uvicorn options shared by one process and N workers. ``X-Forwarded-For``/``-Proto`` are
+    believed only from the trusted proxies (``forwarded_allow_ips``): the login limiter and the
+    audit trail then see the real client address, and nobody else can forge it."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": settings.access_log,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
+
+
 def run_app(
     app: object,
     settings: Settings,
@@ -25,11 +40,11 @@ def run_app(
     server = uvicorn.Server(
         uvicorn.Config(
             app,  # type: ignore[arg-type]
-            host=settings.host,
-            port=settings.port,
-            log_level="warning" if quiet else "info",
-            access_log=settings.access_log and not quiet,
-            timeout_keep_alive=settings.keep_alive_seconds,
+            **{  # type: ignore[arg-type]
+                **server_options(settings),
+                "log_level": "warning" if quiet else "info",
+                "access_log": settings.access_log and not quiet,
+            },
         )
     )
     if on_started is not None:
@@ -66,14 +81,10 @@ def run_workers(settings: Settings, workers: int) -> None:
     config = NoDelayConfig(
         "service.app:app_from_environment",
         factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=settings.access_log,
-        timeout_keep_alive=settings.keep_alive_seconds,
         workers=workers,
         # uvicorn kills a worker that misses a 5 s ping; a worker busy importing or building
         # a snapshot on a loaded 2-core server is not dead (seen: killed in a loop at load 11).
         timeout_worker_healthcheck=30,
+        **server_options(settings),  # type: ignore[arg-type]
     )
     Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -16,6 +16,7 @@ import stations.store.conflicts
 import stations.store.forward_tables
 import stations.store.programme_tables
 import stations.store.rain_tables
+import stations.store.revisions
 import stations.store.schema
 import stations.store.subscription_tables
 from stations.store.metadata import metadata
@@ -27,6 +28,7 @@ TABLE_MODULES = (
     stations.store.programme_tables,
     stations.store.account_tables,
     layers.store,
+    stations.store.revisions,
     stations.store.subscription_tables,
     stations.store.conflicts,
     stations.store.forward_tables,

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         "cube_root", description="VN_WQI core: cube_root [IV²·V]^(1/3) or square_root [IV·V]^(1/2)"
     )
 
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="trusted reverse proxies (comma-separated addresses or networks, '*' for "
+        "any): only their X-Forwarded-For/-Proto headers are believed",
+    )
     # Forwarding to the national system (docs/forwarding.md).
     forward_file: Path | None = Field(
         None, description="YAML file listing the forwarding destinations (FTP/FTPS)"

@@ -43,14 +43,33 @@ class RowError:
         return f"row {self.row}, column '{self.column}': {self.message}"
 
 
+MAX_LISTED_ERRORS = 200  # an answer names the first errors; the count is always exact
+MAX_ERROR_CHARS = 300  # a message quoting a cell shows its start only (a cell may be 5 MB)
+
+
+def clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 class ImportRejected(QuantracError, ValueError):
-    """An import file with at least one bad row: nothing was imported."""
+    """An import file with at least one bad row: nothing was imported.
+
+    ``errors`` holds the first :data:`MAX_LISTED_ERRORS` (each still naming its row and column,
+    messages clipped); ``total`` counts them all, so the answer stays small whatever the file.
+    """
 
     def __init__(self, source: str, errors: list[RowError]) -> None:
-        self.source = source
-        self.errors = errors
-        lines = "\n".join(f"  - {e}" for e in errors)
+        self.source = clip(source, 200)
+        self.total = len(errors)
+        self.errors = [
+            RowError(e.row, clip(e.column, 80), clip(e.message)) for e in errors[:MAX_LISTED_ERRORS]
+        ]
+        lines = "\n".join(f"  - {e}" for e in self.errors)
+        more = self.total - len(self.errors)
+        if more:
+            lines += f"\n  … {more} lỗi nữa / {more} more error(s)"
         super().__init__(
-            f"{source}: {len(errors)} lỗi, không nhập gì / {len(errors)} error(s), "
+            f"{self.source}: {self.total} lỗi, không nhập gì / {self.total} error(s), "
             f"nothing imported:\n{lines}"
         )

@@ -47,6 +47,9 @@ def now_epoch() -> int:
 _LOST_PLUS = re.compile(r"(T\S*) (\d{2}:?\d{2})$")
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2200  # the one bound on any time a request or command names
+
+
 def parse_iso_time(text: str, tz: tzinfo = VN_TZ) -> int:
     """ISO 8601 date or date-time -> UTC epoch seconds; without an offset it is ``tz`` time.
 
@@ -54,4 +57,7 @@ def parse_iso_time(text: str, tz: tzinfo = VN_TZ) -> int:
         ValueError: the text is not ISO 8601 (callers turn it into a 400 or a CLI error).
     """
     dt = datetime.fromisoformat(_LOST_PLUS.sub(r"\1+\2", text.strip()))
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        # Far dates overflow later arithmetic (local-time shifts, buckets): refuse them here.
+        raise ValueError(f"year must be {MIN_YEAR}..{MAX_YEAR}: {dt.year}")
     return int((dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-NEW_FILE_MODE = 0o644
+NEW_FILE_MODE = 0o600  # configuration may hold secrets (webhook URLs)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -55,7 +55,14 @@ def backup_copy(path: Path, now: int) -> Path:
     while target.exists():
         target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
         n += 1
-    shutil.copy2(path, target)
+    # Not copy2: a backup may hold webhook secrets, so it is 0600 whatever the original's mode.
+    with (
+        open(path, "rb") as src,
+        os.fdopen(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb") as dst,
+    ):
+        shutil.copyfileobj(src, dst)
+    shutil.copystat(path, target, follow_symlinks=True)
+    os.chmod(target, 0o600)
     return target
 
 

@@ -31,6 +31,7 @@ from stations.limits.loader import (
 from stations.limits.model import Confidence, Limit
 from stations.limits.overrides import Identity, identity, row_key
 from stations.limits.table import LimitTable, regulation_code
+from stations.store import revisions
 from stations.store.audit import record_audit
 
 OVERRIDES_FILE = Path("limits") / "overrides.csv"
@@ -180,6 +181,7 @@ def edit_limit(
                 reason,
                 at=now,
             )
+            revisions.bump(conn, revisions.LIMITS)
 
         replace_with_audit(engine, path, text.encode("utf-8"), audit)
     return get_limit(path, key)
@@ -207,6 +209,7 @@ def revert_limit(
             after = _audit_record(back, "package", changed) if back is not None else None
             before = _audit_record(entry.limit, "override", changed)
             record_audit(conn, actor, "limit.revert", f"limit:{key}", before, after, reason, at=now)
+            revisions.bump(conn, revisions.LIMITS)
 
         replace_with_audit(engine, path, text.encode("utf-8"), audit)
     return None if back is None else get_limit(path, key)

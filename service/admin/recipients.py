@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -29,13 +28,13 @@ from service.alerting.config import (
     read_alerts_yaml,
 )
 from service.context import AppContext
+from service.redact import MASK, mask_webhook
 from service.settings import Settings
 from stations.alerts.config import AlertConfig, Contact, Route, commune_map
 from stations.errors import InvalidRequest
 from stations.store.audit import record_audit
 
 SECTIONS = ("contacts", "lists", "routes", "duty_officer", "communes")
-MASK = "***"
 
 _write_lock = threading.Lock()
 
@@ -59,20 +58,6 @@ def alerts_file(settings: Settings) -> Path:
     if settings.alerts_file is None:
         raise AlertsFileNotConfigured()
     return Path(settings.alerts_file)
-
-
-def mask_webhook(url: str) -> str:
-    """``https://host/***`` for a URL with a path, query or user part (they may hold a
-    secret); a bare ``scheme://host`` is shown as it is."""
-    try:
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return MASK
-    if not parts.scheme or not parts.hostname:
-        return MASK
-    secret = parts.path not in ("", "/") or parts.query or parts.fragment or parts.username
-    return f"{parts.scheme}://{parts.hostname}{port}/{MASK}" if secret else url
 
 
 def _contact(contact: Contact) -> dict[str, Any]:
@@ -164,6 +149,8 @@ def replace_recipients(
         text = _file_text(data)
         before, after = recipients_of(current), recipients_of(config)
         changed = [k for k in SECTIONS if before[k] != after[k]]
+        if not changed:  # nothing to write: no backup, no audit row, no reload
+            return {"file": str(path), **after, "backup": None, "changed": False}
         backup = backup_copy(path, now)
 
         def audit(conn: Connection) -> None:
@@ -180,7 +167,7 @@ def replace_recipients(
 
         replace_with_audit(ctx.engine, path, text.encode("utf-8"), audit)
     ctx.alerts.reload_config()
-    return {"file": str(path), **after, "backup": backup.name}
+    return {"file": str(path), **after, "backup": backup.name, "changed": True}
 
 
 def _file_text(data: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from service.alerting.channels import Channel, DeliveryError
+from service.redact import redact_text
 from stations.alerts.config import Delivery
 from stations.store import alert_outbox
 
@@ -57,7 +58,7 @@ def send_due(
             try:
                 channel.send(msg.address, msg.payload, msg.idempotency_key)
             except DeliveryError as exc:
-                error = str(exc)
+                error = redact_text(str(exc), msg.address) or ""
                 if channel.one_server:
                     down.add(msg.channel)
         now = clock()

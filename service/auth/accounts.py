@@ -7,6 +7,7 @@ audit trail) and ``now``; the web routes and the ``quantrac user`` commands shar
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
@@ -34,9 +35,15 @@ class Account:
     last_login_at: int | None
 
 
+def username_key(name: str) -> str:
+    """The one normalisation of a typed login name (login, rate limiter, audit, look-ups):
+    NFKC, trimmed of any white space, lower-case."""
+    return unicodedata.normalize("NFKC", name).strip().lower()
+
+
 def normalise_username(name: str) -> str:
     """Lower-case, trimmed login name; AccountError when it is not 2–64 of ``a-z0-9._-``."""
-    username = name.strip().lower()
+    username = username_key(name)
     if not USERNAME_RE.match(username):
         raise AccountError(
             f"Tên đăng nhập không hợp lệ '{name}': 2–64 ký tự a-z, 0-9, '.', '_', '-' / "
@@ -52,7 +59,7 @@ def _account(row: object) -> Account:
 
 def get_account(conn: Connection, username: str) -> Account:
     """The account called ``username``; UnknownAccount otherwise."""
-    row = conn.execute(select(users).where(users.c.username == username.strip().lower())).first()
+    row = conn.execute(select(users).where(users.c.username == username_key(username))).first()
     if row is None:
         raise UnknownAccount(f"Không có tài khoản '{username}' / no user called '{username}'")
     return _account(row)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from stations.errors import UnknownStation
+from stations.store import revisions
 from stations.store.audit import audited_update, record_audit, row_as_dict
 from stations.store.schema import permits, sites
 
@@ -51,6 +52,7 @@ def update_site(
     )
     if result is None:
         raise UnknownStation(site_id)
+    revisions.bump(conn, revisions.REGISTRY)
     return site_row(conn, site_id)
 
 
@@ -89,6 +91,7 @@ def update_permit(
             "updated_at": now,
         }
         conn.execute(insert(permits).values(**row))
+        revisions.bump(conn, revisions.PERMITS)
         created = permit_row(conn, site_id)
         record_audit(conn, actor, "permit.create", f"site:{site_id}", None, created, reason, at=now)
         return created or {}
@@ -103,4 +106,5 @@ def update_permit(
         reason=reason,
         at=now,
     )
+    revisions.bump(conn, revisions.PERMITS)
     return permit_row(conn, site_id) or {}

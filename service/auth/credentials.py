@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from service.auth.accounts import get_account
+from service.auth.accounts import get_account, username_key
 from service.auth.errors import AccountError, UnknownAccount
 from service.auth.principal import Principal, Role
 from service.auth.secret import digest, same, sign
@@ -176,7 +176,7 @@ def list_tokens(conn: Connection, username: str | None = None) -> list[TokenInfo
     """Every token (or one user's), newest first."""
     query = select(api_tokens.c.id).join(users, users.c.id == api_tokens.c.user_id)
     if username:
-        query = query.where(users.c.username == username.strip().lower())
+        query = query.where(users.c.username == username_key(username))
     ids = conn.scalars(query.order_by(api_tokens.c.id.desc())).all()
     return [get_token(conn, i) for i in ids]
 

@@ -19,18 +19,15 @@ MAP_CSP = (
     "img-src 'self' data: blob:"
 )
 STRICT_CSP = _COMMON + "script-src 'self'; style-src 'self'; img-src 'self' data:"
-# FastAPI's interactive docs load swagger-ui/redoc from a CDN.
-DOCS_CSP = (
-    _COMMON + "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src blob:"
-)
+# Swagger UI is vendored (service/docs_ui) and started by our own script: no CDN, no inline
+# script; it sets inline style attributes, hence 'unsafe-inline' for styles only.
+DOCS_CSP = _COMMON + "script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 # The public portal: no inline code; its widget may be framed by any site (no X-Frame-Options).
 PUBLIC_CSP = STRICT_CSP
 WIDGET_CSP = STRICT_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 WIDGET_PREFIX = "/public/widget/"
 STRICT_PREFIXES = ("/login", "/logout", "/admin", "/auth/", "/api/admin")
-DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+DOCS_PATHS = ("/docs",)
 
 
 def csp_for(path: str) -> str:
@@ -46,6 +43,24 @@ def csp_for(path: str) -> str:
     return MAP_CSP
 
 
+def security_headers(path: str, *, https: bool) -> list[tuple[bytes, bytes]]:
+    """The security headers of an answer to ``path`` (also added to 500 answers)."""
+    extra = [
+        (b"content-security-policy", csp_for(path).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
+    ]
+    if not path.startswith(WIDGET_PREFIX):
+        extra.append((b"x-frame-options", b"DENY"))
+    if https:
+        extra.append((b"strict-transport-security", b"max-age=31536000"))
+    if path.startswith(STRICT_PREFIXES):
+        extra.append((b"cache-control", b"no-store"))
+    return extra
+
+
 class SecurityHeadersMiddleware:
     """Adds CSP, nosniff, framing, referrer and (on HTTPS) HSTS headers unless already set."""
 
@@ -57,20 +72,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        extra = [
-            (b"content-security-policy", csp_for(path).encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
-        ]
-        if not path.startswith(WIDGET_PREFIX):
-            extra.append((b"x-frame-options", b"DENY"))
-        if self.https:
-            extra.append((b"strict-transport-security", b"max-age=31536000"))
-        if path.startswith(STRICT_PREFIXES):
-            extra.append((b"cache-control", b"no-store"))
+        extra = security_headers(scope["path"], https=self.https)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -30,6 +30,7 @@ from service.auth.pages import render
 from service.auth.policy import SAFE_METHODS, Access, is_allowed, required_access
 from service.auth.principal import ANONYMOUS, Principal
 from service.auth.secret import same
+from service.route_walk import all_routes
 from stations.timeutil import now_epoch
 
 SESSION_COOKIE = "quantrac_session"
@@ -89,6 +90,14 @@ class AuthMiddleware:
         # the script must learn that its token expired or was revoked.
         refused = bad_token and access is not Access.PUBLIC
         if refused or not is_allowed(access, principal, public_read=self.public_read):
+            routed = _routed_methods(scope)
+            if routed is not None and method not in routed:
+                # No route anywhere takes TRACE, CONNECT or an invented method: routing answers
+                # 405 without running anything, and this says nothing about which paths exist.
+                # A known method on a known path stays refused before routing (deny by default:
+                # an anonymous caller cannot map the API).
+                await self.app(scope, receive, send)
+                return
             await self._refuse(scope, receive, send, principal, access, bad_token, headers)
             return
         if (
@@ -166,6 +175,23 @@ class AuthMiddleware:
             sent = field if isinstance(field, str) else None
             await form.close()
         return replay, sent is not None and same(sent, expected)
+
+
+_ROUTED_METHODS: dict[int, frozenset[str]] = {}
+
+
+def _routed_methods(scope: Scope) -> frozenset[str] | None:
+    """Every method some route of the app takes (None when the app is unknown: refuse)."""
+    app = scope.get("app")
+    if getattr(app, "router", None) is None:
+        return None
+    key = id(app)
+    if key not in _ROUTED_METHODS:
+        methods = {"GET", "HEAD", "OPTIONS"}
+        for route in all_routes(app):
+            methods |= set(getattr(route, "methods", None) or ())
+        _ROUTED_METHODS[key] = frozenset(methods)
+    return _ROUTED_METHODS[key]
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

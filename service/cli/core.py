@@ -56,6 +56,10 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="HTTP worker processes (one per core).")
     ] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(help="Trusted reverse proxies (e.g. 10.0.0.2,10.0.1.0/24)."),
+    ] = None,
 ) -> None:
     """Chạy dịch vụ web và bộ lập lịch / run the web service and the scheduler.
 
@@ -74,6 +78,8 @@ def serve(
         overrides["host"] = host
     if port:
         overrides["port"] = port
+    if forwarded_allow_ips:
+        overrides["forwarded_allow_ips"] = forwarded_allow_ips
     settings = get_settings(**overrides)
     prepare_database(settings)
     scheduler = not no_scheduler and settings.scheduler_enabled
@@ -86,6 +92,7 @@ def serve(
         QUANTRAC_HOST=settings.host,
         QUANTRAC_PORT=str(settings.port),
         QUANTRAC_SCHEDULER_ENABLED=str(scheduler).lower(),
+        QUANTRAC_FORWARDED_ALLOW_IPS=settings.forwarded_allow_ips,
     )
     run_workers(settings, workers)
 

@@ -40,6 +40,9 @@ def _tune_for_backfill(engine: Engine) -> None:
         dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={BACKFILL_CHECKPOINT_PAGES}")
 
 
+MAX_BATCH_BYTES = 32 * 1024 * 1024
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(exists=True, help="Files, folders, zip archives.")],
@@ -117,10 +120,13 @@ def ingest(
             pending.clear()
             progress.update(task, n=f"{summary.readings} readings")
 
+        held = 0  # bytes pending: a batch of big (quarantined) files must not fill memory
         for incoming in read_paths(progress.track(files, task_id=task), archive_dir):
             pending.append(incoming)
-            if len(pending) >= batch:
+            held += len(incoming.data)
+            if len(pending) >= batch or held >= MAX_BATCH_BYTES:
                 flush()
+                held = 0
         if pending:
             flush()
     if evaluate and summary.spans:

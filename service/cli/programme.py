@@ -24,13 +24,19 @@ def import_results_cmd(
 ) -> None:
     """Nhập kết quả phân tích (CSV/XLSX) / import laboratory results; all or nothing."""
     from service.bootstrap import prepare_database
+    from stations.programme.upload_limits import MAX_RESULTS_BYTES
+    from stations.sizes import read_capped
     from stations.store.programme_import import import_results_file
 
     engine = prepare_database(get_settings())
     try:
         with engine.begin() as conn:
             summary = import_results_file(
-                conn, file.read_bytes(), file.name, now_epoch(), synthetic=synthetic
+                conn,
+                read_capped(file, MAX_RESULTS_BYTES),
+                file.name,
+                now_epoch(),
+                synthetic=synthetic,
             )
     except ImportRejected as exc:
         if as_json:

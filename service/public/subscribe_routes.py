@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from service.alerting.channels import DeliveryError, build_channels
 from service.context import AppContext
 from service.deps import ContextDep
+from service.params import MAX_ID
 from service.public import subscriptions as store
 from service.public.answers import rate_limited
 from service.public.cache import public_cache
@@ -24,7 +25,7 @@ from stations.timeutil import now_epoch
 router = APIRouter(
     prefix="/public/subscriptions", tags=["public portal"], dependencies=[Depends(rate_limited)]
 )
-Id = Annotated[int, Query(ge=1)]
+Id = Annotated[int, Query(ge=1, le=MAX_ID)]  # bounded: a huge id overflowed (a 500)
 Sig = Annotated[str, Query(min_length=8, max_length=200)]
 
 

@@ -30,6 +30,7 @@ from service.auth.accounts import Account, list_accounts
 from service.auth.credentials import TokenInfo, issue_token, list_tokens, revoke_token
 from service.auth.deps import AdminDep
 from service.deps import ContextDep
+from service.params import IdPath, TimeQuery, epoch_of
 from service.settings import Settings
 from stations.store.audit import list_audit
 from stations.store.corrections import UnknownReading, list_corrections, record_correction
@@ -151,7 +152,7 @@ def tokens_create(body: TokenCreate, ctx: ContextDep, admin: AdminDep) -> dict[s
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token")
 def tokens_revoke(
-    token_id: int, ctx: ContextDep, admin: AdminDep, reason: str | None = Query(None)
+    token_id: IdPath, ctx: ContextDep, admin: AdminDep, reason: str | None = Query(None)
 ) -> dict[str, Any]:
     """Revoke a token at once (revoking twice is harmless)."""
     with ctx.engine.begin() as conn:
@@ -247,8 +248,8 @@ def audit_list(
     actor: str | None = Query(None, max_length=64),
     action: str | None = Query(None, max_length=64, description="prefix, e.g. user."),
     target: str | None = Query(None, max_length=200, description="prefix, e.g. site:LS_"),
-    start: AwareDatetime | None = None,
-    end: AwareDatetime | None = None,
+    start: TimeQuery = None,
+    end: TimeQuery = None,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict[str, Any]:
@@ -260,8 +261,8 @@ def audit_list(
             actor=actor,
             action=action,
             target=target,
-            start=to_epoch(start) if start else None,
-            end=to_epoch(end) if end else None,
+            start=epoch_of(start, "start", tz),
+            end=epoch_of(end, "end", tz),
             limit=limit,
             offset=offset,
         )

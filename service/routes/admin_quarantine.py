@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.auth.deps import AdminDep
 from service.deps import ContextDep
+from service.params import IdPath, StrictId
 from service.quarantine import MAX_REPLAY, as_dict, replay
 from stations.store.quarantine import get_quarantined, list_quarantined
 from stations.timeutil import parse_iso_time
@@ -47,8 +48,9 @@ def quarantine_list(
     return {"total": total, "files": [as_dict(r) for r in rows]}
 
 
-@router.get("/{file_id}", summary="One quarantined file with its line errors")
-def quarantine_show(file_id: int, ctx: ContextDep, _admin: AdminDep) -> dict[str, Any]:
+# ":int" so that /replay is not read as an id (GET /replay is then a 405, not a 422).
+@router.get("/{file_id:int}", summary="One quarantined file with its line errors")
+def quarantine_show(file_id: IdPath, ctx: ContextDep, _admin: AdminDep) -> dict[str, Any]:
     """404 when no quarantined file has this id."""
     with ctx.engine.connect() as conn:
         row = get_quarantined(conn, file_id)
@@ -60,7 +62,7 @@ def quarantine_show(file_id: int, ctx: ContextDep, _admin: AdminDep) -> dict[str
 class ReplayRequest(BaseModel):
     """Which files to replay: ids, or filters (at least one of them)."""
 
-    ids: list[int] | None = Field(None, max_length=MAX_REPLAY)
+    ids: list[StrictId] | None = Field(None, max_length=MAX_REPLAY)
     reason: str | None = Field(None, max_length=200)
     station: str | None = Field(None, max_length=64)
     since: str | None = None

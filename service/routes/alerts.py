@@ -26,6 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.alerting.runtime import AlertRuntime, runtime_for
 from service.auth.deps import PrincipalDep
 from service.deps import ConnDep, ContextDep
+from service.params import IdPath, IdQuery
+from service.redact import mask_address, redact_text
 from stations.alerts.documents import alert_document
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.alerts.lifecycle import STATES
@@ -150,7 +152,7 @@ def outbox(
     conn: ConnDep,
     ctx: ContextDep,
     state: Literal["pending", "sent", "dead"] | None = None,
-    alert: int | None = None,
+    alert: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Outbox rows without their payload (e-mail bodies stay on the server)."""
@@ -161,12 +163,12 @@ def outbox(
             "alert_id": m.alert_id,
             "channel": m.channel,
             "recipient": m.recipient,
-            "address": m.address,
+            "address": mask_address(m.address),
             "idempotency_key": m.idempotency_key,
             "state": m.state,
             "attempts": m.attempts,
             "next_attempt_at": epoch_to_local_iso(m.next_attempt_at, tz),
-            "last_error": m.last_error,
+            "last_error": redact_text(m.last_error, m.address),
             "created_at": epoch_to_local_iso(m.created_at, tz),
             "sent_at": epoch_to_local_iso(m.sent_at, tz) if m.sent_at else None,
         }
@@ -175,7 +177,7 @@ def outbox(
 
 
 @router.post("/outbox/{message_id}/retry", summary="Re-queue a dead letter")
-def retry(message_id: int, ctx: ContextDep) -> dict[str, Any]:
+def retry(message_id: IdPath, ctx: ContextDep) -> dict[str, Any]:
     """Put a dead-lettered message back in the queue (409 when it is not dead)."""
     rt = runtime_for(ctx)
     with rt.engine.begin() as conn:
@@ -185,7 +187,7 @@ def retry(message_id: int, ctx: ContextDep) -> dict[str, Any]:
 
 
 @router.get("/{alert_id}", summary="One alert with its history and deliveries")
-def get_one(alert_id: int, conn: ConnDep, ctx: ContextDep) -> dict[str, Any]:
+def get_one(alert_id: IdPath, conn: ConnDep, ctx: ContextDep) -> dict[str, Any]:
     """The alert JSON plus ``history`` (who did what, when)."""
     rt = runtime_for(ctx)
     row = alerts.get_alert(conn, alert_id)
@@ -207,7 +209,9 @@ def get_one(alert_id: int, conn: ConnDep, ctx: ContextDep) -> dict[str, Any]:
 
 
 @router.post("/{alert_id}/ack", summary="Acknowledge an alert (stops reminders and escalation)")
-def ack(alert_id: int, body: AckBody, ctx: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+def ack(
+    alert_id: IdPath, body: AckBody, ctx: ContextDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """404 for an unknown id, 409 for a resolved alert.
 
     The record names the logged-in account (session or API token) — evidence must not depend

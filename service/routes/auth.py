@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from service.auth import secret_key
-from service.auth.accounts import authenticate
+from service.auth.accounts import authenticate, username_key
 from service.auth.credentials import SESSION_TTL, close_session, open_session
 from service.auth.deps import PrincipalDep
 from service.auth.middleware import SESSION_COOKIE
@@ -115,7 +115,7 @@ def login(
                 conn,
                 "anonymous",
                 "auth.login_failed",
-                f"user:{username.strip()[:64]}",
+                f"user:{username_key(username)[:64]}",
                 after={"client": client},
                 at=now,
             )

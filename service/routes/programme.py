@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 
 from service.deps import ConnDep, EngineDep, SettingsDep
+from service.params import IdPath
 from stations.programme.rendering import MEDIA_TYPES, render_report, report_filename
 from stations.programme.rounds import UnknownRound
 from stations.programme.template import template_csv, template_xlsx
@@ -53,7 +54,7 @@ def rounds(conn: ConnDep) -> dict[str, Any]:
 
 @router.get("/api/rounds/{round_id}/report", summary="Round report (HTML, XLSX or JSON)")
 def round_report_route(
-    round_id: int,
+    round_id: IdPath,
     conn: ConnDep,
     settings: SettingsDep,
     format: Annotated[Literal["html", "xlsx", "json"], Query()] = "html",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -50,6 +51,42 @@ def quarantine(quarantine_dir: Path, sha256: str, name: str, data: bytes, reason
         path.write_bytes(data)
     path.with_name(path.name + ".reason.txt").write_text(f"{name}\n{reason}\n", encoding="utf-8")
     return path
+
+
+_TMP = re.compile(r"^\.[0-9a-f]{64}\.(\d+)\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_orphan_temps(archive_dir: Path, *, older_than_s: float = 3600.0) -> int:
+    """Remove temporary archive files a killed writer left (``.<sha>.<pid>.tmp``): those whose
+    process is gone, or older than ``older_than_s`` (another host's). Returns how many."""
+    if not archive_dir.is_dir():
+        return 0
+    removed, now = 0, time.time()
+    for sub in os.scandir(archive_dir):
+        if not sub.is_dir(follow_symlinks=False):
+            continue
+        for entry in os.scandir(sub.path):
+            match = _TMP.match(entry.name)
+            if match is None:
+                continue
+            try:
+                stale = now - entry.stat().st_mtime > older_than_s
+                if stale or not _alive(int(match.group(1))):
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its writer finished meanwhile
+    return removed
 
 
 def archived_bytes(archive_path: str) -> bytes:

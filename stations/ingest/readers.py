@@ -18,9 +18,10 @@ from pathlib import Path
 from stations.ingest.archive import archive_bytes
 from stations.ingest.model import IncomingFile
 from stations.ingest.zipdir import iter_members
+from stations.sizes import MAX_FILE_BYTES, read_capped
 from stations.sources.base import waiting
 
-MAX_MEMBER_BYTES = 64 * 1024 * 1024  # bigger members are read only up to this (then rejected)
+MAX_MEMBER_BYTES = MAX_FILE_BYTES  # bigger members are read only up to this (then rejected)
 
 
 def _member_name(raw: str) -> str:
@@ -31,12 +32,14 @@ def _member_name(raw: str) -> str:
 
 
 def _members(data: bytes) -> Iterator[tuple[str, bytes]]:
-    """``(name, bytes)`` of each file member (directories and temporary uploads skipped)."""
+    """``(name, bytes)`` of each file member, directories skipped. Hidden, temporary and
+    unsafe names are handed on too: the pipeline quarantines them with the reason (an archive
+    is not an upload in progress, so nothing in it is silently left out)."""
     fast = iter_members(data, MAX_MEMBER_BYTES)
     if fast is None:
         fast = _zipfile_members(data)
     for name, content in fast:
-        if not name.endswith("/") and waiting(name.rsplit("/", 1)[-1]):
+        if not name.endswith("/"):
             yield name, content
 
 
@@ -80,4 +83,4 @@ def read_paths(files: Iterable[Path], archive_dir: Path) -> Iterator[IncomingFil
                 continue
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
                 pass  # a broken archive goes to quarantine as an unreadable file
-        yield IncomingFile(name=p.name, data=p.read_bytes(), origin=str(p))
+        yield IncomingFile(name=p.name, data=read_capped(p), origin=str(p))

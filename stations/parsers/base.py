@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple, Protocol
 
+from stations.sizes import MAX_FILE_BYTES
+
 # Device status codes of Circular 10/2021 (regulations.md §1.2): measuring, calibrating, error.
 STATUS_MEASURING = "00"
 STATUS_CALIBRATING = "01"
@@ -79,7 +81,7 @@ class ParserOptions:
     bom: bool = False
     lf: bool = False
     aliases: bool = False
-    max_bytes: int = 8 * 1024 * 1024
+    max_bytes: int = MAX_FILE_BYTES
 
     SEPARATORS: ClassVar[tuple[str, ...]] = ("tab", "semicolon", "spaces", "auto")
 

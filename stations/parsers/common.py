@@ -28,6 +28,8 @@ def unsafe_name(name: str) -> str | None:
         return "tên tệp trống / empty file name"
     if "/" in name or "\\" in name or "\x00" in name or ".." in name:
         return f"tên tệp không an toàn / unsafe file name {name[:80]!r} (path parts or '..')"
+    if name.startswith("."):
+        return f"tên tệp ẩn / hidden file name {name[:80]!r} (starts with '.')"
     return None
 
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font, PatternFill
 
+from stations.csvsafe import safe_row
 from stations.programme.evaluate import PointRound
 
 SUMMARY_COLUMNS = (
@@ -37,7 +38,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
     for cell in ws[1]:
         cell.font, cell.fill = _BOLD, _HEAD
     for row in rows:
-        ws.append(row)
+        ws.append(safe_row(row))
     for i, name in enumerate(header):
         ws.column_dimensions[ws.cell(1, i + 1).column_letter].width = min(60, max(12, len(name)))
     ws.freeze_panes = "A2"
@@ -69,7 +70,7 @@ def render_xlsx(
     for cell in ws[4]:
         cell.font, cell.fill = _BOLD, _HEAD
     for m in report["media"]:
-        ws.append([m[key] for key, _ in SUMMARY_COLUMNS])
+        ws.append(safe_row(m[key] for key, _ in SUMMARY_COLUMNS))
     for col in "ABCDEFGH":
         ws.column_dimensions[col].width = 18
     if pngs:

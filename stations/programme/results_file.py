@@ -23,6 +23,12 @@ from stations.errors import ImportRejected, RowError
 from stations.programme.catalogue import lab_catalogue
 from stations.programme.rounds import round_window
 from stations.programme.template import REQUIRED_COLUMNS, RESULTS_SHEET
+from stations.programme.upload_limits import (
+    MAX_ROWS,
+    check_size,
+    check_xlsx_archive,
+    too_many_rows,
+)
 from stations.textfile import csv_error, decode_text
 from stations.timeutil import VN_OFFSET, epoch_to_local_iso
 
@@ -84,19 +90,23 @@ def _cell_text(value: Any) -> str:
 
 def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     """``[(row number, {column: cell})]`` from CSV (UTF-8, BOM allowed) or XLSX bytes."""
+    check_size(data, filename)
     if filename.lower().endswith((".xlsx", ".xlsm")):
+        check_xlsx_archive(data, filename)
         return _read_xlsx(data, filename)
     text = decode_text(data, filename).text
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    _check_header(header, filename)
-    keys = [_key(h) for h in header]
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     try:
+        header = next(reader, [])
+        _check_header(header, filename)
+        keys = [_key(h) for h in header]
         for cells in reader:
             if any(c.strip() for c in cells):
+                if len(rows) >= MAX_ROWS:
+                    raise too_many_rows(filename, reader.line_num)
                 rows.append((reader.line_num, dict(zip(keys, cells, strict=False))))
-    except csv.Error as exc:
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 kB limit
         raise csv_error(exc, reader.line_num, filename) from exc
     return rows
 
@@ -128,10 +138,13 @@ def _read_xlsx(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     header = [_cell_text(h) for h in next(it, ())]
     _check_header(header, filename)
     keys = [_key(h) for h in header]
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, values in enumerate(it, start=2):
         if all(v is None or _cell_text(v) == "" for v in values):
             continue
+        if len(rows) >= MAX_ROWS:
+            wb.close()
+            raise too_many_rows(filename, number)
         rows.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
     wb.close()
     return rows

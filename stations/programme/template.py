@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from stations.csvsafe import safe_row
 from stations.programme.catalogue import lab_catalogue
 
 
@@ -75,7 +76,7 @@ def template_csv(rows: Iterable[Sequence[object]] = ()) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMN_CODES)
-    writer.writerows(rows)
+    writer.writerows(safe_row(r) for r in rows)
     return buf.getvalue()
 
 
@@ -94,7 +95,7 @@ def template_xlsx(
     ws.title = RESULTS_SHEET
     ws.append(list(COLUMN_CODES))
     for row in rows:
-        ws.append(list(row))
+        ws.append(safe_row(row))
     ws.freeze_panes = "A2"
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -111,7 +112,7 @@ def template_xlsx(
     pts = wb.create_sheet("diem")
     pts.append(["point_id", "name", "medium", "commune", "water_class"])
     for point in points:
-        pts.append(list(point))
+        pts.append(safe_row(point))
     for sheet in (guide, cat, pts):
         for cell in sheet[1]:
             cell.font = Font(bold=True)

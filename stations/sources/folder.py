@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from stations.sizes import read_capped
 from stations.sources.base import RemoteFile, waiting
 
 
@@ -46,8 +47,8 @@ class FolderSource:
         return sorted(out, key=lambda f: (f.name, f.path))
 
     def fetch(self, f: RemoteFile) -> bytes:
-        """Read one file."""
-        return (self.root / f.path).read_bytes()
+        """Read one file (at most MAX_FILE_BYTES + 1: a bigger one is quarantined as such)."""
+        return read_capped(self.root / f.path)
 
     def finish(self, f: RemoteFile) -> None:
         """Move, delete or keep, after commit."""

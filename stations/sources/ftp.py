@@ -8,13 +8,13 @@ deleted. The password is never logged (``repr=False``) and ftplib's debug output
 from __future__ import annotations
 
 import ftplib
-import io
 import logging
 import posixpath
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from stations.sizes import CHUNK, MAX_FILE_BYTES, join_capped
 from stations.sources.base import RemoteFile, waiting
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,18 @@ class FtpSession:
         return sorted(self._walk(""), key=lambda f: (f.name, f.path))
 
     def fetch(self, f: RemoteFile) -> bytes:
-        """Download one file (binary mode: bytes exactly as sent)."""
-        buf = io.BytesIO()
-        self.ftp.retrbinary(f"RETR {posixpath.join(self.root, f.path)}", buf.write)
-        return buf.getvalue()
+        """Download one file (binary mode: bytes exactly as sent), at most MAX_FILE_BYTES + 1:
+        a bigger file is quarantined as too large without being downloaded whole."""
+        self.ftp.voidcmd("TYPE I")
+        conn = self.ftp.transfercmd(f"RETR {posixpath.join(self.root, f.path)}")
+        with conn:
+            data = join_capped(iter(lambda: conn.recv(CHUNK), b""))
+        try:
+            self.ftp.voidresp()
+        except ftplib.error_temp:  # 426/451: we closed the data channel of a too-large file
+            if len(data) <= MAX_FILE_BYTES:
+                raise
+        return data
 
     def finish(self, f: RemoteFile) -> None:
         """Move to ``processed/`` (creating folders) or delete; called after commit only."""

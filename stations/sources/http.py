@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from stations.sizes import CHUNK, join_capped
 from stations.sources.base import RemoteFile
 
 
@@ -35,9 +36,9 @@ class HttpSource:
 
     def fetch(self, f: RemoteFile) -> bytes:
         """GET the endpoint; HTTP errors raise (the poll is retried)."""
-        response = httpx.get(self.url, headers=self.headers, timeout=self.timeout_s)
-        response.raise_for_status()
-        return response.content
+        with httpx.stream("GET", self.url, headers=self.headers, timeout=self.timeout_s) as r:
+            r.raise_for_status()
+            return join_capped(r.iter_bytes(CHUNK))
 
     def finish(self, f: RemoteFile) -> None:
         """Nothing to remove on an HTTP endpoint."""

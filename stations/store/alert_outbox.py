@@ -52,10 +52,30 @@ def enqueue(
 
 
 def due(conn: Connection, now: int, limit: int) -> list[Any]:
-    """Pending messages whose next attempt is due, oldest first (skipping rows others hold)."""
+    """Pending messages whose next attempt is due, oldest first (skipping rows others hold).
+
+    Only the oldest pending message of each channel and address is ever due: a newer one
+    waits behind an older one in backoff, so a recipient gets messages in creation order
+    after an outage (docs/alerts.md).
+    """
+    older = alert_outbox.alias("older")
+    ahead = (
+        select(older.c.id)
+        .where(
+            older.c.state == PENDING,
+            older.c.channel == alert_outbox.c.channel,
+            older.c.address == alert_outbox.c.address,
+            older.c.id < alert_outbox.c.id,
+        )
+        .exists()
+    )
     query = (
         select(alert_outbox)
-        .where(alert_outbox.c.state == PENDING, alert_outbox.c.next_attempt_at <= now)
+        .where(
+            alert_outbox.c.state == PENDING,
+            alert_outbox.c.next_attempt_at <= now,
+            ~ahead,
+        )
         .order_by(alert_outbox.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from stations.parameters import catalogue
 from stations.sites import Permit, Site
+from stations.store import revisions
 from stations.store.schema import parameters, permits, site_parameters, sites
 
 
@@ -71,6 +72,7 @@ def upsert_sites(conn: Connection, items: Iterable[Site], now: int) -> tuple[int
                 ],
             )
         _replace_permit(conn, site, now)
+    revisions.bump(conn, revisions.REGISTRY, revisions.PERMITS)
     return inserted, updated
 
 
@@ -187,7 +189,8 @@ def _stations_fingerprint(conn: Connection) -> tuple[Any, ...]:
     ).one()
     permit_fp = conn.execute(select(func.count(), func.max(permits.c.updated_at))).one()
     params = conn.execute(select(func.count()).select_from(site_parameters)).scalar()
-    return (*site_fp, *permit_fp, params)
+    counters = revisions.current(conn, revisions.REGISTRY, revisions.PERMITS)
+    return (*site_fp, *permit_fp, params, *counters)
 
 
 def cached_stations(conn: Connection) -> list[Site]:

@@ -355,6 +355,9 @@ def test_zip_members_read_directly_match_zipfile(tmp_path: Path, compression: in
         ("../escape_20261120083000.txt", b"x", members[2][0]),  # kept whole: quarantined later
         ("/abs/LS_A_20261120083000.txt", b"y", members[3][0]),
         ("Trạm_20261120083000.txt", b"z", members[4][0]),
+        # Hidden and temporary names are handed on too (quarantined, never silently skipped).
+        (".hidden.txt", b"h", members[5][0]),
+        ("upload.txt.part", b"p", members[6][0]),
     ]
 
 
