@@ -20,15 +20,16 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from service.app import create_app
 from service.jobs.warnings import notify
 from service.public.steps import notify_public_subscribers
+from service.runtime import Runtime
 from service.settings import Settings
 from stations.alerts.config import AlertConfig
 from stations.store import rain as store
-from stations.store.alert_tables import alerts
+from stations.store.alert_tables import alert_outbox, alerts
 from stations.timeutil import now_epoch
 from tests.fixtures.alerts.builders import SmtpServer, WebhookReceiver, wait_for
 from tests.warnings.scenario import STEP, load_places, storm, write_rain
@@ -66,6 +67,18 @@ def hook() -> Iterator[WebhookReceiver]:
 
 def _subjects(smtp: SmtpServer, address: str) -> list[str]:
     return [str(m["Subject"]) for m in smtp.messages if m["To"] == address]
+
+
+def _deliver(rt: Runtime) -> None:
+    """Run the sender until the outbox is empty (one message per address and run: in order)."""
+
+    def drained() -> bool:
+        rt.alerts.send()
+        with rt.engine.connect() as conn:
+            pending = select(func.count()).where(alert_outbox.c.state == "pending")
+            return conn.scalar(pending) == 0
+
+    wait_for(drained)
 
 
 def _storm_ending_now(engine: Engine) -> dict[str, tuple[int, int]]:
@@ -118,7 +131,7 @@ def test_level_rise_reaches_commune_contacts_and_subscribers_only(
         assert latest[("commune", "A")].issued_level == 0
         assert [r for r in opened if r.startswith("qd18:commune:")] == ["qd18:commune:B:1"]
         assert notify_public_subscribers(rt) == 0  # told once: the chain's step already queued
-        rt.alerts.send()
+        _deliver(rt)
 
         # Subscribers: one message to B's, naming the commune and the level; nothing to A's.
         (told,) = _subjects(smtp, CITIZEN_B)[1:]
@@ -149,7 +162,7 @@ def test_level_rise_reaches_commune_contacts_and_subscribers_only(
         rise = {**row._mapping, "issued_level": 2, "at": row.at + STEP}
         assert notify(engine, rt.alerts, [rise]) == 2  # the duty officer and ubnd_b
         assert notify_public_subscribers(rt) == 1  # only the gateway is still subscribed
-        rt.alerts.send()
+        _deliver(rt)
         wait_for(lambda: len(hook.calls) == 3)
         assert hook.calls[2]["json"]["level"] == 2
         assert any("level 2" in t or "cấp độ 2" in t for t in _subjects(smtp, "ubnd.b@example.vn"))
