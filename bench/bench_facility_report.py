@@ -18,12 +18,12 @@ from pathlib import Path
 
 from service.bootstrap import import_stations, prepare_database
 from service.demo import DEMO_STATIONS
-from service.demo_ingest import backfill_history
+from service.demo.ingest import backfill_history
+from service.demo.simulator.model import StationModel
 from service.reports.facility import render_facility_report
 from service.settings import Settings
 from stations.compliance.engine import recompute
 from stations.compliance.facility_report import facility_report
-from stations.simulator.model import StationModel
 from stations.store.sites import list_sites
 from stations.timeutil import now_epoch
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select
 
 from service.database import make_engine, upgrade
+from service.demo.simulator.model import Scenario, StationModel, station_file
 from stations.forward.outbox import enqueue_recorded
 from stations.forward.route import Route
 from stations.forward.sender import send_due
@@ -44,7 +45,6 @@ from stations.forward.status import percentile
 from stations.forward.transport import FtpEndpoint, Transport, ftp_session
 from stations.ingest.archive import archive_bytes
 from stations.ingest.model import RecordedFile
-from stations.simulator.model import Scenario, StationModel, station_file
 from stations.store.forward_tables import forward_outbox
 from stations.store.schema import ingested_files, sites
 
@@ -61,7 +61,7 @@ def ms() -> int:
 def start_ministry(root: Path) -> tuple[subprocess.Popen[str], int]:
     code = (
         "import sys; from pathlib import Path; "
-        "from stations.simulator.ftp_server import LocalFtpServer as S; "
+        "from service.demo.simulator.ftp_server import LocalFtpServer as S; "
         f"s = S(Path({str(root)!r}), user={USER!r}, password={PASSWORD!r}).start(); "
         "print(s.port, flush=True); sys.stdin.read()"
     )

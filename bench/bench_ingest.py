@@ -33,10 +33,7 @@ from sqlalchemy import create_engine, text
 
 from service.bootstrap import import_stations
 from service.database import make_engine, upgrade
-from stations.ingest.pipeline import IncomingFile, ingest_batch
-from stations.ingest.readers import read_zip
-from stations.parsers import ParserOptions, parse
-from stations.simulator.model import (
+from service.demo.simulator.model import (
     Scenario,
     StationModel,
     demo_scenario,
@@ -44,6 +41,9 @@ from stations.simulator.model import (
     local_stamp,
     station_file,
 )
+from stations.ingest.pipeline import IncomingFile, ingest_batch
+from stations.ingest.readers import read_zip
+from stations.parsers import ParserOptions, parse
 from stations.store.readings import station_units
 from stations.store.sites import list_sites, sync_parameters
 

@@ -51,9 +51,9 @@ sys.path.insert(0, str(ROOT))
 from layers.communes import load_province_outline  # noqa: E402
 from layers.rasters import colour_table  # noqa: E402
 from layers.store import zone_sources  # noqa: E402
-from layers.synthetic import landslide_raster  # noqa: E402
 from layers.zones import import_zones  # noqa: E402
 from service.bootstrap import import_points, import_stations, prepare_database  # noqa: E402
+from service.demo.synthetic_zones import landslide_raster  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from stations.sites import Site  # noqa: E402
 from stations.store.sites import upsert_sites  # noqa: E402

@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stations.simulator.model import Scenario, StationModel, station_file  # noqa: E402
+from service.demo.simulator.model import Scenario, StationModel, station_file  # noqa: E402
 from stations.store.schema import ingested_files  # noqa: E402
 
 AIR = dict.fromkeys(("PM2.5", "PM10", "SO2", "NO2", "CO"), "µg/Nm³")  # the catalogue units
@@ -86,7 +86,7 @@ def prepare(data_dir: Path, stations: int, db_url: str | None) -> tuple[list[Sta
     """Demo sites and layers plus the simulated stations; returns models and the DB URL."""
     from rich.console import Console
 
-    import service.demo_layers
+    import service.demo.layers
     from service.bootstrap import import_points, import_stations, prepare_database
     from service.demo import DEMO_POINTS, DEMO_STATIONS
     from service.settings import Settings
@@ -101,7 +101,7 @@ def prepare(data_dir: Path, stations: int, db_url: str | None) -> tuple[list[Sta
     engine = prepare_database(settings)
     import_stations(engine, DEMO_STATIONS)
     import_points(engine, DEMO_POINTS)
-    service.demo_layers.run(settings, engine, Console(stderr=True, quiet=True), 1)
+    service.demo.layers.run(settings, engine, Console(stderr=True, quiet=True), 1)
     models = registry(data_dir / "bench-stations.yaml", stations)
     import_stations(engine, data_dir / "bench-stations.yaml")
     engine.dispose()

@@ -71,15 +71,15 @@ def serve_demo(data_dir: Path) -> str:
     import_stations(engine, DEMO_STATIONS)
     import_points(engine, DEMO_POINTS)
     console = Console(stderr=True, quiet=True)
-    import service.demo_layers
-    import service.demo_programme
-    from service.demo_ingest import backfill_history
-    from stations.simulator.model import StationModel
+    import service.demo.layers
+    import service.demo.programme
+    from service.demo.ingest import backfill_history
+    from service.demo.simulator.model import StationModel
     from stations.store.sites import list_sites
     from stations.timeutil import now_epoch
 
-    service.demo_layers.run(settings, engine, console, 1)
-    service.demo_programme.run(settings, engine, console, 1)
+    service.demo.layers.run(settings, engine, console, 1)
+    service.demo.programme.run(settings, engine, console, 1)
     with engine.connect() as conn:
         models = [
             StationModel(s.id, s.kind, s.parameters) for s in list_sites(conn, site_type="station")

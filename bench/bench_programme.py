@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, text
 
 from service.bootstrap import import_points
 from service.database import make_engine, upgrade
+from service.demo.synthetic_results import synthetic_rows
+from service.reports.programme.rendering import render_report
 from stations.programme.catalogue import codes_for
-from stations.programme.rendering import render_report
-from stations.programme.synthetic import synthetic_rows
 from stations.programme.template import template_csv
 from stations.store.programme import points, round_report
 from stations.store.programme_import import import_results_file

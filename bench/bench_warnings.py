@@ -20,17 +20,17 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from layers.synthetic import flood_zones, landslide_raster
-from layers.synthetic_communes import load_synthetic_communes, synthetic_communes
 from layers.warnings import recompute, replay
 from layers.zones import import_zones
 from service.database import make_engine, upgrade
-from service.demo_rain import synthetic_events
+from service.demo.rain import synthetic_events
+from service.demo.simulator.storm import demo_storm
+from service.demo.synthetic_communes import load_synthetic_communes, synthetic_communes
+from service.demo.synthetic_zones import flood_zones, landslide_raster
 from stations.alerts.config import AlertConfig
 from stations.rain import PARAMETER
 from stations.rain.alerts import raise_alerts
 from stations.rain.verify import score
-from stations.simulator.storm import demo_storm
 from stations.sites import Site
 from stations.store.schema import readings
 from stations.store.sites import sync_parameters, upsert_sites

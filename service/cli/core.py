@@ -137,7 +137,7 @@ def demo(
     """Bản demo Lạng Sơn / the Lạng Sơn demo: demo data, simulator, scheduler, web map."""
     from service.app import create_app
     from service.bootstrap import prepare_database
-    from service.demo import setup_demo
+    from service.demo.app import setup_demo
     from service.http_server import run_app
 
     settings = get_settings(host=host, port=port)

@@ -47,7 +47,7 @@ def ftp_receiver(
     import signal
     import threading
 
-    from service.ftp_receiver import (
+    from service.ftp.receiver import (
         FtpReceiver,
         ReceiverConfig,
         check_masquerade,

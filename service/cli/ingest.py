@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from service.cli.common import app, console, fail, get_settings
-from service.demo_files import DEMO_STATIONS
+from service.demo import DEMO_STATIONS
 from stations.parsers import AUTO, FORMATS
 from stations.timeutil import now_epoch
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from stations.simulator.model import Window
+    from service.demo.simulator.model import Window
 
 BACKFILL_CACHE_KIB = 256 * 1024
 BACKFILL_CHECKPOINT_PAGES = 16_384
@@ -156,7 +156,7 @@ def _split(spec: str, n: int, option: str) -> list[str]:
 
 
 def _windows(specs: list[str], option: str, now: int, with_param: bool) -> tuple[Window, ...]:
-    from stations.simulator.model import Window
+    from service.demo.simulator.model import Window
 
     out = []
     for spec in specs:
@@ -190,11 +190,11 @@ def simulate(
 
     The FTP password is QUANTRAC_SIM_FTP_PASSWORD (default "demo"); user "datalogger".
     """
+    from service.demo.simulator.ftp_server import LocalFtpServer
+    from service.demo.simulator.model import Scenario, StationModel
+    from service.demo.simulator.runner import FtpUploader, LiveSimulator
+    from service.demo.simulator.storm import demo_storm
     from stations.registry import load_stations
-    from stations.simulator.ftp_server import LocalFtpServer
-    from stations.simulator.model import Scenario, StationModel
-    from stations.simulator.runner import FtpUploader, LiveSimulator
-    from stations.simulator.storm import demo_storm
 
     now = now_epoch()
     skew = {}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 
 from service.deps import ConnDep, EngineDep, SettingsDep
 from service.params import IdPath
-from stations.programme.rendering import MEDIA_TYPES, render_report, report_filename
+from service.reports.programme.rendering import MEDIA_TYPES, render_report, report_filename
 from stations.programme.rounds import UnknownRound
 from stations.programme.template import template_csv, template_xlsx
 from stations.store.programme import list_rounds, point_results, points, round_report

@@ -10,9 +10,9 @@ import shapely
 from sqlalchemy import Engine
 
 from layers.communes import load_province_outline
-from layers.synthetic import flood_zones, landslide_raster
 from layers.zones import import_zones
 from service.bootstrap import import_points, import_stations
+from service.demo.synthetic_zones import flood_zones, landslide_raster
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "stations" / "demo"

@@ -12,10 +12,10 @@ from PIL import Image
 from rio_tiler.io import Reader
 
 from layers.rasters import colour_table
-from layers.synthetic import landslide_raster
 from layers.tiles import EMPTY_TILE, RasterTiles, TileCache, encode_png
 from layers.zones import import_zones
 from service.bootstrap import prepare_database
+from service.demo.synthetic_zones import landslide_raster
 from service.settings import Settings
 
 

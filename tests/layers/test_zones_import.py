@@ -180,7 +180,7 @@ def test_bad_imports_say_why_and_change_nothing(
 def test_raster_import_keeps_the_raster_and_vectorises_levels(
     engine: Engine, tmp_path: Path
 ) -> None:
-    from layers.synthetic import landslide_raster
+    from service.demo.synthetic_zones import landslide_raster
 
     tif = landslide_raster(tmp_path / "ls.tif", pixel_m=500)
     report = import_zones(

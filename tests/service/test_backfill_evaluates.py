@@ -24,9 +24,9 @@ from service.alerting.runtime import AlertRuntime
 from service.bootstrap import import_stations
 from service.cli import _load_commands, app
 from service.database import make_engine
+from service.demo.simulator.model import local_stamp
 from service.settings import Settings
 from stations.averaging import HOUR, hour_floor
-from stations.simulator.model import local_stamp
 from stations.store.alert_tables import alert_outbox, alerts
 from stations.store.compliance_tables import aqi_hourly, exceedance_episodes
 from stations.store.schema import hourly_means

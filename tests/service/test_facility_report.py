@@ -1,5 +1,5 @@
 """Facility compliance report (Decree 45/2022 evidence) over the demo's hours: the live COD
-episode of the Đồng Bành industrial zone (stations.simulator demo_scenario: COD ≈ 1.8 × its
+episode of the Đồng Bành industrial zone (service.demo.simulator demo_scenario: COD ≈ 1.8 × its
 limit from 3 h before "now") is listed with its source files, each SHA-256 matching the bytes in
 the raw archive; the XLSX opens with openpyxl; the route, the CLI and bad requests.
 
@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from service.bootstrap import import_stations
 from service.demo import DEMO_STATIONS
-from service.demo_ingest import backfill_history
+from service.demo.ingest import backfill_history
+from service.demo.simulator.model import StationModel
 from stations.compliance.engine import recompute
-from stations.simulator.model import StationModel
 from stations.store.sites import list_sites
 from stations.timeutil import epoch_to_local_iso, now_epoch
 

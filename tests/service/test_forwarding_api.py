@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 from service.app import create_app
 from service.bootstrap import import_stations
 from service.database import make_engine
+from service.demo.simulator.model import Scenario, station_file
 from service.forward_config import load_forwarding, route_of
 from service.forwarding import build_forwarding
 from service.settings import Settings
 from stations.errors import InvalidRequest
 from stations.forward.outbox import DEAD
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
-from stations.simulator.model import Scenario, station_file
 from stations.store.forward_tables import forward_outbox
 from stations.store.readings import station_units
 from stations.timeutil import local_to_epoch, now_epoch

@@ -21,10 +21,10 @@ from pyftpdlib.servers import FTPServer
 
 from service.bootstrap import import_stations
 from service.database import make_engine
+from service.demo.simulator.model import Scenario, station_file
 from service.forwarding import build_forwarding
 from service.settings import Settings
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
-from stations.simulator.model import Scenario, station_file
 from stations.store.readings import station_units
 from stations.timeutil import now_epoch
 from tests.fixtures.forwarding import (

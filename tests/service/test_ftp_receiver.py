@@ -25,7 +25,9 @@ from service.bootstrap import import_stations
 from service.cli import _load_commands, app
 from service.context import AppContext
 from service.database import make_engine
-from service.ftp_receiver import (
+from service.demo.simulator.model import Scenario, StationModel, station_file
+from service.demo.simulator.runner import FtpUploader, dated_folder
+from service.ftp.receiver import (
     STAGING_SUFFIX,
     FtpReceiver,
     ReceiverConfig,
@@ -37,8 +39,6 @@ from service.jobs.ingest import poll_source
 from service.settings import Settings
 from service.sources_config import load_sources
 from stations.errors import InvalidRequest
-from stations.simulator.model import Scenario, StationModel, station_file
-from stations.simulator.runner import FtpUploader, dated_folder
 from stations.sources.base import waiting
 from stations.store.schema import readings
 from stations.store.sites import list_sites

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from service.ftp_receiver import FtpReceiver, ReceiverConfig, load_accounts
+from service.demo.simulator.ftp_server import LocalFtpServer
+from service.ftp.receiver import FtpReceiver, ReceiverConfig, load_accounts
 from stations.ingest.readers import read_paths, read_zip
 from stations.parsers.common import unsafe_name
-from stations.simulator.ftp_server import LocalFtpServer
 from stations.sizes import MAX_FILE_BYTES
 from stations.sources.folder import FolderSource
 from stations.sources.ftp import FtpConfig, FtpSource

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from service.bootstrap import import_stations
 from service.cli import _load_commands, app
 from service.database import make_engine
-from stations.simulator.model import Scenario, StationModel, history
+from service.demo.simulator.model import Scenario, StationModel, history
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_795_140_000

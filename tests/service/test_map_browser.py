@@ -94,7 +94,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     import_stations(engine, DEMO_STATIONS)
     import_points(engine, DEMO_POINTS)
     console = Console(stderr=True, quiet=True)
-    for step in ("service.demo_layers", "service.demo_programme"):
+    for step in ("service.demo.layers", "service.demo.programme"):
         try:
             module = __import__(step, fromlist=["run"])
         except ModuleNotFoundError:
@@ -123,8 +123,8 @@ LIVE_STATION = "LS_XLNTLS_NT01"  # gets no history: the live test's files must a
 def _backfill(engine: Any, settings: Any, hours: float) -> None:
     """A few hours of simulated 5-minute history, so popups have values and charts."""
     try:
-        from service.demo_ingest import backfill_history
-        from stations.simulator.model import StationModel
+        from service.demo.ingest import backfill_history
+        from service.demo.simulator.model import StationModel
         from stations.store.sites import list_sites
         from stations.timeutil import now_epoch
     except ModuleNotFoundError:
@@ -262,7 +262,7 @@ def _exceedance_files(demo: Demo, station_id: str) -> list[tuple[str, bytes]]:
     at least one complete clock hour has an hourly mean over the limit."""
     from sqlalchemy import create_engine
 
-    from stations.simulator.model import render_tt10
+    from service.demo.simulator.model import render_tt10
     from stations.store.readings import station_units
     from stations.timeutil import now_epoch
 

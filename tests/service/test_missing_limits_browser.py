@@ -44,9 +44,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from service.app import create_app
     from service.bootstrap import import_stations, prepare_database
     from service.demo import DEMO_STATIONS
-    from service.demo_ingest import backfill_history
+    from service.demo.ingest import backfill_history
+    from service.demo.simulator.model import StationModel
     from service.settings import Settings
-    from stations.simulator.model import StationModel
     from stations.store.sites import list_sites
     from stations.timeutil import now_epoch
 

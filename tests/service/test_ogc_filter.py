@@ -17,7 +17,7 @@ def api(client: Any, engine: Any, settings: Any, tmp_path: Any) -> Any:
     """The demo layers with the demo's laboratory rounds, so points carry a VN_WQI."""
     from rich.console import Console
 
-    from service import demo_programme
+    from service.demo import programme as demo_programme
 
     load_demo_layers(engine, settings.data_dir, tmp_path)
     demo_programme.run(settings, engine, Console(quiet=True), 0.2)

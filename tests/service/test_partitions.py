@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 from service.bootstrap import import_stations
 from service.cli import _load_commands, app
 from service.database import alembic_config, upgrade
+from service.demo.simulator.model import StationModel, demo_scenario, history, render_tt10
 from stations.ingest.pipeline import IncomingFile, ingest_batch, ingest_file
-from stations.simulator.model import StationModel, demo_scenario, history, render_tt10
 from stations.store.partitions import (
     create_partition,
     ensure_partitions,

@@ -14,14 +14,14 @@ from service.after_ingest import AfterIngestStep
 from service.bootstrap import import_stations
 from service.context import AppContext
 from service.database import make_engine
+from service.demo.simulator.ftp_server import LocalFtpServer
+from service.demo.simulator.model import Scenario, StationModel
+from service.demo.simulator.runner import FtpUploader, LiveSimulator
 from service.jobs.ingest import poll_source
 from service.scheduler import build_scheduler
 from service.settings import Settings
 from service.sources_config import load_sources
 from stations.errors import InvalidRequest
-from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import Scenario, StationModel
-from stations.simulator.runner import FtpUploader, LiveSimulator
 from stations.store.schema import readings
 from stations.store.sites import list_sites
 

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from service.bootstrap import import_points
 from service.demo import DEMO_POINTS
-from service.demo_programme import DEMO_FILE, demo_rounds, run
-from stations.programme.synthetic import PROFILES
+from service.demo.programme import DEMO_FILE, demo_rounds, run
+from service.demo.synthetic_results import PROFILES
 from stations.store.programme import latest_point_results, points
 from stations.store.programme_tables import lab_results, programme_imports, programme_rounds
 from stations.timeutil import now_epoch

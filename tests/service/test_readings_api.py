@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine
 
 from service.bootstrap import import_stations
+from service.demo.simulator.model import Scenario, StationModel, Window, history
 from stations.ingest.pipeline import IncomingFile, ingest_batch
-from stations.simulator.model import Scenario, StationModel, Window, history
 from stations.store.readings import station_units
 
 ROOT = Path(__file__).resolve().parents[2]

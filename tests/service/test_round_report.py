@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from service.bootstrap import import_points
 from service.demo import DEMO_POINTS
-from service.demo_programme import run
+from service.demo.programme import run
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -14,10 +14,10 @@ import layers.revision
 import service.after_ingest as chain
 from service.bootstrap import import_stations
 from service.database import make_engine
+from service.demo.simulator.model import Scenario, StationModel, station_file
 from service.runtime import Runtime
 from service.scheduler import build_scheduler
 from service.settings import Settings
-from stations.simulator.model import Scenario, StationModel, station_file
 from stations.store.sites import list_sites
 from stations.timeutil import now_epoch
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stations.simulator.ftp_server import LocalFtpServer
+from service.demo.simulator.ftp_server import LocalFtpServer
 from stations.sources.base import poll
 from stations.sources.folder import FolderSource
 from stations.sources.ftp import FtpConfig, FtpSource

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from service.bootstrap import import_stations
+from service.demo.simulator.model import StationModel, demo_scenario, history, render_tt10
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch, ingest_file
 from stations.ingest.readers import read_paths
 from stations.parsers import ParserOptions
 from stations.qc import FUTURE_OR_OLD, INVALID_MASK, flag_names
-from stations.simulator.model import StationModel, demo_scenario, history, render_tt10
 from stations.store.readings import station_units
 from stations.store.schema import hourly_means, ingested_files, latest_values, readings
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.demo.simulator.model import local_stamp, render_tt10
 from stations.parsers import ParserOptions, parse
 from stations.parsers.common import stamp_to_epoch, station_from_name, unsafe_name
-from stations.simulator.model import local_stamp, render_tt10
 
 NAME = "LS_NMNDNA_KHI01_20261120083000.txt"
 T = stamp_to_epoch("20261120083000")

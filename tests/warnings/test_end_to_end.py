@@ -12,13 +12,13 @@ from lxml import etree
 from sqlalchemy import select
 
 from service.database import make_engine
+from service.demo.simulator.ftp_server import LocalFtpServer
+from service.demo.simulator.model import local_stamp
+from service.demo.simulator.runner import FtpUploader
 from service.jobs.ingest import poll_source
 from service.runtime import Runtime
 from service.source_types.ftp import FtpSourceConfig
 from stations.rain import PARAMETER
-from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import local_stamp
-from stations.simulator.runner import FtpUploader
 from stations.store import rain as store
 from stations.store.alert_tables import alert_outbox, alerts
 from tests.layers.helpers import live_server

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shapely
 
-from layers.synthetic_communes import gauge_sites, synthetic_communes
-from service.demo_rain import synthetic_events
+from service.demo.rain import synthetic_events
+from service.demo.simulator.model import Scenario, StationModel, value_at
+from service.demo.simulator.storm import demo_storm
+from service.demo.synthetic_communes import gauge_sites, synthetic_communes
 from stations.rain import qc
-from stations.simulator.model import Scenario, StationModel, value_at
-from stations.simulator.storm import demo_storm
 
 NOW = 1_790_000_400
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from service.demo.simulator.storm import Storm
 from stations.parsers.base import STATUS_CALIBRATING, STATUS_MEASURING
-from stations.simulator.storm import Storm
 from stations.timeutil import VN_OFFSET
 
 # (baseline, relative noise, diurnal amplitude) per parameter, in the catalogue's units.

@@ -11,8 +11,8 @@ from datetime import datetime
 from rich.console import Console
 from sqlalchemy import Engine
 
+from service.demo.synthetic_results import SAMPLING_MONTH, synthetic_rows
 from service.settings import Settings
-from stations.programme.synthetic import SAMPLING_MONTH, synthetic_rows
 from stations.programme.template import template_csv
 from stations.store.programme import points
 from stations.store.programme_import import import_results_file

@@ -14,9 +14,14 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import Engine
 
-from service import demo_compliance, demo_ingest, demo_layers, demo_mail, demo_programme, demo_rain
 from service.bootstrap import import_points, import_stations
-from service.demo_files import DEMO_DIR, DEMO_POINTS, DEMO_STATIONS  # noqa: F401 (re-exported)
+from service.demo import DEMO_POINTS, DEMO_STATIONS
+from service.demo import compliance as demo_compliance
+from service.demo import ingest as demo_ingest
+from service.demo import layers as demo_layers
+from service.demo import mail as demo_mail
+from service.demo import programme as demo_programme
+from service.demo import rain as demo_rain
 from service.settings import Settings
 
 # Zones first (layers carry zone levels), then the history and its compliance, then the
@@ -38,6 +43,8 @@ def setup_demo(
         # A copy under the data directory: the administration page edits it, never the package.
         demo_alerts = settings.data_dir / "demo_alerts.yaml"
         if not demo_alerts.exists():
-            shutil.copyfile(Path(__file__).parent / "alerting" / "demo_alerts.yaml", demo_alerts)
+            shutil.copyfile(
+                Path(__file__).parent.parent / "alerting" / "demo_alerts.yaml", demo_alerts
+            )
         settings = settings.model_copy(update={"alerts_file": demo_alerts})
     return settings

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.reports.programme.report_html import chart_pngs, render_html
+from service.reports.programme.report_xlsx import render_xlsx
 from stations.programme.evaluate import PointRound
-from stations.programme.report_html import chart_pngs, render_html
-from stations.programme.report_xlsx import render_xlsx
 
 REPORT_FORMATS = ("html", "xlsx", "json")
 MEDIA_TYPES = {

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 PROVINCE_OUTLINE = (
-    Path(__file__).resolve().parents[2] / "layers" / "data" / "lang-son-province.geojson"
+    Path(__file__).resolve().parents[3] / "layers" / "data" / "lang-son-province.geojson"
 )
 TOP_N = 15
 

@@ -21,12 +21,12 @@ import yaml
 from rich.console import Console
 from sqlalchemy import Engine
 
+from service.demo.simulator.ftp_server import LocalFtpServer
+from service.demo.simulator.model import StationModel, demo_scenario, history
+from service.demo.simulator.runner import FtpUploader, LiveSimulator
 from service.settings import Settings
 from stations.ingest.archive import archive_bytes
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
-from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import StationModel, demo_scenario, history
-from stations.simulator.runner import FtpUploader, LiveSimulator
 from stations.store.readings import station_units
 from stations.store.sites import list_sites
 from stations.timeutil import now_epoch

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stations.simulator.model import Scenario, StationModel, local_stamp, station_file
+from service.demo.simulator.model import Scenario, StationModel, local_stamp, station_file
 
 log = logging.getLogger(__name__)
 

@@ -17,16 +17,16 @@ from collections import defaultdict
 from rich.console import Console
 from sqlalchemy import Engine
 
-from layers.synthetic_communes import gauge_sites, load_synthetic_communes
 from layers.warnings import recompute, replay
-from service import demo_ingest
+from service.demo import ingest as demo_ingest
+from service.demo.simulator.ftp_server import LocalFtpServer
+from service.demo.simulator.model import Scenario, StationModel, local_stamp, value_at
+from service.demo.simulator.runner import FtpUploader, LiveSimulator
+from service.demo.simulator.storm import Storm, demo_storm
+from service.demo.synthetic_communes import gauge_sites, load_synthetic_communes
 from service.settings import Settings
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.rain import PARAMETER
-from stations.simulator.ftp_server import LocalFtpServer
-from stations.simulator.model import Scenario, StationModel, local_stamp, value_at
-from stations.simulator.runner import FtpUploader, LiveSimulator
-from stations.simulator.storm import Storm, demo_storm
 from stations.sites import Site
 from stations.store.readings import station_units
 from stations.store.sites import upsert_sites
@@ -88,7 +88,7 @@ def synthetic_events(storm: Storm, communes: list, start: int, end: int) -> list
 
 def run(settings: Settings, engine: Engine, console: Console, history_days: float) -> Settings:
     """Communes, gauges, storm history and levels, live gauges; returns ``settings``."""
-    from layers.synthetic_communes import synthetic_communes
+    from service.demo.synthetic_communes import synthetic_communes
 
     now = now_epoch()
     now -= now % STEP_S

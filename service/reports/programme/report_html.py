@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from stations.programme import charts
+from service.reports.programme import charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

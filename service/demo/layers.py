@@ -13,8 +13,8 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from layers.communes import load_province_outline
-from layers.synthetic import flood_zones, landslide_raster
 from layers.zones import import_zones
+from service.demo.synthetic_zones import flood_zones, landslide_raster
 from service.settings import Settings
 from stations.timeutil import now_epoch
 
