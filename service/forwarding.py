@@ -2,6 +2,8 @@
 
 Built from ``settings.forward_file`` and kept in ``Runtime.forwarding``; jobs, routes and
 the CLI share it. Without a forwarding file nothing is queued and every call is a no-op.
+The lag alert is the alert engine's ``forward_lag`` rule: the alert runtime reads
+:meth:`Forwarding.lag_readings` in its passes (stations.alerts.forward_lag).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from service.forward_config import (
 )
 from service.runtime import Runtime
 from service.settings import Settings
+from stations.alerts.forward_lag import LagReading
 from stations.forward import outbox
 from stations.forward.reconcile import ReconcileReport, reconcile
 from stations.forward.route import Route
@@ -49,9 +52,9 @@ class Forwarding:
     # Destinations whose lag is over their threshold now (edge-triggered log lines).
     lagging: set[str] = field(default_factory=set)
     last_run: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Told when a destination's lag crosses its threshold and when it clears (the scheduler
-    # sets it to the duty officer's channels: service.forward_alert).
-    notify: Callable[[str, DestinationStatus, int], None] | None = None
+    # Run after a sender run while a destination lags or has just stopped lagging: an alert
+    # pass over the destinations (forwarding_for sets it), so the alert follows at once.
+    on_lag: Callable[[], object] | None = None
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     @property
@@ -165,16 +168,22 @@ class Forwarding:
         """The lag alert threshold of a destination, seconds."""
         return int((self.config.get(dest_id).lag_alert_minutes or 30) * 60)
 
-    def _tell(self, event: str, st: DestinationStatus) -> None:
-        if self.notify is None:
-            return
-        try:
-            self.notify(event, st, self.threshold_s(st.destination))
-        except Exception:  # a notification bug must not stop forwarding
-            log.exception("forward %s: lag notification failed", st.destination)
+    def lag_readings(self, conn: Connection, now: int) -> list[LagReading]:
+        """Every enabled destination's backlog at ``now``, for the ``forward_lag`` rule."""
+        return [
+            LagReading(
+                st.destination,
+                st.backlog_lag_s,
+                st.pending,
+                st.oldest_pending_received_at,
+                self.threshold_s(st.destination),
+            )
+            for st in destination_status(conn, [d.id for d in self.destinations], now)
+        ]
 
     def watch_lag(self) -> list[str]:
-        """Destinations over their lag threshold; logs an error when one crosses it."""
+        """Destinations over their lag threshold; logs an error when one crosses it and
+        runs the alert pass (``on_lag``) while any lags or has just stopped lagging."""
         over = []
         for st in self.status():
             if lag_exceeded(st, self.threshold_s(st.destination)):
@@ -187,10 +196,13 @@ class Forwarding:
                         self.threshold_s(st.destination),
                         st.pending,
                     )
-                    self._tell("opened", st)
             elif st.destination in self.lagging:
                 log.info("forward %s: lag back under threshold", st.destination)
-                self._tell("resolved", st)
+        if (over or self.lagging) and self.on_lag is not None:
+            try:
+                self.on_lag()
+            except Exception:  # an alerting bug must not stop forwarding
+                log.exception("forward: lag alert pass failed")
         self.lagging = set(over)
         return over
 
@@ -208,5 +220,10 @@ def build_forwarding(settings: Settings, engine: Engine) -> Forwarding:
 def forwarding_for(rt: Runtime) -> Forwarding:
     """The runtime's forwarding, built on first use (an invalid file raises here, per call)."""
     if rt.forwarding is None:
-        rt.forwarding = build_forwarding(rt.settings, rt.engine)
+        fwd = build_forwarding(rt.settings, rt.engine)
+        # The forward_lag rule reads the destinations in every periodic alert pass (none
+        # configured: an alert left open by a removed destination is cleared).
+        rt.alerts.lag_readings = fwd.lag_readings
+        fwd.on_lag = partial(rt.alerts.evaluate, set(), periodic=False)
+        rt.forwarding = fwd
     return rt.forwarding

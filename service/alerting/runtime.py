@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from service.alerting.broker import AlertBroker
 from service.alerting.channels import Channel, build_channels
@@ -19,6 +19,7 @@ from service.settings import Settings
 from stations.alerts.actions import acknowledge_alert
 from stations.alerts.config import AlertConfig
 from stations.alerts.engine import PassResult, run_pass
+from stations.alerts.forward_lag import LagReading
 from stations.timeutil import now_epoch
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class AlertRuntime:
     # Called before open streams are told that alerts changed (the layer snapshots refresh).
     before_notify: Callable[[], None] | None = None
     channels: dict[str, Channel] = field(default_factory=dict)
+    # The forwarding destinations' backlogs (the forward_lag rule); None without forwarding.
+    lag_readings: Callable[[Connection, int], list[LagReading]] | None = None
     _eval_lock: threading.Lock = field(default_factory=threading.Lock)
     _send_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -60,17 +63,24 @@ class AlertRuntime:
         force_notify: bool = False,
     ) -> PassResult:
         """Run one evaluation pass in its own transaction; wake streams and the sender
-        (``force_notify``: notify even for data older than ``timing.notify_max_age_hours``)."""
+        (``force_notify``: notify even for data older than ``timing.notify_max_age_hours``).
+        Periodic passes, and a pass over no station (after a forwarding run), also evaluate
+        the forwarding lag of every destination."""
         with self._eval_lock, self.engine.begin() as conn:
+            now = self.clock()
+            lags = None
+            if self.lag_readings is not None and (station_ids is None or not station_ids):
+                lags = self.lag_readings(conn, now)
             result = run_pass(
                 conn,
                 self.config,
-                self.clock(),
+                now,
                 base_url=self.settings.base_url,
                 station_ids=station_ids,
                 periodic=periodic,
                 tz=self.tz,
                 force_notify=force_notify,
+                lags=lags,
             )
         if result.changed:
             self._notify()

@@ -13,9 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from service.alerting.runtime import runtime_for
 from service.context import AppContext
-from service.forward_alert import notifier
 from service.forwarding import forwarding_for
 
 log = logging.getLogger(__name__)
@@ -47,8 +45,7 @@ def _every(
 
 def register(scheduler: BaseScheduler, ctx: AppContext) -> None:
     """Add ``forward:send:<id>`` and ``forward:reconcile:<id>`` per enabled destination."""
-    fwd = forwarding_for(ctx)
-    fwd.notify = notifier(runtime_for(ctx), fwd.clock)  # the lag alert, to the duty officer
+    fwd = forwarding_for(ctx)  # also wires the forward_lag alert rule (service.forwarding)
     now = datetime.now(UTC)
     for d in fwd.destinations:
         send_s = d.send_interval_seconds or 60

@@ -31,7 +31,7 @@ from service.redact import mask_address, redact_text
 from stations.alerts.documents import alert_document
 from stations.alerts.errors import AlertAlreadyResolved, UnknownAlert
 from stations.alerts.lifecycle import STATES
-from stations.alerts.messages import SiteInfo
+from stations.alerts.messages import SiteInfo, site_of
 from stations.store import alert_outbox, alerts
 from stations.store.sites import site_labels
 from stations.timeutil import epoch_to_local_iso
@@ -63,13 +63,18 @@ def _sites(conn: Connection, ids: set[str]) -> dict[str, SiteInfo]:
     }
 
 
+def _site(sites: dict[str, SiteInfo], row: Any) -> SiteInfo | None:
+    # An alert about a forwarding destination has no station: name its subject instead.
+    return site_of(sites, row) if row.station_id is None else sites.get(row.station_id)
+
+
 def _documents(conn: Connection, rows: list[Any], rt: AlertRuntime) -> list[dict[str, Any]]:
-    sites = _sites(conn, {r.station_id for r in rows})
+    sites = _sites(conn, {r.station_id for r in rows if r.station_id is not None})
     counts = alert_outbox.delivery_counts(conn, [r.id for r in rows])
     base = rt.settings.base_url
     return [
         {
-            **alert_document(r, sites.get(r.station_id), base_url=base, tz=rt.tz),
+            **alert_document(r, _site(sites, r), base_url=base, tz=rt.tz),
             "deliveries": counts.get(r.id, {}),
         }
         for r in rows

@@ -27,6 +27,7 @@ class RuleType(StrEnum):
     CALIBRATION = "calibration"  # status 01 for more than N hours
     AQI = "aqi"  # hourly VN_AQI at or above a threshold (151 = "Xấu")
     RAIN_WARNING = "rain_warning"  # a commune or zone reaching a QĐ 18/2021 risk level
+    FORWARD_LAG = "forward_lag"  # a forwarding destination's oldest unconfirmed file too old
 
 
 # Rules whose alert belongs to the whole station rather than to one parameter.
@@ -41,6 +42,7 @@ DEFAULT_SEVERITY = {
     RuleType.CALIBRATION: Severity.INFO,
     RuleType.AQI: Severity.MAJOR,
     RuleType.RAIN_WARNING: Severity.MAJOR,  # refined by the level, see stations.rain.alerts
+    RuleType.FORWARD_LAG: Severity.WARNING,
 }
 
 Channel = str  # a name of the channel registry (stations.alerts.channels.CHANNELS)
@@ -69,10 +71,11 @@ class Match(_Strict):
     kind: list[str] | None = None
     parameter: list[str] | None = None
     severity: list[Severity] | None = None
+    destination: list[str] | None = None  # forwarding destination ids (forward_lag rules)
 
-    _lists = field_validator("station", "facility", "kind", "parameter", "severity", mode="before")(
-        _as_list
-    )
+    _lists = field_validator(
+        "station", "facility", "kind", "parameter", "severity", "destination", mode="before"
+    )(_as_list)
 
     def matches(
         self,
@@ -82,6 +85,7 @@ class Match(_Strict):
         kind: str,
         parameter: str | None = None,
         severity: str | None = None,
+        destination: str | None = None,
     ) -> bool:
         """True when every constrained field has one of the listed values."""
         checks = (
@@ -90,6 +94,7 @@ class Match(_Strict):
             (self.kind, kind),
             (self.parameter, parameter),
             (self.severity, severity),
+            (self.destination, destination),
         )
         return all(allowed is None or value in allowed for allowed, value in checks)
 
@@ -97,7 +102,7 @@ class Match(_Strict):
     def specificity(self) -> int:
         """Higher for narrower scopes: station > facility > kind; a parameter adds one."""
         return (
-            8 * (self.station is not None)
+            8 * (self.station is not None or self.destination is not None)
             + 4 * (self.facility is not None)
             + 2 * (self.kind is not None)
             + (self.parameter is not None)
@@ -113,7 +118,9 @@ class Rule(_Strict):
     enabled: bool = True
     severity: Severity | None = None
     after_intervals: int | None = Field(None, ge=1, description="delayed/offline")
-    after_minutes: float | None = Field(None, ge=0, description="device_error")
+    after_minutes: float | None = Field(
+        None, ge=0, description="device_error; forward_lag (lag threshold)"
+    )
     after_hours: float | None = Field(None, ge=0, description="calibration")
     threshold: float | None = Field(None, gt=0, description="aqi (default 151)")
     resolve_hold_minutes: float | None = Field(None, ge=0, description="flapping guard override")
@@ -199,6 +206,7 @@ def default_rules() -> list[Rule]:
         Rule(id="calibration", type=RuleType.CALIBRATION),
         Rule(id="aqi_bad", type=RuleType.AQI, match=Match(kind=["air"])),
         Rule(id="rain_warning", type=RuleType.RAIN_WARNING, match=Match(kind=["rain"])),
+        Rule(id="forward_lag", type=RuleType.FORWARD_LAG),
     ]
 
 
@@ -267,12 +275,17 @@ class AlertConfig(_Strict):
         facility: str | None,
         kind: str,
         parameter: str | None = None,
+        destination: str | None = None,
     ) -> Rule | None:
         """The most specific rule of ``rule_type`` for this scope, or None if none/disabled."""
         best: Rule | None = None
         for rule in self.rules:
             if rule.type != rule_type or not rule.match.matches(
-                station=station, facility=facility, kind=kind, parameter=parameter
+                station=station,
+                facility=facility,
+                kind=kind,
+                parameter=parameter,
+                destination=destination,
             ):
                 continue
             if best is None or rule.match.specificity > best.match.specificity:

@@ -25,6 +25,14 @@ def map_url(base_url: str, station_id: str) -> str:
     return f"{base_url.rstrip('/')}/map?station={station_id}"
 
 
+def link_of(base_url: str, row: Any) -> str:
+    """Where a person looks at an alert: the station on the map, or the forwarding page for
+    an alert about a destination."""
+    if row.station_id is None:
+        return f"{base_url.rstrip('/')}/admin/forwarding"
+    return map_url(base_url, row.station_id)
+
+
 def alert_document(
     row: Any, site: SiteInfo | None, *, base_url: str, tz: tzinfo = VN_TZ
 ) -> dict[str, Any]:
@@ -40,6 +48,7 @@ def alert_document(
         "rule": row.rule,
         "rule_type": row.rule_type,
         "station_id": row.station_id,
+        "subject": row.subject,  # what the alert is about when station_id is null
         "station_name": site.name if site else None,
         "facility": site.facility if site else None,
         "kind": site.kind if site else None,
@@ -62,7 +71,7 @@ def alert_document(
         "acknowledged": acknowledged,
         "escalated_at": _iso(row.escalated_at, tz),
         "reminders": row.reminders,
-        "map_url": map_url(base_url, row.station_id),
+        "map_url": link_of(base_url, row),
     }
 
 

@@ -11,6 +11,7 @@ silence rules measure it against the wall clock ``now``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -28,6 +29,7 @@ from stations.alerts.conditions import (
     silence_signal,
 )
 from stations.alerts.config import AlertConfig, Rule, RuleType
+from stations.alerts.forward_lag import LagReading, gone_signal, lag_signal, rule_for
 from stations.alerts.lifecycle import (
     SUPPRESSED,
     Policy,
@@ -36,6 +38,7 @@ from stations.alerts.lifecycle import (
     followups,
     hold_expired,
     open_key,
+    subject_of,
 )
 from stations.alerts.messages import SiteInfo
 from stations.alerts.notify import Notifier, persist
@@ -46,6 +49,8 @@ from stations.store.sites import cached_stations
 from stations.timeutil import VN_TZ
 
 CURSOR = "compliance_events"
+# Rules whose hold is measured on the wall clock rather than the station's data time.
+WALL_CLOCK = (RuleType.DELAYED, RuleType.OFFLINE, RuleType.FORWARD_LAG)
 INSTRUMENT = {
     RuleType.DEVICE_ERROR: signals.DEVICE_ERROR,
     RuleType.CALIBRATION: signals.CALIBRATING,
@@ -70,15 +75,18 @@ def run_pass(
     periodic: bool = True,
     tz: tzinfo = VN_TZ,
     force_notify: bool = False,
+    lags: Sequence[LagReading] | None = None,
 ) -> PassResult:
     """Evaluate every rule for ``station_ids`` (all stations when None).
 
     Compliance events about data older than ``timing.notify_max_age_hours`` update alerts
-    without queuing notifications, unless ``force_notify``.
+    without queuing notifications, unless ``force_notify``. ``lags``: every configured
+    forwarding destination's backlog now (the ``forward_lag`` rule; None: not evaluated).
     """
     p = _Pass(conn, config, now, base_url, tz)
     if force_notify:
         p.quiet_before = None
+    p.lags = lags
     return p.run(station_ids, periodic)
 
 
@@ -94,6 +102,7 @@ class _Pass:
         self.result = PassResult()
         self.data_at: dict[str, int] = {}
         self.quiet_before: int | None = now - int(cfg.timing.notify_max_age_hours * 3600)
+        self.lags: Sequence[LagReading] | None = None
 
     def run(self, station_ids: set[str] | None, periodic: bool) -> PassResult:
         position = alerts.read_cursor(self.conn, CURSOR)
@@ -101,7 +110,10 @@ class _Pass:
         # A pass after an ingest needs the open alerts of its stations and of the stations whose
         # compliance events it folds, not all of them (thousands at a large department).
         scope = None if station_ids is None else station_ids | {e.station_id for e in events}
-        self.open = {r.open_key: r for r in alerts.open_alerts(self.conn, scope)}
+        self.open = {
+            r.open_key: r
+            for r in alerts.open_alerts(self.conn, scope, subjects=self.lags is not None)
+        }
         self.data_at = signals.last_data_at(self.conn, station_ids)
         self.compliance(events)
         states = signals.instrument_states(self.conn, station_ids)
@@ -109,6 +121,8 @@ class _Pass:
         self.silence(station_ids)
         if periodic:
             self.aqi()
+        if self.lags is not None:
+            self.forward_lag(self.lags)
         self.promote_suppressed(states)
         self.followups(station_ids)
         return self.result
@@ -157,7 +171,7 @@ class _Pass:
         row, queued = persist(self.conn, self.notifier, t, self.now, alert_id, quiet=quiet)
         self.result.changed.append(row.id)
         self.result.queued += queued
-        key = open_key(row.station_id, row.parameter, row.rule)
+        key = open_key(subject_of(row), row.parameter, row.rule)
         if row.open_key is None:
             self.open.pop(key, None)
         else:
@@ -294,12 +308,25 @@ class _Pass:
             threshold = rule.threshold or self.cfg.timing.aqi_threshold
             self.fold(aqi_signal(rule, station_id, value, at or self.now, threshold))
 
+    def forward_lag(self, lags: Sequence[LagReading]) -> None:
+        seen = set()
+        for reading in lags:
+            rule = rule_for(self.cfg, reading.destination)
+            if rule is not None:
+                sig = lag_signal(rule, reading, self.now)
+                seen.add(sig.key)
+                self.fold(sig)
+        for row in list(self.open.values()):  # destination removed or its rule disabled
+            if row.rule_type == RuleType.FORWARD_LAG and row.open_key not in seen:
+                self.fold(gone_signal(row.rule, row.subject, self.now))
+
     # --- reminders, escalation, hold expiry ----------------------------------------------
     def followups(self, station_ids: set[str] | None) -> None:
+        # Alerts without a station are in ``self.open`` only when this pass evaluates them.
         for row in list(self.open.values()):
-            if station_ids is not None and row.station_id not in station_ids:
+            if station_ids is not None and row.station_id not in (None, *station_ids):
                 continue
-            silence = row.rule_type in (RuleType.DELAYED, RuleType.OFFLINE)
+            silence = row.rule_type in WALL_CLOCK
             clock = self.now if silence else max(self.data_at.get(row.station_id, 0), 0)
             policy = self.policy(row.rule)
             t = followups(view_of(row), self.now, policy, clock)

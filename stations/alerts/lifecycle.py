@@ -53,16 +53,25 @@ class Signal:
     episode_id: int | None = None
     suppressed: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    # Set for an alert about something other than a station (``destination:<id>``); the
+    # alert is then stored without a station and ``station_id`` is ignored.
+    subject: str | None = None
 
     @property
     def key(self) -> str:
         """The one-open-alert key."""
-        return open_key(self.station_id, self.parameter, self.rule)
+        return open_key(self.subject or self.station_id, self.parameter, self.rule)
 
 
 def open_key(station_id: str, parameter: str, rule: str) -> str:
-    """``station|parameter|rule``: unique among alerts that are not resolved."""
+    """``station|parameter|rule`` (``subject|parameter|rule`` for an alert without a station):
+    unique among alerts that are not resolved."""
     return f"{station_id}|{parameter}|{rule}"
+
+
+def subject_of(row: Any) -> str:
+    """What a stored alert is about: its station id, else its subject."""
+    return str(row.station_id if row.station_id is not None else row.subject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +132,8 @@ def apply_signal(alert: AlertView | None, sig: Signal, now: int, hold_s: int) ->
         return Transition(
             create={
                 **_measure(sig),
-                "station_id": sig.station_id,
+                "station_id": None if sig.subject else sig.station_id,
+                "subject": sig.subject,
                 "parameter": sig.parameter,
                 "rule": sig.rule,
                 "rule_type": sig.rule_type.value,

@@ -23,6 +23,7 @@ TITLE_VI = {
     "calibration": "Thiết bị hiệu chuẩn (trạng thái 01) kéo dài",
     "aqi": "Chất lượng không khí Xấu (VN_AQI ≥ 151)",
     "rain_warning": "Cảnh báo rủi ro lũ quét, sạt lở đất do mưa (QĐ 18/2021)",
+    "forward_lag": "Chậm chuyển tiếp dữ liệu tới nơi nhận",
 }
 TITLE_EN = {
     "exceedance": "Limit exceeded",
@@ -33,6 +34,7 @@ TITLE_EN = {
     "calibration": "Calibration (status 01) lasting",
     "aqi": "Poor air quality (VN_AQI ≥ 151)",
     "rain_warning": "Flash-flood and landslide risk from rain (Decision 18/2021)",
+    "forward_lag": "Forwarding lag to a destination",
 }
 NOTICE_VI = {
     "opened": "MỚI",
@@ -58,6 +60,16 @@ class SiteInfo:
     name: str
     facility: str | None
     kind: str
+
+
+def site_of(sites: Mapping[str, SiteInfo], row: Any) -> SiteInfo:
+    """What a message names for an alert: its station, else its subject (an alert about a
+    forwarding destination has no station; ``kind`` is then the subject's kind,
+    ``destination``)."""
+    if row.station_id is None:
+        kind, _, name = str(row.subject).partition(":")
+        return SiteInfo(str(row.subject), name or kind, None, kind)
+    return sites.get(row.station_id) or SiteInfo(row.station_id, row.station_id, None, "")
 
 
 def number_vi(value: float | None, digits: int = 2) -> str:
@@ -93,6 +105,7 @@ def one_line(
         "near_limit",
         "aqi",
         "rain_warning",
+        "forward_lag",
     ):
         unit = f" {alert['unit']}" if alert.get("unit") else ""
         vi += f", {number_vi(alert['value'])}{unit}"
@@ -120,8 +133,14 @@ def email_text(
         subject += f" — {param_vi}"
     unit = alert.get("unit") or ""
     lines = [f"{NOTICE_VI[notification]}: {TITLE_VI[kind]}", ""]
-    lines.append(f"Trạm: {site.name} ({site.id})")
-    lines.append(f"Cơ sở: {site.facility or '—'}")
+    if alert.get("subject"):  # about a forwarding destination, not a station
+        lines.append(f"Nơi nhận dữ liệu chuyển tiếp: {site.name}")
+        pending = (alert.get("details") or {}).get("pending")
+        if pending is not None:
+            lines.append(f"Số tệp đang chờ: {pending}")
+    else:
+        lines.append(f"Trạm: {site.name} ({site.id})")
+        lines.append(f"Cơ sở: {site.facility or '—'}")
     if alert["parameter"]:
         lines.append(f"Thông số: {param_vi} ({alert['parameter']})")
     if alert.get("value") is not None:
@@ -138,7 +157,8 @@ def email_text(
         lines.append(f"Kết thúc lúc: {local_time(alert['resolved_at'], tz)}")
     if notification in ("reminder", "unacknowledged"):
         lines.append("Cảnh báo này chưa được xác nhận. Vui lòng xác nhận trên hệ thống.")
-    lines += [f"Xem trạm trên bản đồ: {map_url}", f"Mã cảnh báo: {alert['id']}", "", "---"]
+    see = "Xem trang chuyển tiếp" if alert.get("subject") else "Xem trạm trên bản đồ"
+    lines += [f"{see}: {map_url}", f"Mã cảnh báo: {alert['id']}", "", "---"]
     lines.append(f"{NOTICE_EN[notification]}: {TITLE_EN[kind]} — {site.name}")
     if alert.get("value") is not None:
         lines.append(

@@ -14,9 +14,10 @@ from sqlalchemy import Connection
 
 from stations.alerts.channels import CHANNELS, Notice
 from stations.alerts.config import AlertConfig
-from stations.alerts.documents import alert_document, map_url
-from stations.alerts.lifecycle import NOTIFYING, SUPPRESSED, Transition
-from stations.alerts.messages import SiteInfo, email_text, one_line
+from stations.alerts.documents import alert_document, link_of
+from stations.alerts.forward_lag import destination_of
+from stations.alerts.lifecycle import NOTIFYING, SUPPRESSED, Transition, subject_of
+from stations.alerts.messages import SiteInfo, email_text, one_line, site_of
 from stations.alerts.routing import AlertScope, recipients
 from stations.parameters import catalogue
 from stations.store import alert_outbox, alerts
@@ -52,7 +53,7 @@ def persist(
     was_suppressed = t.create is None and _state(conn, alert_id) == SUPPRESSED
     alert_id, written = alerts.apply_transition(conn, t, now, alert_id)
     row = _fresh(conn, alert_id)
-    site = n.sites.get(row.station_id) or SiteInfo(row.station_id, row.station_id, None, "")
+    site = site_of(n.sites, row)
     p_vi, p_en = n.param_names(row.parameter)
     vi, en = one_line(row._mapping, site, p_vi, p_en)
     if (vi, en) != (row.message_vi, row.message_en):
@@ -91,13 +92,19 @@ def _enqueue(
 ) -> int:
     communes = tuple(str(c) for c in (row.details or {}).get("communes", ()))
     scope = AlertScope(
-        row.station_id, site.facility, site.kind, row.parameter or None, row.severity, communes
+        subject_of(row),
+        site.facility,
+        site.kind,
+        row.parameter or None,
+        row.severity,
+        destination=destination_of(row.subject),
+        communes=communes,
     )
     deliveries = recipients(n.config, scope, notification, escalated=row.escalated_at is not None)
     if not deliveries:
         return 0
     document = alert_document(row, site, base_url=n.base_url, tz=n.tz)
-    link = map_url(n.base_url, row.station_id)
+    link = link_of(n.base_url, row)
     subject, body = email_text(
         notification, row._mapping, site, names[0], names[1], map_url=link, tz=n.tz
     )

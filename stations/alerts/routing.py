@@ -35,6 +35,7 @@ class AlertScope:
     kind: str
     parameter: str | None
     severity: str
+    destination: str | None = None  # forwarding destination of a forward_lag alert
     communes: tuple[str, ...] = ()  # codes of the communes a rain warning is about
 
 
@@ -51,6 +52,7 @@ def recipients(
             kind=scope.kind,
             parameter=scope.parameter,
             severity=scope.severity,
+            destination=scope.destination,
         ):
             primary += route.notify
             second += route.escalate_to

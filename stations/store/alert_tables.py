@@ -1,8 +1,10 @@
 """Tables of the alert engine: alerts, their history, the delivery outbox and input cursors.
 
-An alert is one (station, parameter, rule) condition from the moment it fires until it is
-resolved. ``open_key`` is set while the alert is not resolved and cleared on resolution, so a
-unique constraint on it guarantees one open alert per key on both backends (NULLs never clash).
+An alert is one (station, parameter, rule) condition (or, with ``station_id`` NULL, one
+condition of another ``subject``, e.g. ``destination:ministry`` for the forwarding lag) from
+the moment it fires until it is resolved. ``open_key`` is set while the alert is not resolved
+and cleared on resolution, so a unique constraint on it guarantees one open alert per key on
+both backends (NULLs never clash).
 Times are UTC epoch seconds, as everywhere else.
 """
 
@@ -27,7 +29,7 @@ alerts = Table(
     "alerts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("station_id", String(64), ForeignKey("sites.id"), nullable=False),
+    Column("station_id", String(64), ForeignKey("sites.id"), nullable=True),  # NULL: subject
     Column("parameter", String(32), nullable=False, comment="'' for station-level rules"),
     Column("rule", String(64), nullable=False, comment="rule id from the alerts file"),
     Column("rule_type", String(24), nullable=False, comment="exceedance | offline | ..."),
@@ -60,6 +62,12 @@ alerts = Table(
     Column("message_vi", Text, nullable=False),
     Column("message_en", Text, nullable=False),
     Column("details", JSON, nullable=False, default=dict),
+    Column(
+        "subject",
+        String(80),
+        nullable=True,
+        comment="what the alert is about when not a station, e.g. destination:ministry",
+    ),
 )
 Index("ix_alerts_state", alerts.c.state)
 Index("ix_alerts_station_id", alerts.c.station_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from stations.alerts.lifecycle import OPEN_STATES, AlertView, Transition
 from stations.store.alert_tables import alert_cursors, alert_events, alerts
@@ -33,11 +33,17 @@ def open_alert(conn: Connection, key: str) -> Any | None:
     return conn.execute(select(alerts).where(alerts.c.open_key == key)).first()
 
 
-def open_alerts(conn: Connection, station_ids: Collection[str] | None = None) -> list[Any]:
-    """Every alert not yet resolved (of ``station_ids`` when given), oldest first."""
+def open_alerts(
+    conn: Connection, station_ids: Collection[str] | None = None, *, subjects: bool = False
+) -> list[Any]:
+    """Every alert not yet resolved (of ``station_ids`` when given, plus those without a
+    station when ``subjects``), oldest first."""
     query = select(alerts).where(alerts.c.state.in_(OPEN_STATES)).order_by(alerts.c.id)
     if station_ids is not None:
-        query = query.where(alerts.c.station_id.in_(sorted(station_ids)))
+        of_stations = alerts.c.station_id.in_(sorted(station_ids))
+        query = query.where(
+            or_(of_stations, alerts.c.station_id.is_(None)) if subjects else of_stations
+        )
     return list(conn.execute(query))
 
 

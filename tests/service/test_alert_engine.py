@@ -247,7 +247,9 @@ def test_outage_and_restart_lose_nothing_and_send_nothing_twice(
     for _ in range(12):  # "SMTP down for 2 minutes": a send every 10 s of clock time
         cycle(rt, None)
         clock.now += 10
-    assert smtp.messages == [] and hook.calls == [] and hook.refused >= 6
+    # Tried and refused more than once; since F8 only the oldest message per address is tried
+    # while it fails (creation order after an outage), so not every message is attempted.
+    assert smtp.messages == [] and hook.calls == [] and hook.refused >= 2
     assert count(engine, "SELECT count(*) FROM alert_outbox WHERE state = 'pending'") == 6
     # The process restarts (a new runtime on a new engine), then both channels recover.
     from service.database import make_engine

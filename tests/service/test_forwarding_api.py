@@ -143,41 +143,6 @@ def test_cli_status_retry_and_errors(configured: Settings, monkeypatch: pytest.M
     assert backwards.exit_code == 2
 
 
-def test_lag_alert_reaches_the_duty_officer_once_then_clears(configured: Settings) -> None:
-    from service.alerting.runtime import AlertRuntime
-    from service.forward_alert import notifier
-    from stations.alerts.config import AlertConfig, Contact
-    from tests.fixtures.alerts.builders import WebhookReceiver
-
-    hook = WebhookReceiver()
-    engine = make_engine(configured.db_url)
-    try:
-        config = AlertConfig(
-            contacts=[Contact(id="ops", webhook=hook.url, channels=["webhook"])],
-            lists={"duty": ["ops"]},
-            duty_officer="duty",
-        )
-        fwd = build_forwarding(configured, engine)
-        fwd.notify = notifier(AlertRuntime(configured, engine, config), fwd.clock)
-        assert fwd.watch_lag() == ["ministry"]
-        assert fwd.watch_lag() == ["ministry"]  # still lagging: told once
-        (opened,) = [c["json"] for c in hook.calls]
-        assert (opened["type"], opened["event"], opened["destination"]) == (
-            "forward_lag",
-            "opened",
-            "ministry",
-        )
-        assert opened["lag_seconds"] >= 3600 and opened["pending"] == 3
-        assert "Chậm chuyển" in opened["subject"] and "lags" in opened["body"]
-        with engine.begin() as conn:  # the ministry confirmed everything
-            conn.execute(update(forward_outbox).values(state="sent", sent_at=now_epoch()))
-        assert fwd.watch_lag() == []
-        assert [c["json"]["event"] for c in hook.calls] == ["opened", "resolved"]
-    finally:
-        hook.close()
-        engine.dispose()
-
-
 def test_an_invalid_forwarding_file_is_a_400_and_metrics_still_answer(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -895,7 +895,7 @@
       var msg = self.label(a, "message") || a.rule || "";
       if (a.band_label_vi) msg += " — " + self.label(a, "band_label");
       item.innerHTML = '<div class="qt-alert-head"><span class="qt-sev">' + esc(self.t("sev_" + a.severity) ||
-        a.severity) + "</span> " + esc(station.name || a.station_id || "") + "</div>" +
+        a.severity) + "</span> " + esc(station.name || a.station_id || a.subject || "") + "</div>" +
         '<div class="qt-alert-msg">' + esc(msg) + "</div>" +
         '<div class="qt-alert-meta">' + (a.parameter ? esc(self.paramName(a.parameter)) + " · " : "") +
         self.time(a.opened_at) + " · " + esc(self.t("state_" + a.state)) +
@@ -906,7 +906,8 @@
         btn.addEventListener("click", function (ev) { ev.stopPropagation(); self.ackForm(item, a); });
         item.appendChild(btn);
       }
-      item.addEventListener("click", function () { self.focusStation(a.station_id); });
+      // An alert about a forwarding destination has no station: nothing to focus on the map.
+      if (a.station_id) item.addEventListener("click", function () { self.focusStation(a.station_id); });
       self.alertList.appendChild(item);
     });
   };

@@ -1,6 +1,8 @@
 """Forwarding to the national system: per-destination outbox (issue 19).
 
-Mirrors stations/store/forward_tables.py exactly.
+Mirrors stations/store/forward_tables.py exactly, and lets an alert's subject be something
+other than a station (the forwarding lag alert is about a destination): ``alerts.station_id``
+becomes nullable and ``alerts.subject`` names the subject (stations/store/alert_tables.py).
 
 Revision ID: 0013
 Revises: 0012
@@ -55,9 +57,31 @@ def upgrade() -> None:
     )
     op.create_index("ix_forward_outbox_sent", "forward_outbox", ["destination", "sent_at"])
     op.create_index("ix_forward_outbox_observed", "forward_outbox", ["destination", "observed_at"])
+    # SQLite cannot alter a column's nullability in place: batch mode rebuilds the table.
+    with op.batch_alter_table("alerts") as batch:
+        batch.alter_column("station_id", existing_type=sa.String(64), nullable=True)
+        batch.add_column(
+            sa.Column(
+                "subject",
+                sa.String(80),
+                nullable=True,
+                comment="what the alert is about when not a station, e.g. destination:ministry",
+            )
+        )
 
 
 def downgrade() -> None:
+    # Alerts about a destination have no station: they cannot survive the NOT NULL again.
+    op.execute(
+        "DELETE FROM alert_outbox WHERE alert_id IN (SELECT id FROM alerts WHERE station_id IS NULL)"
+    )
+    op.execute(
+        "DELETE FROM alert_events WHERE alert_id IN (SELECT id FROM alerts WHERE station_id IS NULL)"
+    )
+    op.execute("DELETE FROM alerts WHERE station_id IS NULL")
+    with op.batch_alter_table("alerts") as batch:
+        batch.drop_column("subject")
+        batch.alter_column("station_id", existing_type=sa.String(64), nullable=False)
     op.drop_index("ix_forward_outbox_observed", table_name="forward_outbox")
     op.drop_index("ix_forward_outbox_sent", table_name="forward_outbox")
     op.drop_index("ix_forward_outbox_queue", table_name="forward_outbox")
