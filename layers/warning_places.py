@@ -34,6 +34,8 @@ class PlaceSet:
     geometries: dict[tuple[str, str], BaseGeometry]
     names: dict[tuple[str, str], dict[str, Any]]
     revision: tuple[Any, ...]
+    # the communes each zone overlaps (any area), for routing the zone's alerts to them
+    zone_communes: dict[tuple[str, str], tuple[str, ...]]
 
 
 def build_places(conn: Connection) -> PlaceSet:
@@ -44,20 +46,22 @@ def build_places(conn: Connection) -> PlaceSet:
     places: list[Place] = []
     geometries: dict[tuple[str, str], BaseGeometry] = {}
     names: dict[tuple[str, str], dict[str, Any]] = {}
+    touching: dict[tuple[str, str], list[str]] = {}
     for row, geom in load_communes(conn):
         if row["level"] != "commune":
             continue
         levels = []
+        key = ("commune", str(row["id"]))
         if tree is not None and geom.area > 0:
-            hits = tree.query(geom, predicate="intersects")
-            levels = [
-                zones[int(i)].level
-                for i in hits
-                if zones[int(i)].geometry.intersection(geom).area >= MIN_SHARE * geom.area
-            ]
+            for i in tree.query(geom, predicate="intersects"):
+                zone = zones[int(i)]
+                shared = zone.geometry.intersection(geom).area
+                if shared > 0:
+                    touching.setdefault(("zone", str(zone.id)), []).append(key[1])
+                if shared >= MIN_SHARE * geom.area:
+                    levels.append(zone.level)
         point = geom.point_on_surface()
         cls = CLASS_OF_ZONE_LEVEL.get(max(levels)) if levels else None
-        key = ("commune", str(row["id"]))
         places.append(Place("commune", key[1], row["name"], point.x, point.y, cls))
         geometries[key] = geom
         names[key] = {"name": row["name"], "synthetic": bool(row["synthetic"])}
@@ -70,7 +74,8 @@ def build_places(conn: Connection) -> PlaceSet:
         )
         geometries[key] = z.geometry
         names[key] = {"name": label, "synthetic": z.synthetic, "hazard": z.hazard}
-    return PlaceSet(tuple(places), geometries, names, layers_revision(conn))
+    zone_communes = {k: tuple(v) for k, v in touching.items()}
+    return PlaceSet(tuple(places), geometries, names, layers_revision(conn), zone_communes)
 
 
 _lock = threading.Lock()

@@ -114,6 +114,11 @@ def place_names(conn: Connection) -> dict[tuple[str, str], str]:
     return {k: v["name"] for k, v in cached_places(conn).names.items()}
 
 
+def zone_communes(conn: Connection) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The communes each hazard zone overlaps, by zone (type, id)."""
+    return cached_places(conn).zone_communes
+
+
 def replay(
     engine: Engine, start: int, end: int, *, step_s: int = DEFAULT_STEP_S, hold_s: int = HOLD_S
 ) -> dict[tuple[str, str], list[tuple[int, int | None]]]:

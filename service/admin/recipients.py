@@ -1,9 +1,9 @@
 """Audited edits of the recipients section of the alerts file (``settings.alerts_file``).
 
-The section is ``contacts``, ``lists``, ``routes`` and ``duty_officer``; rules, timing and
-delivery are kept as they are. A new file is validated with the alert models exactly as at
-start-up, the old one is kept as ``<file>.<UTC time>.bak``, the file is replaced atomically,
-the change is audited (before/after) and the running alert runtime reloads it.
+The section is ``contacts``, ``lists``, ``routes``, ``duty_officer`` and ``communes``; rules,
+timing and delivery are kept as they are. A new file is validated with the alert models exactly
+as at start-up, the old one is kept as ``<file>.<UTC time>.bak``, the file is replaced
+atomically, the change is audited (before/after) and the running alert runtime reloads it.
 
 Webhook URLs often carry a secret in their path or query, so they are shown masked
 (``https://host/***``); a masked URL sent back unchanged keeps the stored one.
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import Connection
 
 from service.admin.errors import AlertsFileNotConfigured, RecipientsRejected
@@ -30,11 +30,11 @@ from service.alerting.config import (
 from service.context import AppContext
 from service.redact import MASK, mask_webhook
 from service.settings import Settings
-from stations.alerts.config import AlertConfig, Contact, Route
+from stations.alerts.config import AlertConfig, Contact, Route, commune_map
 from stations.errors import InvalidRequest
 from stations.store.audit import record_audit
 
-SECTIONS = ("contacts", "lists", "routes", "duty_officer")
+SECTIONS = ("contacts", "lists", "routes", "duty_officer", "communes")
 
 _write_lock = threading.Lock()
 
@@ -48,6 +48,9 @@ class Recipients(BaseModel):
     lists: dict[str, list[str]] = {}
     routes: list[Route] = []
     duty_officer: str | None = None
+    communes: dict[str, list[str]] = {}  # commune code → contacts or lists (rain warnings)
+
+    _communes = field_validator("communes", mode="before")(commune_map)
 
 
 def alerts_file(settings: Settings) -> Path:
@@ -71,6 +74,7 @@ def recipients_of(config: AlertConfig) -> dict[str, Any]:
         "lists": {k: list(v) for k, v in config.lists.items()},
         "routes": [r.model_dump(mode="json", exclude_defaults=True) for r in config.routes],
         "duty_officer": config.duty_officer,
+        "communes": {k: list(v) for k, v in config.communes.items()},
     }
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine
 
-from layers.warnings import assess_at, place_names, recompute
+from layers.warnings import assess_at, place_names, recompute, zone_communes
 from service.alerting.runtime import AlertRuntime
 from stations.ingest.model import Spans
 from stations.rain.alerts import raise_alerts
@@ -39,6 +39,7 @@ def notify(engine: Engine, alerts: AlertRuntime, rows: list[dict[str, Any]]) -> 
             alerts.clock(),
             base_url=alerts.settings.base_url,
             hold_s=hold,
+            zone_communes=zone_communes(conn),
         )
     if queued and alerts.wake_sender is not None:
         alerts.wake_sender()

@@ -3,8 +3,10 @@ queues messages for confirmed subscribers in the existing alert outbox.
 
 An AQI alert (rule type ``aqi`` of the alerts file) that opens or escalates at a station of a
 commune notifies the confirmed subscribers of that commune whose chosen category is at or
-below the alert's. Messages go through ``alert_outbox`` (retries, dead letters, idempotency keys)
-and the alert sender's e-mail and webhook channels.
+below the alert's; a commune's rain-warning level opening at N notifies its ``warning``
+subscribers of level N or below (service/public/warning_topic.py). Messages go through
+``alert_outbox`` (retries, dead letters, idempotency keys) and the alert sender's e-mail and
+webhook channels.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from service.auth.secret import same, sign
+from service.public.warning_topic import (
+    WarningRise,
+    highest_rises,
+    is_commune_rise,
+    warning_message,
+)
 from stations.aqi import category_of
 from stations.aqi_advice import advice_for
 from stations.store import alert_outbox
@@ -134,7 +143,7 @@ def remove(conn: Connection, key: bytes, sub_id: int, sig: str) -> bool:
     return True
 
 
-def _message(row: Any, ev: Any, key: bytes, base: str) -> dict[str, Any]:
+def _message(row: Any, ev: Any, base: str, unsubscribe: str) -> dict[str, Any]:
     aqi = round(ev.value)
     cat = category_of(aqi)
     adv = advice_for(cat.index)
@@ -148,7 +157,6 @@ def _message(row: Any, ev: Any, key: bytes, base: str) -> dict[str, Any]:
     )
     advice = adv.general_en if en else adv.general_vi
     page = f"{base}/public#{ev.station_id}"
-    unsubscribe = signed_link(key, base, "unsubscribe", row.id, row.token_hash)
     body = (
         f"{subject}\n\n{advice}\n\n{page}\n\n"
         + ("Unsubscribe (one click): " if en else "Hủy đăng ký (một lần bấm): ")
@@ -171,32 +179,70 @@ def _message(row: Any, ev: Any, key: bytes, base: str) -> dict[str, Any]:
     }
 
 
-def _queue(conn: Connection, ev: Any, key: bytes, base: str, now: int) -> int:
-    category = category_of(round(ev.value)).index
+def _queue(
+    conn: Connection,
+    where: tuple[str, str, int],
+    event: tuple[int, int],
+    message: Callable[[Any, str], dict[str, Any]],
+    key: bytes,
+    base: str,
+    now: int,
+) -> int:
+    """One outbox row per confirmed subscriber of ``where`` = (folded commune, topic, level):
+    those whose threshold is at or below the level. ``message(row, unsubscribe_link)`` builds
+    the payload; the alert sender delivers it (one mechanism for every topic)."""
+    commune, topic, level = where
+    alert_id, event_id = event
     rows = conn.execute(
         select(subs).where(
-            subs.c.commune == fold(ev.commune or ""),
-            subs.c.topic == "aqi",
-            subs.c.threshold <= category,
+            subs.c.commune == commune,
+            subs.c.topic == topic,
+            subs.c.threshold <= level,
             subs.c.confirmed_at.is_not(None),
         )
     ).all()
     for row in rows:
         recipient = f"public-{row.id}"
-        msg_key = alert_outbox.make_key(ev.alert_id, ev.event_id, row.channel, recipient)
-        payload = {**_message(row, ev, key, base), "key": msg_key}
+        msg_key = alert_outbox.make_key(alert_id, event_id, row.channel, recipient)
+        unsubscribe = signed_link(key, base, "unsubscribe", row.id, row.token_hash)
         alert_outbox.enqueue(
             conn,
-            alert_id=ev.alert_id,
-            event_id=ev.event_id,
+            alert_id=alert_id,
+            event_id=event_id,
             channel=row.channel,
             recipient=recipient,
             address=row.address,
             key=msg_key,
-            payload=payload,
+            payload={**message(row, unsubscribe), "key": msg_key},
             now=now,
         )
     return len(rows)
+
+
+def _queue_aqi(conn: Connection, ev: Any, key: bytes, base: str, now: int) -> int:
+    where = (fold(ev.commune or ""), "aqi", category_of(round(ev.value)).index)
+    return _queue(
+        conn,
+        where,
+        (ev.alert_id, ev.event_id),
+        lambda row, unsub: _message(row, ev, base, unsub),
+        key,
+        base,
+        now,
+    )
+
+
+def _queue_warning(conn: Connection, rise: WarningRise, key: bytes, base: str, now: int) -> int:
+    page = f"{base}/public#warnings"
+    return _queue(
+        conn,
+        (fold(rise.commune), "warning", rise.level),
+        (rise.alert_id, rise.event_id),
+        lambda row, unsub: warning_message(rise, row.lang, page, unsub),
+        key,
+        base,
+        now,
+    )
 
 
 def _set_cursor(conn: Connection, held: int | None, position: int, now: int) -> None:
@@ -213,9 +259,9 @@ def _set_cursor(conn: Connection, held: int | None, position: int, now: int) -> 
 def notify_subscribers(
     engine: Engine, key: bytes, base_url: str, now: int, max_age_s: int = 3 * 3600
 ) -> int:
-    """Queue messages for the AQI alert events not looked at yet; returns how many. An alert
-    whose data is older than ``max_age_s`` (a station that fell silent) tells citizens
-    nothing: its opening is skipped."""
+    """Queue messages for the alert events not looked at yet (AQI alerts and communes' warning
+    levels); returns how many. An alert whose data is older than ``max_age_s`` (a station that
+    fell silent, a backlog) tells citizens nothing: its opening is skipped."""
     queued = 0
     with engine.begin() as conn:
         since = conn.scalar(select(alert_cursors.c.position).where(alert_cursors.c.name == CURSOR))
@@ -227,6 +273,8 @@ def notify_subscribers(
                 alerts.c.station_id,
                 alerts.c.rule_type,
                 alerts.c.value,
+                alerts.c.band,
+                alerts.c.details,
                 alerts.c.opened_at,
                 sites.c.commune,
             )
@@ -236,12 +284,16 @@ def notify_subscribers(
             .order_by(alert_events.c.id)
         )
         last = since or 0
+        rises = []
         for ev in conn.execute(query).all():
             last = ev.event_id
-            if ev.event not in NOTIFYING or ev.rule_type != "aqi" or ev.value is None:
-                continue
             if ev.event == "opened" and now - int(ev.opened_at) > max_age_s:
                 continue
-            queued += _queue(conn, ev, key, base_url, now)
+            if is_commune_rise(ev):
+                rises.append(ev)
+            elif ev.event in NOTIFYING and ev.rule_type == "aqi" and ev.value is not None:
+                queued += _queue_aqi(conn, ev, key, base_url, now)
+        for rise in highest_rises(conn, rises):
+            queued += _queue_warning(conn, rise, key, base_url, now)
         _set_cursor(conn, since, last, now)
     return queued

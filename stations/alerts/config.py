@@ -52,6 +52,13 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def commune_map(value: Any) -> Any:
+    """Commune codes as strings (YAML reads 20008 as a number), one name or a list each."""
+    if not isinstance(value, dict):
+        return value
+    return {str(k): _as_list(v) for k, v in value.items()}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -206,11 +213,16 @@ def default_rules() -> list[Rule]:
 class AlertConfig(_Strict):
     """The whole alerts file."""
 
+    _commune_lists = field_validator("communes", mode="before")(commune_map)
+
     rules: list[Rule] = Field(default_factory=default_rules)
     contacts: list[Contact] = []
     lists: dict[str, list[str]] = {}
     routes: list[Route] = []
     duty_officer: str | None = None
+    # commune code (communes.id, the place_id of /api/warnings) → contacts or lists told about
+    # the rain warnings of that commune and of the hazard zones touching it
+    communes: dict[str, list[str]] = {}
     timing: Timing = Timing()
     delivery: Delivery = Delivery()
 
@@ -237,6 +249,10 @@ class AlertConfig(_Strict):
                 raise ValueError(f"route {i + 1} names unknown contacts or lists {unknown}")
         if self.duty_officer is not None and self.duty_officer not in targets:
             raise ValueError(f"duty_officer '{self.duty_officer}' is not a contact or list")
+        for code, names in self.communes.items():
+            unknown = [t for t in names if t not in targets]
+            if unknown:
+                raise ValueError(f"commune '{code}' names unknown contacts or lists {unknown}")
         return self
 
     def contact(self, contact_id: str) -> Contact:

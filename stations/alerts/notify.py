@@ -90,6 +90,7 @@ def _enqueue(
     notification: str,
     now: int,
 ) -> int:
+    communes = tuple(str(c) for c in (row.details or {}).get("communes", ()))
     scope = AlertScope(
         subject_of(row),
         site.facility,
@@ -97,6 +98,7 @@ def _enqueue(
         row.parameter or None,
         row.severity,
         destination=destination_of(row.subject),
+        communes=communes,
     )
     deliveries = recipients(n.config, scope, notification, escalated=row.escalated_at is not None)
     if not deliveries:

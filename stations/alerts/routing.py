@@ -1,7 +1,8 @@
 """Who receives a notification, on which channels.
 
 Routes match on station, facility, kind, parameter and severity. ``notify`` lists receive the
-opened, escalated, reminder and resolved notifications, plus the duty officer; ``escalate_to``
+opened, escalated, reminder and resolved notifications, plus the duty officer and, for a rain
+warning, the contacts of the communes it is about (``communes`` of the alerts file); ``escalate_to``
 lists receive the "not acknowledged after N minutes" notification, and the resolution of an
 alert they were told about. Each contact gets the channels it prefers, from its own
 ``min_severity`` up.
@@ -35,6 +36,7 @@ class AlertScope:
     parameter: str | None
     severity: str
     destination: str | None = None  # forwarding destination of a forward_lag alert
+    communes: tuple[str, ...] = ()  # codes of the communes a rain warning is about
 
 
 def recipients(
@@ -54,6 +56,8 @@ def recipients(
         ):
             primary += route.notify
             second += route.escalate_to
+    for code in scope.communes:
+        primary += cfg.communes.get(code, [])
     if cfg.duty_officer is not None:
         primary.append(cfg.duty_officer)
     if notification == "unacknowledged":

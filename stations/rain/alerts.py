@@ -5,12 +5,14 @@ A place whose issued level (after hysteresis) reaches level L opens the alert
 level), so the duty officer is told of every rise. When the issued level falls below L the
 alert starts clearing and is resolved once it stayed clear for the hold (here, or by the alert
 engine's follow-ups), like every other alert. The alert hangs on the gauge that weighs most for
-the place (alerts belong to a station); it keeps that gauge for its whole life.
+the place (alerts belong to a station); it keeps that gauge for its whole life. The alert's
+details name the communes it is about (the commune itself, or those a zone touches): routing
+adds their contacts (``communes`` of the alerts file) and the portal its subscribers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -46,15 +48,18 @@ def raise_alerts(
     *,
     base_url: str,
     hold_s: int,
+    zone_communes: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> int:
     """Fold assessments (time-ordered; several times allowed) into alerts; returns the
-    messages queued."""
+    messages queued. ``zone_communes`` names the communes each zone touches: their contacts
+    are told of the zone's alerts as well as of their own commune's."""
     open_now = _open_by_rule(conn, "qd18:")
     queued = 0
     for r in rows:
         key = (r["place_type"], r["place_id"])
         issued = r["issued_level"] or 0
         gauges = sorted(r["gauges"], key=lambda g: -g[2])
+        communes = [key[1]] if key[0] == "commune" else list((zone_communes or {}).get(key, ()))
         for level in range(1, MAX_LEVEL + 1):
             rule = rule_of(*key, level)
             current = open_now.get(rule)
@@ -81,6 +86,7 @@ def raise_alerts(
                     "reason": r["reason"],
                     "citation": r["citation"],
                     "provisional": r["provisional"],
+                    "communes": communes,
                 },
             )
             notifier = Notifier(config, {station: site}, base_url)

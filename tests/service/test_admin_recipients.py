@@ -134,11 +134,16 @@ def _no_reason(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "reason": ""}
 
 
+def _unknown_commune_contact(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "communes": {"20008": ["ubnd_nobody"]}}
+
+
 INVALID = [
     pytest.param(_unknown_list, "no_such_list", id="route-names-an-unknown-list"),
     pytest.param(_foreign_mask, "webhook", id="masked-url-of-an-unknown-contact"),
     pytest.param(_no_address, "needs an address", id="webhook-channel-without-url"),
     pytest.param(_no_reason, "reason", id="no-reason"),
+    pytest.param(_unknown_commune_contact, "ubnd_nobody", id="commune-names-an-unknown-contact"),
 ]
 
 
@@ -157,3 +162,16 @@ def test_an_invalid_change_is_422_and_changes_nothing(
     assert not list(alerts_path.parent.glob("*.bak"))
     assert runtime.config is config
     assert api.get("/api/admin/audit", params={"action": "alerts."}).json()["total"] == 0
+
+
+def test_commune_contacts_are_edited_with_the_recipients(
+    api: TestClient, alerts_path: Path
+) -> None:
+    """The rain warnings' commune contacts (issue 17) are part of the recipients section."""
+    body = _new_section(api.get("/api/admin/recipients").json())
+    response = api.put("/api/admin/recipients", json={**body, "communes": {20008: "pho_phong"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["communes"] == {"20008": ["pho_phong"]}
+    saved = yaml.safe_load(alerts_path.read_text(encoding="utf-8"))
+    assert saved["communes"] == {"20008": ["pho_phong"]}
+    assert runtime_for(api.app.state.ctx).config.communes == {"20008": ["pho_phong"]}  # type: ignore[attr-defined]
