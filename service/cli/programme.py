@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from service.cli.common import console, fail, get_settings, import_app, report_app
-from service.reports.programme.rendering import render_report, report_filename
 from stations.errors import ImportRejected
 from stations.timeutil import epoch_to_local_iso, now_epoch
 
@@ -64,6 +63,7 @@ def report_round_cmd(
 ) -> None:
     """Báo cáo đợt quan trắc / write the round report (HTML with charts, or XLSX)."""
     from service.bootstrap import prepare_database
+    from service.reports.programme.rendering import render_report, report_filename
     from stations.programme.rounds import UnknownRound
     from stations.store.programme import find_round, round_report
 

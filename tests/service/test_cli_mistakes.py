@@ -148,7 +148,8 @@ def test_help_imports_nothing_heavy() -> None:
     code = (
         "import sys; from service.cli import _load_commands; _load_commands(); "
         "heavy = ('fastapi', 'sqlalchemy', 'pandas', 'geopandas', 'pyproj', 'rasterio', "
-        "'folium', 'alembic', 'service.bootstrap', 'service.settings'); "
+        "'folium', 'alembic', 'matplotlib', 'openpyxl', 'service.bootstrap', "
+        "'service.settings'); "
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     done = subprocess.run(
