@@ -1,0 +1,23 @@
+"""Ingest path whose cost stays flat with the table size (issue 20, item 1).
+
+Placeholder: no schema change yet; the work that needs one fills in upgrade/downgrade.
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
