@@ -3,7 +3,8 @@
 Partitions exist for the months of ingested data and ahead; a reading with no partition yet
 lands in DEFAULT and moves when its month is created; re-ingesting across partitions changes
 nothing; detaching old months (with a gzipped CSV export) leaves them out of queries without
-dropping them; the migration converts a table that already holds readings and back.
+dropping them, and a late reading of a detached month waits in DEFAULT; the migration
+converts a table that already holds readings and back.
 """
 
 from __future__ import annotations
@@ -155,6 +156,19 @@ def test_detach_before_exports_and_leaves_the_table(
         for r in november
     ]
     assert (out / "hourly_means_y2026m11.csv.gz").exists()
+
+    # A late November file after the archival lands in DEFAULT (still queried, not lost), and
+    # the daily job (still in November here) neither fails on the archived month's table name
+    # nor attaches a new November beside it.
+    late = BOUNDARY - 7200
+    name, body = render_tt10(STATION, late, [("PM2.5", 12.5, sites[STATION]["PM2.5"], "00")])
+    again = ingest_file(engine, name, body, "t", sites=sites, now=BOUNDARY, archive_dir=tmp_path)
+    assert again.outcome == "ok"
+    assert ensure_partitions(engine, NOW) == []
+    assert _rows_by_partition(engine, "readings")["readings_default"] == 1
+    with engine.connect() as conn:
+        assert conn.scalar(select(readings.c.value).where(readings.c.observed_at == late)) == 12.5
+        assert conn.scalar(text("SELECT count(*) FROM readings_y2026m11")) == 108
 
 
 def test_migration_converts_a_table_holding_readings_and_back(
