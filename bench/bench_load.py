@@ -1,7 +1,8 @@
 """Load benchmark (issue 9): map clients and a flood of station files at the same time.
 
 Usage: ``python bench/bench_load.py [--clients 100] [--duration 120] [--stations 2000]
-[--period 10] [--poll 1] [--db-url URL]``. Loopback only, bounded in time.
+[--period 10] [--poll 1] [--window 60] [--db-url URL]``. Loopback only, bounded in time.
+The 5-minute PostGIS run of issue 20: ``--duration 300 --db-url postgresql+psycopg://…``.
 
 - The service is ``quantrac serve`` in its own process (scheduler on, auth off) on a temporary
   data folder: demo stations, points and zones, plus ``--stations`` simulated air stations
@@ -16,7 +17,10 @@ Usage: ``python bench/bench_load.py [--clients 100] [--duration 120] [--stations
 Reported: requests, errors (any non-2xx or transport error), latency p50/p99 per endpoint and
 overall, ingest lag per file (file renamed into the folder -> its ``ingested_files`` row seen
 by a monitor polling the database every 0.25 s), files not ingested at the end and how long
-the backlog took to drain, CPU of the service process and of this process, load average.
+the backlog took to drain, ingest lag p50/p99 per ``--window`` of writing (the trend), where
+the worker's polls spent their time (its ``poll`` log lines: storing, each after-ingest step,
+listing/fetching/moving at the source), CPU of the service processes and of this process, and
+the load average before, at the end of the load and after the drain.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -248,6 +253,7 @@ def main() -> None:
     parser.add_argument("--period", type=float, default=10)
     parser.add_argument("--poll", type=float, default=1)
     parser.add_argument("--drain", type=float, default=60, help="max wait for the backlog, s")
+    parser.add_argument("--window", type=float, default=60, help="lag trend window, s")
     parser.add_argument("--db-url", default=None, help="default: SQLite in the temp folder")
     parser.add_argument(
         "--split",
@@ -256,7 +262,8 @@ def main() -> None:
         help="HTTP and scheduler in two processes (serve --no-scheduler + worker)",
     )
     args = parser.parse_args()
-    print(f"load average before: {os.getloadavg()}  cores: {os.cpu_count()}")
+    load_before = os.getloadavg()
+    print(f"load average before: {load_before}  cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory(prefix="qt-bench-load-", ignore_cleanup_errors=True) as tmp:
         data_dir, drop = Path(tmp) / "data", Path(tmp) / "drop"
         drop.mkdir()
@@ -340,9 +347,17 @@ def main() -> None:
             for process in (server, worker):
                 if process is not None:
                     process.terminate()
-                    process.wait(timeout=30)
+            for process in (server, worker):
+                if process is not None:
+                    try:
+                        process.wait(timeout=30)
+                    except subprocess.TimeoutExpired:  # a worker in the middle of a long poll
+                        process.kill()
+                        process.wait()
             log.close()
         _report(args, stats, errors, writer, monitor, wall, cpu, mine, load_during, drained)
+        _stages(Path(tmp) / "serve.log")
+        print(f"load average: before {load_before}, after the drain {os.getloadavg()}")
 
 
 def _report(args, stats, errors, writer, monitor, wall, cpu, mine, load_during, drained) -> None:  # type: ignore[no-untyped-def]
@@ -379,21 +394,51 @@ def _report(args, stats, errors, writer, monitor, wall, cpu, mine, load_during, 
         )
         # Lag by when the file was written: a transient at start-up or a backlog that grows.
         t0 = min(writer.written.values())
+        w = args.window
         windows: dict[int, list[float]] = {}
-        for n, w in writer.written.items():
+        for n, at in writer.written.items():
             if n in monitor.seen:
-                windows.setdefault(int((w - t0) // 20), []).append(monitor.seen[n] - w)
-        print(
-            "ingest lag p50/p99 s by 20-s window of writing: "
-            + ", ".join(
-                f"{k * 20}-{k * 20 + 20} s: {_pct(v, 0.5):.1f}/{_pct(v, 0.99):.1f}"
-                for k, v in sorted(windows.items())
+                windows.setdefault(int((at - t0) // w), []).append(monitor.seen[n] - at)
+        print(f"ingest lag by {w:.0f}-s window of writing:")
+        print("| window | files | p50 s | p99 s | max s |\n|---|---|---|---|---|")
+        for k, v in sorted(windows.items()):
+            print(
+                f"| {k * w:.0f}-{k * w + w:.0f} s | {len(v)} | {_pct(v, 0.5):.1f} | "
+                f"{_pct(v, 0.99):.1f} | {max(v):.1f} |"
             )
-        )
     print(
         f"CPU: service {cpu:.0f} s = {cpu / wall * 100:.0f} % of one core; "
         f"bench process {mine:.0f} s = {mine / wall * 100:.0f} %; "
         f"load average at the end of the load: {load_during}"
+    )
+
+
+_POLL = re.compile(r"poll listed=(\d+) fetched=(\d+) .*?total=([\d.]+)s (.*)$")
+
+
+def _stages(log_path: Path) -> None:
+    """Sum the worker's per-poll stage times (service/jobs/poll_timing.py log lines)."""
+    polls = files = 0
+    total = 0.0
+    stages: dict[str, float] = {}
+    biggest = 0
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = _POLL.search(line)
+        if m is None:
+            continue
+        polls += 1
+        files += int(m.group(2))
+        biggest = max(biggest, int(m.group(1)))
+        total += float(m.group(3))
+        for name, sec in re.findall(r"([\w-]+)=([\d.]+)s", m.group(4)):
+            stages[name] = stages.get(name, 0.0) + float(sec)
+    if not polls:
+        print("no poll timing lines in the worker log")
+        return
+    print(
+        f"worker: {polls} polls, {files} files, largest listing {biggest}; "
+        f"{total:.0f} s polling: "
+        + ", ".join(f"{k} {v:.0f} s ({v / total * 100:.0f} %)" for k, v in stages.items())
     )
 
 

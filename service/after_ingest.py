@@ -11,6 +11,7 @@ catch-up jobs repair what it missed.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -93,12 +94,21 @@ AFTER_INGEST: tuple[AfterIngestStep, ...] = (
 )
 
 
-def run_chain(rt: Runtime, steps: tuple[AfterIngestStep, ...], spans: Spans) -> None:
-    """Run every step once, in order; a failing step is logged and does not stop the rest."""
+def run_chain(
+    rt: Runtime,
+    steps: tuple[AfterIngestStep, ...],
+    spans: Spans,
+    timings: dict[str, float] | None = None,
+) -> None:
+    """Run every step once, in order; a failing step is logged and does not stop the rest.
+    ``timings`` (step name -> seconds) is added to, for the poll's log line."""
     if not spans:
         return
     for step in steps:
+        started = time.perf_counter()
         try:
             step.run(rt, spans)
         except Exception:
             log.exception("after-ingest step %s failed for %d stations", step.name, len(spans))
+        if timings is not None:
+            timings[step.name] = timings.get(step.name, 0.0) + time.perf_counter() - started

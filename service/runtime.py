@@ -91,9 +91,9 @@ class Runtime:
         self.alerts.before_notify = self.snapshots.refresh_live
         self.public = PublicState.build(self)
 
-    def after_ingest(self, spans: Spans) -> None:
-        """Run the after-ingest chain once over a committed batch, in written order."""
-        run_chain(self, self.steps, spans)
+    def after_ingest(self, spans: Spans, timings: dict[str, float] | None = None) -> None:
+        """Run the after-ingest chain once over committed batches, in written order."""
+        run_chain(self, self.steps, spans, timings)
 
     def ingest_hook(self, _engine: Engine, spans: Spans) -> None:
         """The chain in the pipeline's hook shape ``hook(engine, spans)``."""

@@ -89,7 +89,9 @@ class AlertRuntime:
         return result
 
     def _notify(self) -> None:
-        if self.before_notify is not None:
+        # Only a stream listening in this process is announced to: a worker process (no
+        # HTTP) would otherwise rebuild every live layer for nobody at each alert change.
+        if self.before_notify is not None and self.broker.subscribers:
             try:
                 self.before_notify()
             except Exception:  # a stale map is better than a silent stream

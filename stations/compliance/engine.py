@@ -159,7 +159,20 @@ def after_ingest(
         site = get_site(conn, station_id)
         if site is None or site.site_type != "station":
             return EvalStats()
-        return evaluate_station(conn, site, start, int(end + site.interval_s), now, options)
+        data_end = int(end + site.interval_s)
+        if not completes_a_period(site, start, data_end):
+            return EvalStats()
+        return evaluate_station(conn, site, start, data_end, now, options)
+
+
+def completes_a_period(site: Site, start: int, end: int) -> bool:
+    """Whether new readings in [start, end) can change anything :func:`evaluate_station`
+    writes. Every averaging period, AQI hour and AQI day ends on an hour boundary, and only
+    periods ending in (hour of ``start``, ``end``] are (re)derived: data that stays inside one
+    hour (11 of a 5-minute station's 12 files) changes nothing until the file that completes
+    the hour, whose window starts at that hour and takes the earlier files in. Flue-gas
+    stations are always evaluated (their normalised means are refreshed as data arrives)."""
+    return site.kind == "fluegas" or hour_floor(end) > hour_floor(start)
 
 
 def recompute(

@@ -153,6 +153,43 @@ def test_incremental_evaluation_matches_a_full_recompute(demo: Engine) -> None:
     ]
 
 
+def _derived(engine: Engine) -> tuple[list[tuple], ...]:
+    episodes = [
+        (e["parameter"], e["averaging"], e["kind"], e["opened_at"], e["closed_at"], e["band"])
+        for e in _episodes(engine)
+    ]
+    with engine.connect() as conn:
+        hours = conn.execute(select(aqi_hourly.c.hour_start, aqi_hourly.c.aqi)).all()
+        days = conn.execute(select(aqi_daily.c.day_start, aqi_daily.c.aqi)).all()
+    return episodes, sorted(map(tuple, hours)), sorted(map(tuple, days))
+
+
+def test_files_inside_an_hour_skip_evaluation_and_lose_nothing(demo: Engine) -> None:
+    """A 5-minute air station (issue 20's load): only the file that completes an hour is
+    evaluated, and 26 hours of files evaluated so match a full recompute."""
+    station = "LS_SONNMT_KK01"
+    pm25 = [20.0] * 12 + [90.0] * 14  # the first local day's 24-h mean 55 > 50: an exceedance
+    no2 = [250.0] * 3 + [100.0] * 23  # three 1-h means over 200
+    evaluated = []
+    for i in range(26):
+        with demo.begin() as conn:
+            for parameter, value in (("PM2.5", pm25[i]), ("NO2", no2[i])):
+                conn.execute(insert(hourly_means).values(
+                    station_id=station, parameter=parameter, hour_start=T0 + i * H, mean=value,
+                    min=value, max=value, n_valid=12, n_total=12, unit="µg/Nm³"))  # fmt: skip
+        for k in range(12):  # one file per 5 minutes, evaluated as it arrives
+            t = T0 + i * H + k * 300
+            evaluated.append(after_ingest(demo, station, t, t, now=t + 300).stations)
+    assert evaluated == ([0] * 11 + [1]) * 26
+    incremental = _derived(demo)
+    assert incremental[0] and incremental[1] and incremental[2]  # something was derived
+    with demo.begin() as conn:
+        for table in (compliance_events, exceedance_episodes, aqi_hourly, aqi_daily):
+            conn.execute(table.delete())
+    recompute(demo, T0, T0 + 26 * H, now=T0 + 27 * H)
+    assert incremental == _derived(demo)
+
+
 def _episodes(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         return sorted(list_episodes(conn, include_near=True), key=lambda e: e["opened_at"])

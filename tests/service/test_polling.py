@@ -17,6 +17,7 @@ from service.database import make_engine
 from service.demo.simulator.ftp_server import LocalFtpServer
 from service.demo.simulator.model import Scenario, StationModel
 from service.demo.simulator.runner import FtpUploader, LiveSimulator
+from service.jobs import ingest as ingest_job
 from service.jobs.ingest import poll_source
 from service.scheduler import build_scheduler
 from service.settings import Settings
@@ -202,8 +203,18 @@ def test_sources_file_errors_name_the_variable(tmp_path: Path) -> None:
         load_sources(bad, env={})
 
 
-def test_poll_commits_in_batches_and_calls_hooks_once_per_batch(
-    ctx: AppContext, ftp: LocalFtpServer, monkeypatch
+@pytest.mark.parametrize(
+    ("chain_every_s", "chain_sizes"),
+    [
+        # The poll takes well under a minute: one chain over every station it committed.
+        (60.0, [12]),
+        # A long poll runs the chain as it goes (here after every commit, the retried batch's
+        # files one by one), so alerts are not held back until a backlog is stored.
+        (0.0, [5, 1, 1, 1, 1, 3]),
+    ],
+)
+def test_poll_commits_in_batches_and_runs_the_chain_per_poll(
+    ctx: AppContext, ftp: LocalFtpServer, monkeypatch, chain_every_s, chain_sizes
 ) -> None:  # type: ignore[no-untyped-def]
     models = _models(ctx)
     LiveSimulator(
@@ -226,12 +237,13 @@ def test_poll_commits_in_batches_and_calls_hooks_once_per_batch(
         return real_store(conn, work, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "store_work", refuse_one_station)
+    monkeypatch.setattr(ingest_job, "CHAIN_EVERY_S", chain_every_s)
     result = poll_source(ctx, cfg)
     # 13 files in batches of 5, 5, 3; the batch holding the bad file is retried one by one.
     assert (result.fetched, result.finished) == (13, 12)
     assert [Path(f).name for f in result.failed] == [bad_file]
     assert [f.name for f in _remote_files(ftp)] == [bad_file]
-    assert [len(c) for c in calls] == [5, 1, 1, 1, 1, 3]
+    assert [len(c) for c in calls] == chain_sizes
     assert set().union(*calls) == {m.station_id for m in models} - {bad}
     with ctx.engine.connect() as conn:
         stored = conn.scalar(select(func.count()).select_from(readings))
