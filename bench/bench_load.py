@@ -30,6 +30,7 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -254,6 +255,7 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=1)
     parser.add_argument("--drain", type=float, default=60, help="max wait for the backlog, s")
     parser.add_argument("--window", type=float, default=60, help="lag trend window, s")
+    parser.add_argument("--keep-log", type=Path, default=None, help="copy the service log here")
     parser.add_argument("--db-url", default=None, help="default: SQLite in the temp folder")
     parser.add_argument(
         "--split",
@@ -357,6 +359,8 @@ def main() -> None:
             log.close()
         _report(args, stats, errors, writer, monitor, wall, cpu, mine, load_during, drained)
         _stages(Path(tmp) / "serve.log")
+        if args.keep_log is not None:
+            shutil.copyfile(Path(tmp) / "serve.log", args.keep_log)
         print(f"load average: before {load_before}, after the drain {os.getloadavg()}")
 
 

@@ -83,6 +83,7 @@ class PublicCache:
         self._extra: dict[Any, Entry] = {}
         self.builds = 0  # documents serialised (tests count them)
         self.refreshed_at = -math.inf  # monotonic time of the last after-ingest refresh
+        self.refresh_cost_s = 0.0  # how long that refresh took (service/public/steps.py)
 
     def _snapshot_keys(self) -> tuple[Any, ...]:
         snaps = self.ctx.snapshots

@@ -6,7 +6,7 @@ range) run; evaluating the same data twice writes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,7 +21,7 @@ from stations.compliance.rules import AppliedLimit, resolve_limits
 from stations.compliance.sync import SyncStats, load_stored, seed_draft, stored_seed, sync_series
 from stations.limits import LimitTable, load_limits
 from stations.sites import Site
-from stations.store.sites import get_site, list_sites
+from stations.store.sites import get_sites, list_sites
 from stations.timeutil import VN_OFFSET
 
 
@@ -156,13 +156,29 @@ def after_ingest(
 ) -> EvalStats:
     """Incremental evaluation after one file (the readings of [start, end] were just stored)."""
     with engine.begin() as conn:
-        site = get_site(conn, station_id)
+        due = due_for_evaluation(conn, {station_id: (start, end)})
+        if not due:
+            return EvalStats()
+        ((site, first, data_end),) = due
+        return evaluate_station(conn, site, first, data_end, now, options)
+
+
+def due_for_evaluation(
+    conn: Connection, spans: Mapping[str, tuple[int, int]]
+) -> list[tuple[Site, int, int]]:
+    """``(site, start, data end)`` for each station of ``spans`` (readings of [start, end]
+    just stored) whose new data can change what :func:`evaluate_station` writes; the sites
+    are read in three queries for the whole batch."""
+    found = get_sites(conn, spans)
+    due = []
+    for station_id, (start, end) in spans.items():
+        site = found.get(station_id)
         if site is None or site.site_type != "station":
-            return EvalStats()
+            continue
         data_end = int(end + site.interval_s)
-        if not completes_a_period(site, start, data_end):
-            return EvalStats()
-        return evaluate_station(conn, site, start, data_end, now, options)
+        if completes_a_period(site, start, data_end):
+            due.append((site, start, data_end))
+    return due
 
 
 def completes_a_period(site: Site, start: int, end: int) -> bool:

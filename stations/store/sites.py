@@ -152,6 +152,24 @@ def list_sites(
     return [_site_from_row(r, params.get(r.id, {}), permit_of.get(r.id)) for r in rows]
 
 
+def get_sites(conn: Connection, site_ids: Iterable[str]) -> dict[str, Site]:
+    """Several sites by id (those that exist), in three queries whatever their number."""
+    ids = list(site_ids)
+    if not ids:
+        return {}
+    params: dict[str, dict[str, str]] = {}
+    for p in conn.execute(select(site_parameters).where(site_parameters.c.site_id.in_(ids))):
+        params.setdefault(p.site_id, {})[p.parameter] = p.unit
+    found = {
+        p.site_id: _permit_from_row(p)
+        for p in conn.execute(select(permits).where(permits.c.site_id.in_(ids)))
+    }
+    return {
+        row.id: _site_from_row(row, params.get(row.id, {}), found.get(row.id))
+        for row in conn.execute(select(sites).where(sites.c.id.in_(ids)))
+    }
+
+
 def get_site(conn: Connection, site_id: str) -> Site | None:
     """One site by id, or None."""
     row = conn.execute(select(sites).where(sites.c.id == site_id)).first()

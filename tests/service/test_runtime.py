@@ -76,8 +76,8 @@ def test_rebuilt_scheduler_runs_each_step_once_per_batch_in_order(
     # Record the real work each step does, below the chain (not the chain's own list).
     monkeypatch.setattr(
         chain,
-        "compliance_after_ingest",
-        _recording(calls, "compliance", chain.compliance_after_ingest),
+        "due_for_evaluation",
+        _recording(calls, "compliance", chain.due_for_evaluation),
     )
     monkeypatch.setattr(
         layers.revision, "bump_data", _recording(calls, "layers", layers.revision.bump_data)
@@ -90,9 +90,9 @@ def test_rebuilt_scheduler_runs_each_step_once_per_batch_in_order(
     result = job.func(*job.args, **job.kwargs)
     assert result.finished == 2 and not list(incoming.iterdir())
     names = [name for name, *_ in calls]
-    # compliance runs once per station of the batch; the batch is one transaction
-    assert names == ["compliance", "compliance", "layers", "alerts"]
-    assert {args[1] for name, args, _ in calls if name == "compliance"} == station_ids
+    # compliance sorts the batch's stations once (which complete a period); one transaction
+    assert names == ["compliance", "layers", "alerts"]
+    assert set(calls[0][1][1]) == station_ids
     alert_call = calls[-1]
     assert alert_call[1] == (station_ids,) and alert_call[2] == {"periodic": False}
     rt.engine.dispose()
