@@ -1,11 +1,11 @@
 """The after-ingest chain: what happens once a batch of files has committed, in written order.
 
-The pipeline stores readings; then, per batch, each step below runs once over the stations the
-batch touched (``spans``: ``{station_id: (start_epoch, end_epoch)}``). Order matters: compliance
-writes the episodes and AQI, the layer data are marked stale, then the alert engine reads the
-episodes and notifies. A later area adds its step with one line in :data:`AFTER_INGEST`
-(docs/extending.md). A step that fails is logged and the next one still runs; the periodic
-catch-up jobs repair what it missed.
+The pipeline stores readings; then, per poll (service/jobs/ingest.py), each step below runs
+once over the stations its batches touched (``spans``: ``{station_id: (start_epoch,
+end_epoch)}``). Order matters: compliance writes the episodes and AQI, the layer data are marked
+stale, then the alert engine reads the episodes and notifies. A later area adds its step with
+one line in :data:`AFTER_INGEST` (docs/extending.md). A step that fails is logged and the next
+one still runs; the periodic catch-up jobs repair what it missed.
 """
 
 from __future__ import annotations
