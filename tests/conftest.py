@@ -125,7 +125,7 @@ def client(settings: Settings) -> Iterator[object]:
     """A TestClient on ``create_app(settings)`` (scheduler off)."""
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.web.app import create_app
 
     with TestClient(create_app(settings, scheduler=False)) as test_client:
         yield test_client

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 
 from service.alerting.config import AlertConfigError, load_alert_config
 from service.alerting.runtime import runtime_for
-from service.app import create_app
 from service.settings import Settings
+from service.web.app import create_app
 from stations.timeutil import now_epoch
 from tests.fixtures.alerts.builders import (
     ComplianceFeed,
@@ -165,7 +165,7 @@ def test_migration_matches_the_tables(engine: Engine) -> None:
 
 def test_jobs_and_hook_are_registered(settings: Settings, engine: Engine) -> None:
     from service.context import AppContext
-    from service.scheduler import build_scheduler
+    from service.worker.scheduler import build_scheduler
 
     ctx = AppContext(settings=settings, engine=engine)
     scheduler = build_scheduler(ctx)

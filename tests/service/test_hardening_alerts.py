@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 
 from service.alerting.runtime import runtime_for
 from service.alerting.sender import send_due
-from service.app import create_app
 from service.redact import mask_address, redact_text
 from service.settings import Settings
+from service.web.app import create_app
 from stations.store import alert_outbox
 from tests.fixtures.alerts.builders import WebhookReceiver, alert_config
 from tests.service.test_alert_api import open_one

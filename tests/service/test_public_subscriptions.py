@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select
 
 from service.alerting.runtime import runtime_for
-from service.app import create_app
 from service.public.subscribe_routes import link_key
 from service.public.subscriptions import fold, notify_subscribers
 from service.settings import Settings
+from service.web.app import create_app
 from stations.store.alert_tables import alert_events, alert_outbox, alerts
 from stations.store.subscription_tables import public_subscriptions
 from stations.timeutil import now_epoch

@@ -22,11 +22,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from service.app import create_app
-from service.jobs.warnings import notify
 from service.public.steps import notify_public_subscribers
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web.app import create_app
+from service.worker.jobs.warnings import notify
 from stations.alerts.config import AlertConfig
 from stations.store import rain as store
 from stations.store.alert_tables import alert_outbox, alerts
