@@ -22,6 +22,7 @@ from service.database import make_engine, upgrade
 from service.settings import Settings
 from stations.limits import configure_overrides
 from stations.store.sites import sync_parameters
+from tests.fixtures.alerts.builders import hook, smtp  # noqa: F401 (shared fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
