@@ -33,7 +33,7 @@ def api(client: Any, engine: Any, settings: Any, tmp_path: Path) -> Any:
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Counts of thread hops made by the tile route and of tiles rendered."""
     counts = {"hops": 0, "renders": 0}
-    hop, render = layer_routes.run_in_threadpool, RasterTiles.render
+    hop, render = layer_routes._in_thread, RasterTiles.render
 
     async def counting_hop(*args: Any, **kwargs: Any) -> Any:
         counts["hops"] += 1
@@ -43,7 +43,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         counts["renders"] += 1
         return render(self, z, x, y)
 
-    monkeypatch.setattr(layer_routes, "run_in_threadpool", counting_hop)
+    monkeypatch.setattr(layer_routes, "_in_thread", counting_hop)
     monkeypatch.setattr(RasterTiles, "render", counting_render)
     # The source row is re-checked (in a thread) once a second; keep it current for the test.
     monkeypatch.setattr(layer_routes, "_SOURCE_TTL", 3600.0)
