@@ -34,6 +34,7 @@ import itertools
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,20 +78,52 @@ GDAL_ENV = {
 
 
 @contextmanager
-def server(cmd: list[str], env: dict[str, str], probe: str, log: Path) -> Iterator[None]:
+def server(cmd: list[str], env: dict[str, str], probe: str, log: Path) -> Iterator[int]:
     """A server process, stopped by its own pid on exit (startup may take minutes when the
     shared machine is loaded)."""
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out)
         try:
             _wait(probe, proc, seconds=600)
-            yield
+            yield proc.pid
         finally:
             proc.terminate()
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its descendants."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        times[child] = (int(fields[11]) + int(fields[12])) / tick
+    tree, total = {pid}, 0.0
+    for child in sorted(parents):  # children have higher pids here (no pid wrap in a run)
+        if child in tree or parents[child] in tree:
+            tree.add(child)
+            total += times[child]
+    return total
+
+
+def measured(
+    pid: int, base: str, paths: list[str], seconds: float, clients: int, tmp: Path, **kw: bool
+) -> dict[str, float]:
+    """A wrk run plus the server's CPU milliseconds per answered request: on a loaded shared
+    machine req/s follows the CPU share a server gets; CPU per request does not."""
+    before = tree_cpu(pid)
+    r = wrk(base, paths, seconds, clients, tmp, **kw)
+    r["cpu_ms"] = 1000 * (tree_cpu(pid) - before) / max(r["req_s"] * seconds, 1)
+    return r
 
 
 def distinct_cogs(tmp: Path, folder: Path, count: int) -> list[Path]:
@@ -203,14 +236,14 @@ def main() -> None:
         ours, titiler = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{titiler_port}"
         static = f"http://127.0.0.1:{nginx_port}"
         uvicorn_flags = ["--workers", str(WORKERS), "--port"]
-        stack.enter_context(server(
+        pid_ours = stack.enter_context(server(
             [str(Path(sys.executable).with_name("quantrac")), "serve", "--no-scheduler",
              *uvicorn_flags, str(ours_port)],
             {**GDAL_ENV, "QUANTRAC_DATA_DIR": str(settings.data_dir),
              "QUANTRAC_AUTH_ENABLED": "false", "QUANTRAC_ACCESS_LOG": "false"},
             f"{ours}/healthz", tmp / "ours.log",
         ))  # fmt: skip
-        stack.enter_context(server(
+        pid_titiler = stack.enter_context(server(
             [str(args.peers / "uvicorn"), "titiler.application.main:app", "--host", "127.0.0.1",
              *uvicorn_flags, str(titiler_port), "--log-level", "warning", "--no-access-log"],
             GDAL_ENV, f"{titiler}/healthz", tmp / "titiler.log",
@@ -222,8 +255,10 @@ def main() -> None:
             (root / path.lstrip("/")).write_bytes(png)
         (tmp / "nginx").mkdir(exist_ok=True)
         conf = nginx_conf(tmp / "nginx", nginx_port, root)
-        stack.enter_context(server([nginx, "-p", str(tmp / "nginx"), "-c", str(conf)], {},
-                                   f"{static}{hits[0]}", tmp / "nginx.log"))  # fmt: skip
+        nginx_cmd = [nginx, "-p", str(tmp / "nginx"), "-c", str(conf)]
+        pid_nginx = stack.enter_context(
+            server(nginx_cmd, {}, f"{static}{hits[0]}", tmp / "nginx.log")
+        )
         assert httpx.get(static + hits[-1]).content == body[hits[-1]]
         # Warm both workers' caches with every hit tile: a worker misses a tile after WARM
         # requests with probability 2**-WARM; then a short wrk run.
@@ -257,20 +292,21 @@ def main() -> None:
         results: dict[tuple[str, str, int], list[dict[str, float]]] = {}
         for run in range(args.runs):
             for clients in clients_list:
-                for label, base in (("ours", ours), ("peer", static)):
-                    r = wrk(base, hits, args.seconds, clients, tmp)
+                for label, pid, base in (("ours", pid_ours, ours), ("peer", pid_nginx, static)):
+                    r = measured(pid, base, hits, args.seconds, clients, tmp)
                     results.setdefault(("tile cache hits vs nginx", label, clients), []).append(r)
                 t = run * len(clients_list) + clients_list.index(clients)
-                for label, base, paths in zip(
-                    ("ours", "peer"), (ours, titiler), cold(t), strict=True
-                ):
-                    r = wrk(base, paths, args.seconds, clients, tmp, distinct=True)
+                sides = zip(("ours", "peer"), (pid_ours, pid_titiler), (ours, titiler), cold(t),
+                            strict=True)  # fmt: skip
+                for label, pid, base, paths in sides:
+                    r = measured(pid, base, paths, args.seconds, clients, tmp, distinct=True)
                     key = ("cold tiles, distinct COGs, vs TiTiler", label, clients)
                     results.setdefault(key, []).append(r)
                 print(f"# run {run + 1} clients {clients} load {os.getloadavg()}", file=sys.stderr)
         print(f"# load after {os.getloadavg()}", file=sys.stderr)
         print("| case | clients | ours req/s | p50 ms | p99 ms | peer req/s | p50 ms | p99 ms "
-              "| ours ÷ peer |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+              "| ours ÷ peer | CPU ms/req ours | peer | peer ÷ ours CPU |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|")  # fmt: skip
         for name in dict.fromkeys(k[0] for k in results):
             for clients in clients_list:
                 o = median_of(results[(name, "ours", clients)])
@@ -279,12 +315,15 @@ def main() -> None:
                     "errors"] else ""  # fmt: skip
                 ratio = o["req_s"] / p["req_s"]
                 shown = f"{ratio:.1f}×" if ratio >= 1 else f"{100 * ratio:.0f} %"
+                cpu = [statistics.median(r["cpu_ms"] for r in results[(name, lb, clients)])
+                       for lb in ("ours", "peer")]  # fmt: skip
                 print(f"| {name} | {clients} | {o['req_s']:.0f} | {o['p50_ms']:.1f} | "
                       f"{o['p99_ms']:.1f} | {p['req_s']:.0f} | {p['p50_ms']:.1f} | "
-                      f"{p['p99_ms']:.1f} | {shown}{errors} |")  # fmt: skip
-        every = {f"{n} | {lb} | {c}": [round(r["req_s"], 1) for r in v]
+                      f"{p['p99_ms']:.1f} | {shown}{errors} | {cpu[0]:.2f} | {cpu[1]:.2f} | "
+                      f"{cpu[1] / cpu[0]:.2f} |")  # fmt: skip
+        every = {f"{n} | {lb} | {c}": [(round(r["req_s"], 1), round(r["cpu_ms"], 2)) for r in v]
                  for (n, lb, c), v in results.items()}  # fmt: skip
-        print("\nall runs (req/s): " + json.dumps(every, ensure_ascii=False))
+        print("\nall runs (req/s, CPU ms/req): " + json.dumps(every, ensure_ascii=False))
 
 
 if __name__ == "__main__":
