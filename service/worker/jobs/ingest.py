@@ -1,0 +1,142 @@
+"""Polling jobs: one APScheduler job per configured source (interval, timeout, retries).
+
+Each poll lists the source, ingests its files in batches of ``batch_files`` (one transaction
+per batch; a failed batch is retried file by file), then (and only then) moves or deletes them
+at the source. The runtime's after-ingest chain (compliance, layers, then alerts:
+:mod:`service.worker.after_ingest`) runs over the stations of the batches committed since it
+last ran: at the end of the poll, or during a long poll once ``CHAIN_EVERY_S`` have passed. Its
+cost per run is partly fixed (one alert pass, one transaction), so a poll that is behind
+pays it once for many batches instead of once per batch and catches up (issue 20: on
+PostGIS with 2,000 stations, one chain per batch made the lag climb). The last outcome of
+each source is kept in ``Runtime.source_status`` for monitoring; it never holds credentials.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import logging
+import time
+from datetime import UTC, datetime
+
+import httpx
+from apscheduler.schedulers.base import BaseScheduler
+
+from service.forwarding import forwarding_for
+from service.runtime import Runtime, SourceStatus
+from service.sources_config import SourceConfig, build_source, load_sources, parser_options
+from service.worker.jobs.poll_timing import PollTiming, merge_spans
+from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
+from stations.sources.base import Fetched, PollResult, poll, with_retries
+from stations.store.readings import station_units
+from stations.timeutil import now_epoch
+
+log = logging.getLogger(__name__)
+RETRY_ON = (OSError, EOFError, ftplib.Error, httpx.HTTPError)
+# A poll takes everything listed (up to this many): with a smaller cap, a backlog is taken
+# in name order and the stations whose codes sort last would wait for it to clear.
+MAX_FILES_PER_POLL = 20_000
+# During a long poll (a backlog) the chain still runs this often, so alerts are not held back
+# until the whole backlog is stored.
+CHAIN_EVERY_S = 5.0
+
+
+def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
+    """Poll one source now (the job body; also called directly by tests and the CLI)."""
+    source = build_source(cfg)
+    data_dir = ctx.settings.data_dir
+    options = IngestOptions(
+        fmt=cfg.format,
+        parser=parser_options(cfg),
+        quarantine_dir=data_dir / "quarantine",
+        fsync=True,  # the source deletes its copy after commit: the archive must be on disk
+        on_record=forwarding_for(ctx).on_record(),  # queued for forwarding in the same commit
+    )
+    sites: dict[str, dict[str, str]] = {}
+    timing = PollTiming()
+    pending: dict[str, tuple[int, int]] = {}  # committed, not yet through the chain
+    chain_due = [time.monotonic() + CHAIN_EVERY_S]
+
+    def run_chain() -> None:
+        if pending:
+            spans = dict(pending)
+            pending.clear()
+            timing.chains += 1
+            ctx.after_ingest(spans, timings=timing.steps)
+        chain_due[0] = time.monotonic() + CHAIN_EVERY_S
+
+    def handle(batch: list[Fetched]) -> None:
+        if not sites:
+            with ctx.engine.connect() as conn:
+                sites.update(station_units(conn))
+        started = time.perf_counter()
+        result = ingest_batch(
+            ctx.engine,
+            [IncomingFile(f.name, data, f"{cfg.id}:{f.path}") for f, data in batch],
+            sites=sites,
+            now=now_epoch(),
+            archive_dir=data_dir / "archive",
+            options=options,
+        )
+        timing.store_s += time.perf_counter() - started
+        timing.batches += 1
+        merge_spans(pending, result.spans)
+        for (f, _), outcome in zip(batch, result.files, strict=True):
+            log.info(
+                "source %s: %s -> %s (%d readings)",
+                cfg.id,
+                f.path,
+                outcome.outcome,
+                outcome.readings,
+            )
+        if time.monotonic() >= chain_due[0]:
+            run_chain()
+
+    status = ctx.source_status
+    started = time.perf_counter()
+    try:
+        result = with_retries(
+            lambda: poll(
+                source, handle, max_files=MAX_FILES_PER_POLL, batch_files=cfg.batch_files or 1
+            ),
+            retries=cfg.retries or 0,
+            backoff_s=cfg.backoff_seconds or 0,
+            retry_on=RETRY_ON,
+            label=f"poll {cfg.id}",
+        )
+    except RETRY_ON as exc:
+        status[cfg.id] = SourceStatus(ok=False, at=now_epoch(), error=type(exc).__name__)
+        log.error("source %s: poll failed after retries: %s", cfg.id, type(exc).__name__)
+        raise
+    finally:
+        run_chain()  # what was committed goes through the chain even if the poll failed
+        timing.total_s = time.perf_counter() - started
+    status[cfg.id] = SourceStatus(
+        ok=True, at=now_epoch(), files=result.finished, failed=len(result.failed)
+    )
+    if result.fetched:
+        log.info("source %s: poll %s", cfg.id, timing.summary(result.listed, result.fetched))
+    return result
+
+
+def register(scheduler: BaseScheduler, ctx: Runtime) -> None:
+    """Add one ``poll:<source id>`` job per source of ``settings.sources_file``."""
+    path = ctx.settings.sources_file
+    if path is None:
+        log.info("no sources file (QUANTRAC_SOURCES_FILE): nothing to poll")
+        return
+    config = load_sources(path)
+    for cfg in config.sources:
+        interval = cfg.interval_seconds or 60
+        scheduler.add_job(
+            poll_source,
+            "interval",
+            seconds=interval,
+            id=f"poll:{cfg.id}",
+            name=f"poll {cfg.type} source {cfg.id}",
+            kwargs={"ctx": ctx, "cfg": cfg},
+            replace_existing=True,
+            max_instances=1,  # a slow poll is never overlapped by the next one
+            coalesce=True,
+            misfire_grace_time=max(1, int(interval)),
+            next_run_time=datetime.now(UTC),  # first poll right at start-up
+        )
