@@ -27,6 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from service.config_files import fill_unset, require_unique
 from service.sources_config import read_yaml_with_env
 from stations.errors import InvalidRequest
 from stations.forward.route import KIND_FOLDERS, Route, check_template
@@ -99,8 +100,7 @@ class ForwardFile(BaseModel):
 
     def effective(self, d: DestinationConfig) -> DestinationConfig:
         """``d`` with every unset override taken from the defaults."""
-        fills = {k: v for k, v in self.defaults.model_dump().items() if getattr(d, k) is None}
-        return d.model_copy(update=fills)
+        return fill_unset(d, self.defaults)
 
     def get(self, dest_id: str) -> DestinationConfig:
         """The destination with this id (InvalidRequest naming the known ones otherwise)."""
@@ -114,9 +114,7 @@ class ForwardFile(BaseModel):
 def load_forwarding(path: Path, env: dict[str, str] | None = None) -> ForwardFile:
     """Read and validate the forwarding file; errors name the field, never a secret."""
     parsed = read_yaml_with_env(path, ForwardFile, "forwarding file", env)
-    ids = [d.id for d in parsed.destinations]
-    if len(ids) != len(set(ids)):
-        raise InvalidRequest(f"{path}: destination ids must be unique: {ids}")
+    require_unique(path, "destination ids", [d.id for d in parsed.destinations])
     return ForwardFile(
         defaults=parsed.defaults, destinations=[parsed.effective(d) for d in parsed.destinations]
     )
