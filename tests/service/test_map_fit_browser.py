@@ -9,6 +9,7 @@ panel fits without sideways scrolling and only offers the format × CRS pairs th
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -44,6 +45,7 @@ WIDER = """p => [p.scrollWidth, p.clientWidth, ...[...p.querySelectorAll('*')]
   .filter(e => e.getBoundingClientRect().right > p.getBoundingClientRect().right)
   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))]"""
 CHART = ".leaflet-popup .qt-chart[data-points], .leaflet-popup .qt-chart svg"
+CHART_SVGS = ".leaflet-popup .qt-chart svg"
 TITLE = ".leaflet-popup .qt-pop-station h3"
 CLOSE = ".leaflet-popup .leaflet-popup-close-button"
 
@@ -238,6 +240,22 @@ def test_chart_ranges_and_station_table_link(demo: Demo, browser: Any, exceeding
             popup.locator(".qt-chart-range").select_option(choice)
         assert "/readings?" in req.value.url
         page.wait_for_selector(CHART)
+    # All parameters: one request for every code, one small chart per parameter with data,
+    # each with its limit line where the station has a limit (the exceeding ones do).
+    codes = popup.locator(".qt-chart-param option").evaluate_all(
+        "options => options.map(o => o.value).filter(v => v !== '*')"
+    )
+    assert len(codes) >= 2, codes
+    with page.expect_request(lambda r: "%2C" in r.url and "/readings?" in r.url) as req:
+        popup.locator(".qt-chart-param").select_option("*")
+    assert all(code in unquote(req.value.url) for code in codes), req.value.url
+    charts = popup.locator(".qt-chart svg")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-popup .qt-chart svg').length > 1"
+    )
+    names = popup.locator(".qt-chart .qt-chart-name")
+    assert names.count() == charts.count() >= 2
+    assert popup.locator(".qt-chart svg .qt-limit").count() >= 1
     assert_on_screen(page, CLOSE)
     table = browser.new_page()
     table.goto(demo.base + link)

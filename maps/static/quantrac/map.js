@@ -482,9 +482,11 @@
           self.time(v.observed_at) + "</td></tr>";
       });
       html += "</tbody></table>";
+      // "All parameters": one small chart per parameter (each its own unit and limit line).
       var options = codes.map(function (c) {
         return '<option value="' + esc(c) + '">' + esc(self.paramName(c)) + "</option>";
-      }).join("");
+      }).join("") + (codes.length > 1 ? '<option value="' + ALL + '">' + esc(this.t("chart_all")) +
+        "</option>" : "");
       // A live page charts any range from the aggregates; a snapshot holds the last 24 hours.
       var ranges = this.snapshot ? "" : ' <select class="qt-chart-range" aria-label="' +
         esc(this.t("chart_range")) + '">' + Object.keys(CHART_RANGES).map(function (r) {
@@ -537,7 +539,7 @@
     var select = node.querySelector(".qt-chart-param");
     if (select) {
       var chosen = (this.chartParam || {})[p.id];
-      if (chosen && codes.indexOf(chosen) >= 0) select.value = chosen;
+      if (chosen && (codes.indexOf(chosen) >= 0 || (chosen === ALL && codes.length > 1))) select.value = chosen;
       select.addEventListener("change", function () {
         self.chartParam = self.chartParam || {};
         self.chartParam[p.id] = select.value;
@@ -548,6 +550,7 @@
   };
 
   // ------------------------------------------------------------------------ 24-hour SVG chart
+  var ALL = "*";
   App.prototype.loadChart = function (id) {
     var self = this;
     var marker = this.stationMarkers[id];
@@ -561,22 +564,35 @@
     var rangeSelect = root.querySelector(".qt-chart-range");
     var range = CHART_RANGES[(rangeSelect && rangeSelect.value) || "day"];
     var p = this.stationIndex[id] || {};
-    var unit = ((p.parameters || {})[code] || {}).unit || "";
-    var limit = this.limitOf(p, code).limit;
+    var codes = code === ALL ? Object.keys(p.parameters || {}) : [code];
+    var unitOf = function (c, series) {
+      return ((p.parameters || {})[c] || {}).unit || (series && series.unit) || "";
+    };
     var done = function (body) {
-      var items = body && (body.items || body.points);
+      var charts = [], count = 0;
       if (body && Array.isArray(body.series)) {
         // GET /api/stations/{id}/readings: {series: [{parameter, unit, points: [{time, mean}]}]}
-        var series = body.series.filter(function (x) { return x.parameter === code; })[0];
-        items = series ? series.points : [];
-        unit = unit || (series && series.unit) || "";
+        codes.forEach(function (c) {
+          var series = body.series.filter(function (x) { return x.parameter === c; })[0];
+          var points = series ? series.points : [];
+          if (!Array.isArray(points) || !points.length) return;
+          count += points.length;
+          charts.push((codes.length > 1 ? '<div class="qt-chart-name">' + esc(self.paramName(c)) + "</div>" : "") +
+            self.chartSVG(points, unitOf(c, series), self.limitOf(p, c).limit, range.hours));
+        });
+      } else {
+        var items = body && (body.items || body.points);
+        if (Array.isArray(items) && items.length) {
+          count = items.length;
+          charts.push(self.chartSVG(items, unitOf(code) || body.unit || "", self.limitOf(p, code).limit, range.hours));
+        }
       }
-      if (!Array.isArray(items) || !items.length) {
+      if (!charts.length) {
         box.textContent = self.t(body ? "chart_empty" : "chart_unavailable");
         return;
       }
-      box.innerHTML = self.chartSVG(items, unit || body.unit || "", limit, range.hours);
-      box.setAttribute("data-points", String(items.length));
+      box.innerHTML = charts.join("");
+      box.setAttribute("data-points", String(count));
       self.fitPopup(popup);
     };
     if (this.snapshot) {
@@ -590,7 +606,7 @@
     }
     var end = new Date();
     var start = new Date(end.getTime() - range.hours * 3600 * 1000);
-    var q = "?parameter=" + encodeURIComponent(code) + "&interval=" + range.interval + "&start=" +
+    var q = "?parameter=" + encodeURIComponent(codes.join(",")) + "&interval=" + range.interval + "&start=" +
       encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
     this.getJSON("readings", base + q).then(done);
   };
