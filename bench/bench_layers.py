@@ -237,14 +237,21 @@ def tile_xyz() -> list[tuple[int, int, int]]:
 
 
 def wrk(
-    base: str, paths: list[str], seconds: float, clients: int, tmp: Path, *, distinct: bool = False
+    base: str,
+    paths: list[str],
+    seconds: float,
+    clients: int,
+    tmp: Path,
+    *,
+    distinct: bool = False,
+    headers: tuple[str, ...] = (),
 ) -> dict[str, float]:
     """One bounded wrk run (2 threads) rotating over ``paths``; req/s, p50/p99 ms, errors.
 
     ``distinct``: each path at most once (the run fails if the list runs out)."""
     listing = tmp / "paths.txt"
     listing.write_text("".join(p + "\n" for p in paths))
-    threads = 2
+    threads = min(2, clients)  # wrk needs a connection per thread
     cap = len(paths) // threads if distinct else 200_000
     env = {
         **os.environ,
@@ -253,7 +260,7 @@ def wrk(
         "WRK_THREADS": str(threads),
     }
     cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{round(seconds)}s", "--timeout", "10s",
-           "--latency", "-s", str(LUA), base]  # fmt: skip
+           "--latency", "-s", str(LUA), *[a for h in headers for a in ("-H", h)], base]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60).stdout
 
     def ms(label: str) -> float:

@@ -1,0 +1,177 @@
+"""Readings API and compliance summary over long windows, under concurrency (issue 20, item 4).
+
+One air station (LS_SONNMT_KK01, 9 parameters) with a year of 5-minute readings (946,080
+rows, bulk-loaded with one ``executemany``; hourly means by one ``INSERT … SELECT … GROUP
+BY``). Cases, each for windows of 1 day, 30 days and 1 year ending at the data's last reading:
+
+- ``raw``: ``/api/stations/{id}/readings?interval=raw`` (a window longer than one page gives the
+  first page and a ``next`` link; the 1-year raw window is refused by the 31-day bound);
+- ``hour`` and ``day``: means from ``hourly_means``;
+- ``compliance``: ``/api/stations/{id}/compliance``.
+
+Every request sends ``Accept-Encoding: gzip`` as browsers do. Load: wrk (``bench/wrk_rotate.lua``,
+2 threads) at 1, 10 and 50 clients; server ``quantrac serve --no-scheduler --workers 2`` as in
+bench/bench_layers.py, importing the code under ``--code`` (default: this checkout), so a
+before/after comparison runs both in one session. Also prints each answer's size and the
+single-request latency (median of 5, httpx).
+
+Usage: .venv/bin/python bench/bench_readings.py [--quick] [--seconds 4] [--runs 3]
+       [--clients 1,10,50] [--code DIR] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_layers import median_of, server, wrk  # noqa: E402
+from service.bootstrap import import_stations, prepare_database  # noqa: E402
+from service.settings import Settings  # noqa: E402
+from stations.store.readings import refresh_hourly  # noqa: E402
+from stations.timeutil import VN_OFFSET  # noqa: E402
+from tests.layers.helpers import free_port  # noqa: E402
+
+DEMO = ROOT / "stations" / "demo" / "stations.yaml"
+STATION = "LS_SONNMT_KK01"
+PARAMS = ["PM2.5", "PM10", "TSP", "SO2", "NO2", "CO", "O3", "Temp", "RH"]
+END = int(datetime(2026, 11, 1, tzinfo=VN_OFFSET).timestamp())
+COLUMNS = "station_id, parameter, observed_at, value, unit, status, qc_flags, file_id"
+GZIP = ("Accept-Encoding: gzip",)
+SIZES = {"1d": 1, "30d": 30, "1y": 365}
+
+
+def build(settings: Settings, days: int) -> None:
+    """Migrate, import the demo stations, bulk-load ``days`` of 5-minute readings."""
+    engine = prepare_database(settings)
+    import_stations(engine, DEMO)
+    start = END - days * 86400
+    rows = [
+        (STATION, p, t, round(20 + 10 * ((t // 300 + i * 7) % 37) / 37, 2), "µg/m³", "00", 0, None)
+        for i, p in enumerate(PARAMS)
+        for t in range(start, END, 300)
+    ]
+    hours = [(STATION, p, h) for p in PARAMS for h in range(start, END, 3600)]
+    with engine.begin() as conn:
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        if conn.dialect.name == "postgresql":
+            with cur.copy(f"COPY readings ({COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO readings ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows)
+        refresh_hourly(conn, hours)
+    engine.dispose()
+
+
+def paths(days_by_size: dict[str, int]) -> dict[tuple[str, str], str]:
+    """``{(case, size): path}``."""
+    out = {}
+    for size, days in days_by_size.items():
+        window = f"start={quote(_iso(END - days * 86400))}&end={quote(_iso(END))}"
+        for interval in ("raw", "hour", "day"):
+            out[(interval, size)] = f"/api/stations/{STATION}/readings?interval={interval}&{window}"
+        out[("compliance", size)] = f"/api/stations/{STATION}/compliance?{window}"
+    return out
+
+
+def _iso(t: int) -> str:
+    return datetime.fromtimestamp(t, VN_OFFSET).isoformat()
+
+
+def single(base: str, path: str) -> dict[str, float]:
+    """Status, gzip and plain sizes, and the median of 5 sequential latencies (ms)."""
+    with httpx.Client(base_url=base, timeout=120) as client:
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            r = client.get(path, headers={"Accept-Encoding": "gzip"})
+            r.read()
+            times.append((time.perf_counter() - t) * 1000)
+        wire = int(r.headers.get("content-length") or len(r.content))
+    return {
+        "status": plain.status_code,
+        "plain_kb": len(plain.content) / 1024,
+        "wire_kb": wire / 1024,
+        "alone_ms": statistics.median(times),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2 s runs, 1 run, 30 days of data")
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--runs", type=int, default=1, help="wrk runs per case (median)")
+    parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout the server imports")
+    parser.add_argument("--pg", help="PostgreSQL URL instead of a SQLite file")
+    parser.add_argument("--cases", default="raw,hour,day,compliance")
+    args = parser.parse_args()
+    sizes = {"1d": 1, "30d": 30} if args.quick else dict(SIZES)
+    seconds = 2.0 if args.quick else args.seconds
+    clients = [int(c) for c in args.clients.split(",")]
+    cases = args.cases.split(",")
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        env_db = {"QUANTRAC_DATABASE_URL": args.pg} if args.pg else {}
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=tmp / "data",
+            scheduler_enabled=False,
+            auth_enabled=False,
+            **({"database_url": args.pg} if args.pg else {}),
+        )
+        t = time.perf_counter()
+        build(settings, max(sizes.values()))
+        print(f"setup: {max(sizes.values())} days x {len(PARAMS)} parameters of 5-minute "
+              f"readings in {time.perf_counter() - t:.1f} s")  # fmt: skip
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        cmd = [str(Path(sys.executable).with_name("quantrac")), "serve", "--no-scheduler",
+               "--workers", "2", "--port", str(port)]  # fmt: skip
+        env = {
+            "PYTHONPATH": str(args.code.resolve()),
+            "QUANTRAC_DATA_DIR": str(settings.data_dir),
+            "QUANTRAC_AUTH_ENABLED": "false",
+            "QUANTRAC_ACCESS_LOG": "false",
+            **env_db,
+        }
+        stack.enter_context(server(cmd, env, f"{base}/healthz", tmp / "server.log"))
+        load = os.getloadavg()
+        print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print("| case | window | status | plain KB | gzip KB | alone ms | "
+              + " | ".join(f"{c} cl. req/s · p50 · p99 ms" for c in clients) + " |")  # fmt: skip
+        print("|---|---|---|---|---|---|" + "---|" * len(clients))
+        for (case, size), path in paths(sizes).items():
+            if case not in cases:
+                continue
+            one = single(base, path)
+            cells = []
+            for c in clients:
+                r = median_of(
+                    [wrk(base, [path], seconds, c, tmp, headers=GZIP) for _ in range(args.runs)]
+                )
+                bad = f" ({r['errors']:.0f} not 200)" if r["errors"] else ""
+                cells.append(f"{r['req_s']:,.0f} · {r['p50_ms']:.0f} · {r['p99_ms']:.0f}{bad}")
+            print(f"| {case} | {size} | {one['status']} | {one['plain_kb']:,.0f} | "
+                  f"{one['wire_kb']:,.0f} | {one['alone_ms']:.1f} | " + " | ".join(cells) + " |",
+                  flush=True)  # fmt: skip
+        load = os.getloadavg()
+        print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
