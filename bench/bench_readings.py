@@ -5,18 +5,19 @@ rows, bulk-loaded with one ``executemany``; hourly means by one ``INSERT … SEL
 BY``). Cases, each for windows of 1 day, 30 days and 1 year ending at the data's last reading:
 
 - ``raw``: ``/api/stations/{id}/readings?interval=raw`` (a window longer than one page gives the
-  first page and a ``next`` link; the 1-year raw window is refused by the 31-day bound);
+  first page and a ``next`` link; no 1-year case: raw windows are bounded at 31 days);
 - ``hour`` and ``day``: means from ``hourly_means``;
 - ``compliance``: ``/api/stations/{id}/compliance``.
 
 Every request sends ``Accept-Encoding: gzip`` as browsers do. Load: wrk (``bench/wrk_rotate.lua``,
 2 threads) at 1, 10 and 50 clients; server ``quantrac serve --no-scheduler --workers 2`` as in
-bench/bench_layers.py, importing the code under ``--code`` (default: this checkout), so a
-before/after comparison runs both in one session. Also prints each answer's size and the
-single-request latency (median of 5, httpx).
+bench/bench_layers.py, one per ``--code`` checkout (default: this one), all on the same
+database; wrk runs alternate between them, so a before/after comparison is side by side
+(``git archive main | tar -x -C /tmp/before`` then ``--code /tmp/before --code .``). Also prints
+each answer's size and the single-request latency (median of 5, httpx).
 
 Usage: .venv/bin/python bench/bench_readings.py [--quick] [--seconds 4] [--runs 3]
-       [--clients 1,10,50] [--code DIR] [--pg URL]
+       [--clients 1,10,50] [--cases raw,hour,day,compliance] [--code DIR ...] [--pg URL]
 """
 
 from __future__ import annotations
@@ -116,7 +117,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--runs", type=int, default=1, help="wrk runs per case (median)")
     parser.add_argument("--clients", default="1,10,50")
-    parser.add_argument("--code", type=Path, default=ROOT, help="checkout the server imports")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        action="append",
+        help="a checkout a server imports (repeat to compare, e.g. an export of main; "
+        "default: this checkout)",
+    )
     parser.add_argument("--pg", help="PostgreSQL URL instead of a SQLite file")
     parser.add_argument("--cases", default="raw,hour,day,compliance")
     args = parser.parse_args()
@@ -138,37 +145,46 @@ def main() -> None:
         build(settings, max(sizes.values()))
         print(f"setup: {max(sizes.values())} days x {len(PARAMS)} parameters of 5-minute "
               f"readings in {time.perf_counter() - t:.1f} s")  # fmt: skip
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        cmd = [str(Path(sys.executable).with_name("quantrac")), "serve", "--no-scheduler",
-               "--workers", "2", "--port", str(port)]  # fmt: skip
-        env = {
-            "PYTHONPATH": str(args.code.resolve()),
-            "QUANTRAC_DATA_DIR": str(settings.data_dir),
-            "QUANTRAC_AUTH_ENABLED": "false",
-            "QUANTRAC_ACCESS_LOG": "false",
-            **env_db,
-        }
-        stack.enter_context(server(cmd, env, f"{base}/healthz", tmp / "server.log"))
+        bases = {}
+        for k, code in enumerate(args.code or [ROOT]):
+            port = free_port()
+            bases[code.resolve().name if args.code else "this"] = base = f"http://127.0.0.1:{port}"
+            cmd = [str(Path(sys.executable).with_name("quantrac")), "serve", "--no-scheduler",
+                   "--workers", "2", "--port", str(port)]  # fmt: skip
+            env = {
+                "PYTHONPATH": str(code.resolve()),
+                "QUANTRAC_DATA_DIR": str(settings.data_dir),
+                "QUANTRAC_AUTH_ENABLED": "false",
+                "QUANTRAC_ACCESS_LOG": "false",
+                **env_db,
+            }
+            log = tmp / f"server{k}.log"
+            stack.enter_context(server(cmd, env, f"{base}/healthz", log, wait_s=600))
         load = os.getloadavg()
         print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-        print("| case | window | status | plain KB | gzip KB | alone ms | "
+        print("| case | window | code | status | plain KB | gzip KB | alone ms | "
               + " | ".join(f"{c} cl. req/s · p50 · p99 ms" for c in clients) + " |")  # fmt: skip
-        print("|---|---|---|---|---|---|" + "---|" * len(clients))
+        print("|---|---|---|---|---|---|---|" + "---|" * len(clients))
         for (case, size), path in paths(sizes).items():
             if case not in cases:
                 continue
-            one = single(base, path)
-            cells = []
+            alone = {label: single(base, path) for label, base in bases.items()}
+            # runs interleaved across the servers, so load changes touch them alike
+            runs: dict[tuple[str, int], list[dict[str, float]]] = {}
             for c in clients:
-                r = median_of(
-                    [wrk(base, [path], seconds, c, tmp, headers=GZIP) for _ in range(args.runs)]
-                )
-                bad = f" ({r['errors']:.0f} not 200)" if r["errors"] else ""
-                cells.append(f"{r['req_s']:,.0f} · {r['p50_ms']:.0f} · {r['p99_ms']:.0f}{bad}")
-            print(f"| {case} | {size} | {one['status']} | {one['plain_kb']:,.0f} | "
-                  f"{one['wire_kb']:,.0f} | {one['alone_ms']:.1f} | " + " | ".join(cells) + " |",
-                  flush=True)  # fmt: skip
+                for _ in range(args.runs):
+                    for label, base in bases.items():
+                        r = wrk(base, [path], seconds, c, tmp, headers=GZIP)
+                        runs.setdefault((label, c), []).append(r)
+            for label, one in alone.items():
+                cells = []
+                for c in clients:
+                    r = median_of(runs[(label, c)])
+                    bad = f" ({r['errors']:.0f} not 200)" if r["errors"] else ""
+                    cells.append(f"{r['req_s']:,.0f} · {r['p50_ms']:.0f} · {r['p99_ms']:.0f}{bad}")
+                print(f"| {case} | {size} | {label} | {one['status']} | {one['plain_kb']:,.0f} | "
+                      f"{one['wire_kb']:,.0f} | {one['alone_ms']:.1f} | " + " | ".join(cells)
+                      + " |", flush=True)  # fmt: skip
         load = os.getloadavg()
         print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
