@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 
 from service import readings_table
+from service.cpu_slots import CPU_SLOTS
 from service.deps import ConnDep, SettingsDep
 from service.json_answer import json_answer
 from service.readings_paging import decode_cursor, encode_cursor, page_limit
@@ -148,6 +149,24 @@ def station_readings(
     """
     if format not in ("json", *readings_table.MEDIA_TYPES):
         raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
+    with CPU_SLOTS:
+        return _answer(request, conn, settings, station_id, parameter, start, end, interval,
+                       format, limit, cursor)  # fmt: skip
+
+
+def _answer(
+    request: Request,
+    conn: Any,
+    settings: Any,
+    station_id: str,
+    parameter: str | None,
+    start: str | None,
+    end: str | None,
+    interval: str,
+    format: str,
+    limit: str | None,
+    cursor: str | None,
+) -> Response:
     if format != "json":
         body = station_body(station_id, conn, settings, parameter, start, end, interval)
         return Response(

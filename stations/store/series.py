@@ -37,6 +37,7 @@ def read_raw_page(
         return []
     pg = conn.dialect.name == "postgresql"
     ph = "%s" if pg else "?"
+    args: list[Any]
     if pg:
         test, args = f"= ANY({ph})", [list(parameters)]
     else:
