@@ -121,7 +121,10 @@ _CPU_CHILD = """
 import json, sys, time
 from pathlib import Path
 from fastapi.testclient import TestClient
-from service.app import create_app
+try:
+    from service.web.app import create_app
+except ImportError:  # a checkout from before service/ was grouped into rooms
+    from service.app import create_app
 from service.settings import Settings
 settings = Settings(_env_file=None, data_dir=Path(sys.argv[1]), scheduler_enabled=False,
                     auth_enabled=False, **({"database_url": sys.argv[2]} if sys.argv[2] else {}))

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from service.bootstrap import import_stations
-from service.json_answer import accepts_gzip
+from service.web.json_answer import accepts_gzip
 from stations.qc import Flag
 from stations.store.readings import insert_readings, refresh_hourly
 
