@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from layers.rasters import colour_table, write_level_raster
 from layers.store import zone_sources
 from layers.tiles import RasterTiles, TileCache, tile_bounds
-from service.routes import layers as layer_routes
+from service.web.routes import layers as layer_routes
 from tests.layers.conftest import load_demo_layers
 
 TILE = "/tiles/demo-landslide/10/815/449.png"  # over Lạng Sơn city
