@@ -239,7 +239,17 @@ def main() -> None:
     ap.add_argument("--pg", default=os.environ.get("QUANTRAC_BENCH_PG_URL"))
     ap.add_argument("--pg-repeats", type=int, default=3)
     ap.add_argument("--year-days", type=int, default=0, help="also time a backfill of N days")
+    ap.add_argument(
+        "--prior-days",
+        default="",
+        help="comma-separated sizes (e.g. 3,10,30,365): the batch on top of N days of prior "
+        "data against the same-size ceiling, instead of the empty-table rows",
+    )
+    ap.add_argument("--live", action="store_true", help="the live polling path instead")
     args = ap.parse_args()
+    if args.prior_days or args.live:
+        modes(args)
+        return
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         zpath, n_files = make_zip(args.days, tmp)
@@ -271,6 +281,29 @@ def main() -> None:
                 f"quarantined {y['quarantined']}, line errors {y['line_errors']}); "
                 f"writing the zips took {y['generated']:.1f} s; evaluation {y['evaluation']}"
             )
+
+
+def modes(args: argparse.Namespace) -> None:
+    """``--prior-days`` and ``--live`` (bench/ingest_modes.py)."""
+    import ingest_modes
+
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        zpath, n_files = make_zip(args.days, tmp)
+        files = list(read_zip(zpath, tmp / "archive"))
+        print(f"{n_files} files, {args.days:g} days, 13 stations")
+        print(
+            "| case | readings | end-to-end readings/s (wall · CPU) "
+            "| ceiling readings/s (wall · CPU) | ratio (wall) | ratio (CPU) |"
+        )
+        print("|---|---|---|---|---|---|")
+        if args.prior_days:
+            sizes = [int(x) for x in args.prior_days.split(",")]
+            ingest_modes.sizes(files, tmp, sizes, args.repeats)
+        if args.live:
+            ingest_modes.live(files, tmp, args.repeats, None)
+            if args.pg:
+                ingest_modes.live(files, tmp, args.pg_repeats, args.pg)
 
 
 if __name__ == "__main__":
