@@ -117,8 +117,8 @@ def end_to_end(url: str, files: list[IncomingFile], tmp: Path) -> tuple[float, f
 
 
 def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float]:
-    """Wall and CPU seconds for the same rows with one DBAPI executemany and a commit (no
-    parse, QC, file records or derived tables)."""
+    """Wall and CPU seconds for the same rows with one DBAPI executemany (SQLite) or one COPY
+    (PostgreSQL) and a commit (no parse, QC, file records or derived tables)."""
     engine = make_engine(url)
     ph = "%s" if url.startswith("postgresql") else "?"
     sql = (
@@ -129,7 +129,12 @@ def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float]:
         raw = conn.connection.driver_connection
         cur = raw.cursor()  # type: ignore[union-attr]
         w0, c0 = _clock()
-        cur.executemany(sql, rows)
+        if ph == "%s":  # PostgreSQL: COPY, the fastest way in
+            with cur.copy(f"COPY readings ({sql.split('(', 1)[1].split(')')[0]}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+        else:
+            cur.executemany(sql, rows)
         raw.commit()  # type: ignore[union-attr]
         w1, c1 = _clock()
     engine.dispose()
