@@ -65,10 +65,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     import uvicorn
     from rich.console import Console
 
-    from service.app import create_app
     from service.bootstrap import import_points, import_stations, prepare_database
     from service.demo import DEMO_POINTS, DEMO_STATIONS
     from service.settings import Settings
+    from service.web.app import create_app
 
     data = tmp_path_factory.mktemp("map-demo")
     drop = data / "drop"
@@ -280,7 +280,7 @@ def _exceedance_files(demo: Demo, station_id: str) -> list[tuple[str, bytes]]:
 
 
 def test_exceedance_turns_marker_red_and_alert_appears_live(demo: Demo, browser: Any) -> None:
-    pytest.importorskip("service.jobs.compliance")
+    pytest.importorskip("service.worker.jobs.compliance")
     station = LIVE_STATION
     w = open_map(browser, demo.base + "/map")
     page = w.page
