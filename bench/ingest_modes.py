@@ -7,10 +7,10 @@ their ``ingested_files`` rows, hourly means and latest values, bulk-loaded with 
 executemany ceiling of the same reading tuples into the other (same prior data, schema and
 indexes).
 
-``live``: the polling path as the scheduler runs it: batches of 100 files per transaction, each
-raw file written to the archive (with fsync, as ``service.jobs.ingest`` does), and the runtime's
-after-ingest chain (:mod:`service.after_ingest`) run after every batch; against the ceiling on a
-fresh database, interleaved.
+``live``: the polling path as the scheduler runs it: batches of 100 files per transaction,
+each raw file written to the archive (with fsync, as ``service.worker.jobs.ingest`` does), and
+the runtime's after-ingest chain (:mod:`service.worker.after_ingest`) run after every batch;
+against the ceiling on a fresh database, interleaved.
 """
 
 from __future__ import annotations
