@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
+from collections.abc import Callable
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -115,27 +119,80 @@ def _raster_source(ctx: Runtime, raster: str) -> tuple[str | None, Any]:
     return found
 
 
-def _tile_png(ctx: Any, raster: str, z: int, x: int, y: int) -> bytes:
+def _fresh_source(ctx: Runtime, raster: str) -> tuple[str | None, Any] | None:
+    """The raster's (path, version) when the cached row is current, else None (no I/O)."""
+    seen = ctx.tile_sources.get(raster)
+    if seen is None or seen[1] != revision.current():
+        return None
+    if time.monotonic() - seen[0] >= _SOURCE_TTL:
+        return None
+    return seen[2], seen[3]
+
+
+def _cached_tile(ctx: Runtime, raster: str, z: int, x: int, y: int) -> tuple[bytes, str] | None:
+    """A cache hit answered on the event loop: no database, no file, no thread."""
+    source = _fresh_source(ctx, raster)
+    if source is None or not source[0]:
+        return None
+    return _tile_cache(ctx).cached_entry((raster, source[1], z, x, y))
+
+
+def _tile_png(ctx: Any, raster: str, z: int, x: int, y: int) -> tuple[bytes, str]:
+    """The tile and its ETag, checking the source row and rendering on a miss (blocking)."""
     raster_path, imported_at = _raster_source(ctx, raster)
     if not raster_path:
         raise HTTPException(404, str(UnknownCollection(raster, "raster", "raster")))
     path = ctx.settings.data_dir / raster_path
     key = (raster, imported_at, z, x, y)
     cache = _tile_cache(ctx)
-    png = cache.cached(key)
-    if png is not None:
-        return png
+    entry = cache.cached_entry(key)
+    if entry is not None:
+        return entry
     if not path.exists():
         raise HTTPException(404, f"Tệp raster bị thiếu / raster file missing: {raster_path}")
-    return cache.render(key, path, imported_at, z, x, y)
+    return cache.render_entry(key, path, imported_at, z, x, y)
+
+
+# Renders at once per process: a tile is ~6 ms of numpy and zlib under the interpreter lock, so
+# 40 pool threads rendering together only add switching and queueing (p99) on 2 cores.
+_RENDERS = 2
+_limiters: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+async def _in_thread(func: Callable[..., Any], *args: Any) -> Any:
+    """Run a blocking tile step in a worker thread, at most ``_RENDERS`` at once per loop."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(_RENDERS)
+    return await anyio.to_thread.run_sync(func, *args, limiter=limiter)
+
+
+# Browsers and proxies may keep a tile 5 minutes, then revalidate with If-None-Match (304).
+TILE_CACHE_CONTROL = "public, max-age=300"
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
 
 
 @router.get(
     "/tiles/{raster}/{z}/{x}/{y}.png",
     summary="Hazard raster as XYZ PNG tiles (Web Mercator), class colours",
     response_class=Response,
+    responses={304: {"description": "Not modified (If-None-Match matched the ETag)"}},
 )
-def tile(raster: str, z: int, x: int, y: int, ctx: ContextDep) -> Response:
-    """One tile; transparent outside the raster; 404 for an unknown raster."""
-    png = _tile_png(ctx, raster, z, x, y)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=300"})
+async def tile(raster: str, z: int, x: int, y: int, request: Request, ctx: ContextDep) -> Response:
+    """One tile; transparent outside the raster; 404 for an unknown raster. A cached tile is
+    answered on the event loop; only a miss (or a source re-check) goes to a worker thread."""
+    entry = _cached_tile(ctx, raster, z, x, y)
+    if entry is None:
+        entry = await _in_thread(_tile_png, ctx, raster, z, x, y)
+    png, etag = entry
+    headers = {"Cache-Control": TILE_CACHE_CONTROL, "ETag": etag}
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(png, media_type="image/png", headers=headers)
