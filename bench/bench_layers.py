@@ -112,12 +112,14 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None
 
 
 @contextmanager
-def server(cmd: list[str], env: dict[str, str], probe: str, log: Path) -> Iterator[None]:
+def server(
+    cmd: list[str], env: dict[str, str], probe: str, log: Path, wait_s: float = 120
+) -> Iterator[None]:
     """A server process on 127.0.0.1, stopped (by its own pid) on exit."""
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out)
         try:
-            _wait(probe, proc)
+            _wait(probe, proc, wait_s)
             yield
         finally:
             proc.terminate()
@@ -215,14 +217,21 @@ def tile_xyz() -> list[tuple[int, int, int]]:
 
 
 def wrk(
-    base: str, paths: list[str], seconds: float, clients: int, tmp: Path, *, distinct: bool = False
+    base: str,
+    paths: list[str],
+    seconds: float,
+    clients: int,
+    tmp: Path,
+    *,
+    distinct: bool = False,
+    headers: tuple[str, ...] = (),
 ) -> dict[str, float]:
     """One bounded wrk run (2 threads) rotating over ``paths``; req/s, p50/p99 ms, errors.
 
     ``distinct``: each path at most once (the run fails if the list runs out)."""
     listing = tmp / "paths.txt"
     listing.write_text("".join(p + "\n" for p in paths))
-    threads = 2
+    threads = min(2, clients)  # wrk needs a connection per thread
     cap = len(paths) // threads if distinct else 200_000
     env = {
         **os.environ,
@@ -231,7 +240,7 @@ def wrk(
         "WRK_THREADS": str(threads),
     }
     cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{round(seconds)}s", "--timeout", "10s",
-           "--latency", "-s", str(LUA), base]  # fmt: skip
+           "--latency", "-s", str(LUA), *[a for h in headers for a in ("-H", h)], base]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60).stdout
 
     def ms(label: str) -> float:

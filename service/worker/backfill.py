@@ -10,6 +10,7 @@ one alert pass. Exceedances of data older than the alerts file's ``timing.notify
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +37,7 @@ def evaluate_spans(
     console: Console | None = None,
 ) -> dict[str, Any]:
     """Run the after-ingest chain once for ``{station: (first, last)}``; returns what ran."""
+    started = time.perf_counter()
     rt = Runtime(settings, engine)
     steps = tuple(
         AfterIngestStep(s.name, _forced_alerts) if notify and s.name == "alerts" else s
@@ -52,4 +54,9 @@ def evaluate_spans(
             task = progress.add_task(step.name, total=1)
             run_chain(rt, (step,), spans)  # logs a failing step; the catch-up jobs repair it
             progress.advance(task)
-    return {"stations": len(spans), "steps": [s.name for s in steps], "notify": notify}
+    return {
+        "stations": len(spans),
+        "steps": [s.name for s in steps],
+        "notify": notify,
+        "seconds": round(time.perf_counter() - started, 3),  # what the evaluation took (bench/)
+    }

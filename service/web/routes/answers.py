@@ -66,6 +66,8 @@ class ReadingsAnswer(_Answer):
     end: str
     series: list[Series]
     conflicts: int = Field(0, description="resent values that disagreed with the stored ones")
+    page_limit: int | None = Field(None, description="raw: readings per page at most")
+    next: str | None = Field(None, description="raw: the next page (same request + cursor)")
 
 
 class Episode(_Answer):

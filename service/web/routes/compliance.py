@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
+from service.web.cpu_slots import CPU_SLOTS
 from service.web.deps import ConnDep, SettingsDep
 from service.web.routes.answers import ExceedancesAnswer
 from stations.compliance.bands import band_label
@@ -137,7 +138,8 @@ def compliance_summary(
         raise UnknownStation(station_id)
     start_at, end_at = _window(start, end, tz, 30 * 86400)
     near = float(getattr(settings, "compliance_near_fraction", 0.9))
-    body = station_summary(conn, site, start_at, end_at, near_fraction=near)
+    with CPU_SLOTS:
+        body = station_summary(conn, site, start_at, end_at, near_fraction=near)
     body["open_episodes"] = [_iso(e, tz) for e in body["open_episodes"]]
     body["start"] = epoch_to_local_iso(start_at, tz)
     body["end"] = epoch_to_local_iso(end_at, tz)
