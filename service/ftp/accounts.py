@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from service.config_files import require_unique
 from service.sources_config import read_yaml_with_env
 from stations.errors import InvalidRequest
 
@@ -71,9 +72,7 @@ def load_accounts(path: Path, env: dict[str, str] | None = None) -> list[FtpAcco
     Errors name the file, the field or the unset variable, never a password.
     """
     parsed = read_yaml_with_env(path, AccountsFile, "accounts file", env)
-    users = [a.user for a in parsed.accounts]
-    if len(users) != len(set(users)):
-        raise InvalidRequest(f"{path}: user names must be unique: {users}")
+    require_unique(path, "user names", [a.user for a in parsed.accounts])
     homes = {PurePosixPath(a.home) for a in parsed.accounts}
     for home in homes:
         for other in homes:

@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from service.admin.limits import edit_limit, get_limit, list_limits, overrides_file, revert_limit
-from service.admin.recipients import Recipients, read_recipients, replace_recipients
+from service.admin.commands import drop_limit_override, save_limit, save_recipients
+from service.admin.limits import get_limit, list_limits, overrides_file
+from service.admin.recipients import Recipients, read_recipients
 from service.auth.deps import AdminDep
 from service.web.deps import ContextDep
-from stations.timeutil import now_epoch
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -72,15 +72,7 @@ def limits_edit(
 ) -> dict[str, Any]:
     """Write the row into the overlay; 422 with the loader's message when the result would be
     invalid (then nothing changes)."""
-    entry = edit_limit(
-        ctx.engine,
-        overrides_file(ctx.settings.data_dir),
-        key,
-        body.changes(),
-        actor=admin.actor,
-        reason=body.reason,
-        now=now_epoch(),
-    )
+    entry = save_limit(ctx, key, body.changes(), actor=admin.actor, reason=body.reason)
     return entry.as_dict()
 
 
@@ -93,8 +85,7 @@ def limits_revert(
 ) -> dict[str, Any]:
     """The row as it is now (the package row), or ``{"key", "removed": true}`` for a row
     that only the overlay had."""
-    path = overrides_file(ctx.settings.data_dir)
-    entry = revert_limit(ctx.engine, path, key, actor=admin.actor, reason=reason, now=now_epoch())
+    entry = drop_limit_override(ctx, key, actor=admin.actor, reason=reason)
     return {"key": key, "removed": True} if entry is None else entry.as_dict()
 
 
@@ -116,4 +107,4 @@ def recipients_get(ctx: ContextDep, _admin: AdminDep) -> dict[str, Any]:
 def recipients_put(body: RecipientsUpdate, ctx: ContextDep, admin: AdminDep) -> dict[str, Any]:
     """Validate, keep a timestamped backup, write, audit and reload the running alerts."""
     new = Recipients.model_validate(body.model_dump(exclude={"reason"}))
-    return replace_recipients(ctx, new, actor=admin.actor, reason=body.reason, now=now_epoch())
+    return save_recipients(ctx, new, actor=admin.actor, reason=body.reason)

@@ -11,27 +11,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
+from service.admin.commands import drop_limit_override, save_limit, save_recipients
 from service.admin.limits import (
     LimitEntry,
-    edit_limit,
     get_limit,
     list_limits,
     overrides_file,
-    revert_limit,
 )
 from service.admin.pages import PAGE_ERRORS, page, see_other, status_of
 from service.admin.recipients import (
     parse_recipients_yaml,
     read_recipients,
     recipients_yaml,
-    replace_recipients,
 )
 from service.auth.deps import AdminDep
 from service.auth.principal import Principal
 from service.web.deps import ContextDep
 from service.web.routes.admin_config import LimitEdit
 from stations.limits.loader import package_table
-from stations.timeutil import now_epoch
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -175,15 +172,7 @@ def limit_edit(
                 "reason": reason.strip(),
             }
         )
-        edit_limit(
-            ctx.engine,
-            overrides_file(ctx.settings.data_dir),
-            key,
-            body.changes(),
-            actor=admin.actor,
-            reason=body.reason,
-            now=now_epoch(),
-        )
+        save_limit(ctx, key, body.changes(), actor=admin.actor, reason=body.reason)
     except PAGE_ERRORS as exc:
         return _limit_page(ctx, admin, key, status=status_of(exc), error=exc, form=form)
     return see_other(f"/admin/limits/{key}?ok=saved")
@@ -193,14 +182,7 @@ def limit_edit(
 def limit_revert(key: str, ctx: ContextDep, admin: AdminDep, reason: Text = "") -> Response:
     """Drop the override (``DELETE /api/admin/limits/{key}``)."""
     try:
-        entry = revert_limit(
-            ctx.engine,
-            overrides_file(ctx.settings.data_dir),
-            key,
-            actor=admin.actor,
-            reason=reason,
-            now=now_epoch(),
-        )
+        entry = drop_limit_override(ctx, key, actor=admin.actor, reason=reason)
     except PAGE_ERRORS as exc:
         return _limit_page(ctx, admin, key, status=status_of(exc), error=exc)
     return see_other(f"/admin/limits/{key}?ok=reverted" if entry else "/admin/limits?ok=reverted")
@@ -240,7 +222,7 @@ def recipients_save(
     reloaded."""
     try:
         new = parse_recipients_yaml(recipients)
-        replace_recipients(ctx, new, actor=admin.actor, reason=reason, now=now_epoch())
+        save_recipients(ctx, new, actor=admin.actor, reason=reason)
     except PAGE_ERRORS as exc:
         return _recipients_page(ctx, admin, status=status_of(exc), error=exc, text=recipients)
     return see_other("/admin/recipients?ok=saved")
