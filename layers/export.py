@@ -154,8 +154,7 @@ def export_features(
                 layer,
                 {c: (aliases.get(c), d) for c, d in _descriptions(layer, frame).items()},
             )
-            if layer in gis_styles.ZONE_LAYERS:
-                gis_styles.add_zone_style(target, layer)
+            gis_styles.add_style(target, layer)
         return ExportFile(target.read_bytes(), media, target.name)
 
 

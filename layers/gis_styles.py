@@ -1,9 +1,10 @@
-"""QGIS styles for exported hazard zones: the web map's legend as QML and SLD, stored in the
+"""QGIS styles of exported layers: the web map's legend as QML and SLD, stored in the
 GeoPackage's ``layer_styles`` table (the table QGIS reads and offers as the layer's default).
 
-The classes and colours come from :mod:`layers.levels` (QĐ 18/2021/QĐ-TTg Điều 4), the fill
-opacity and outline from the web map (maps/static/quantrac/map.js ``drawZones``), so a layer
-opened in QGIS looks as it does on the map.
+Hazard zones are styled here: classes and colours from :mod:`layers.levels` (QĐ 18/2021/QĐ-TTg
+Điều 4), fill opacity and outline from the web map (maps/static/quantrac/map.js ``drawZones``).
+Station and monitoring-point markers come from :mod:`layers.gis_marker_styles`. A layer opened
+in QGIS looks as it does on the map.
 """
 
 from __future__ import annotations
@@ -14,15 +15,11 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from layers import levels
+from layers.gis_marker_styles import MARKER_STYLES, marker_qml, marker_sld, qgis_rgb
 
 FILL_OPACITY = 0.45  # as the web map's zones
 ZONE_LAYERS = ("landslide-zones", "flood-zones")
 LEVEL_FIELD = "level"
-
-
-def _rgb(colour: str) -> str:
-    value = colour.lstrip("#")
-    return ",".join(str(int(value[i : i + 2], 16)) for i in (0, 2, 4))
 
 
 def _label(row: dict[str, object]) -> str:
@@ -40,8 +37,8 @@ def zone_qml() -> str:
     symbols = "".join(
         f'<symbol type="fill" name="{i}" alpha="1" clip_to_extent="1" force_rhr="0">'
         '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
-        f'<prop k="color" v="{_rgb(str(r["colour"]))},{alpha}"/>'
-        f'<prop k="outline_color" v="{_rgb(str(r["colour"]))},255"/>'
+        f'<prop k="color" v="{qgis_rgb(str(r["colour"]))},{alpha}"/>'
+        f'<prop k="outline_color" v="{qgis_rgb(str(r["colour"]))},255"/>'
         '<prop k="outline_width" v="0.26"/><prop k="outline_width_unit" v="MM"/>'
         '<prop k="style" v="solid"/><prop k="outline_style" v="solid"/>'
         "</layer></symbol>"
@@ -83,8 +80,31 @@ def zone_sld(layer: str) -> str:
     )
 
 
-def add_zone_style(gpkg: Path, layer: str) -> None:
-    """Store the zone style in ``gpkg``'s ``layer_styles`` table as ``layer``'s default."""
+ZONE_DESCRIPTION = "Cấp nguy cơ theo QĐ 18/2021/QĐ-TTg / hazard levels as on the web map"
+
+
+def style_of(layer: str) -> tuple[str, str, str] | None:
+    """``(qml, sld, description)`` shipped with ``layer``, None for a layer without a style."""
+    if layer in ZONE_LAYERS:
+        return zone_qml(), zone_sld(layer), ZONE_DESCRIPTION
+    marker = MARKER_STYLES.get(layer)
+    if marker is not None:
+        return marker_qml(marker), marker_sld(marker), marker.description
+    return None
+
+
+STYLED_LAYERS = (*ZONE_LAYERS, *MARKER_STYLES)
+
+
+def add_style(gpkg: Path, layer: str) -> None:
+    """Store ``layer``'s style in ``gpkg``'s ``layer_styles`` table as its default (no-op for a
+    layer without one)."""
+    style = style_of(layer)
+    if style is None:
+        return
+    qml, sld, description = style
+    # GeoPackage DATETIME form (GDAL warns about "+00:00"): 2026-12-05T21:03:36.000Z
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     with sqlite3.connect(gpkg) as db:
         db.execute(
             "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -104,10 +124,17 @@ def add_zone_style(gpkg: Path, layer: str) -> None:
                 layer,
                 geometry[0] if geometry else "geom",
                 "quantrac",
-                zone_qml(),
-                zone_sld(layer),
-                "Cấp nguy cơ theo QĐ 18/2021/QĐ-TTg / hazard levels as on the web map",
-                # GeoPackage DATETIME form (GDAL warns about "+00:00"): 2026-12-05T21:03:36.000Z
-                datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                qml,
+                sld,
+                description,
+                now,
             ),
+        )
+        # Registered as an attributes table, as QGIS does when it saves a style: GDAL hides
+        # unregistered tables from a GeoPackage that has one (the points' ``results``), and
+        # QGIS then finds no style.
+        db.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+            "last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', ?)",
+            (now,),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -62,3 +63,16 @@ def live_server(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def shipped_style(gpkg: Path) -> tuple[tuple[str, str, int, str, str], str]:
+    """The one ``layer_styles`` row of an exported GeoPackage (table, geometry column, default
+    flag, QML, SLD) and the layer's geometry column, to compare."""
+    with sqlite3.connect(gpkg) as db:
+        rows = db.execute(
+            "SELECT f_table_name, f_geometry_column, useAsDefault, styleQML, styleSLD "
+            "FROM layer_styles"
+        ).fetchall()
+        geometry = db.execute("SELECT column_name FROM gpkg_geometry_columns").fetchone()[0]
+    (row,) = rows
+    return row, str(geometry)

@@ -10,6 +10,7 @@ from pathlib import Path
 from layers import levels
 from layers.export import export_features
 from layers.gis_styles import FILL_OPACITY, zone_qml, zone_sld
+from tests.layers.helpers import shipped_style
 
 SLD = "{http://www.opengis.net/sld}"
 
@@ -43,18 +44,12 @@ def test_gpkg_export_of_zones_carries_the_default_style(tmp_path: Path) -> None:
     out = export_features(features, "flood-zones", "gpkg", "EPSG:9215")
     path = tmp_path / out.filename
     path.write_bytes(out.content)
-    with sqlite3.connect(path) as db:
-        rows = db.execute(
-            "SELECT f_table_name, f_geometry_column, useAsDefault, styleQML, styleSLD "
-            "FROM layer_styles"
-        ).fetchall()
-        geometry = db.execute("SELECT column_name FROM gpkg_geometry_columns").fetchone()[0]
-    ((table, column, default, qml, sld),) = rows
+    (table, column, default, qml, sld), geometry = shipped_style(path)
     assert (table, column, default) == ("flood-zones", geometry, 1)
     assert qml == zone_qml() and "StyledLayerDescriptor" in sld
-    points = export_features(
+    points = export_features(  # communes: the web map draws plain outlines, no legend
         [{"properties": {"id": "p"}, "geometry": {"type": "Point", "coordinates": [106.7, 21.8]}}],
-        "monitoring-points",
+        "communes",
         "gpkg",
         "EPSG:4326",
     )

@@ -2,7 +2,8 @@
 ``/usr/bin/python3`` (python3-qgis, QGIS 3.22), not the project's venv, so it imports only
 the standard library and ``qgis``. Prints what QGIS saw as one JSON object.
 
-Usage: python3 qgis_client.py ITEMS_URL FILTERED_URL GPKG_PATH
+Usage: python3 qgis_client.py ITEMS_URL FILTERED_URL ZONES_GPKG [LAYER=GPKG ...]
+(each LAYER=GPKG is a styled point export: its renderer and each feature's class are reported)
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from qgis.core import Qgis, QgsApplication, QgsVectorLayer
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsExpression,
+    QgsExpressionContext,
+    QgsExpressionContextUtils,
+    QgsVectorLayer,
+)
 
 
 def _features(layer: QgsVectorLayer) -> dict[str, list[float]]:
@@ -37,8 +45,19 @@ def _layer_seen(url: str) -> dict[str, object]:
     }
 
 
-def _style_seen(gpkg: str) -> dict[str, object]:
-    layer = QgsVectorLayer(f"{gpkg}|layername=landslide-zones", "zones", "ogr")
+def _classes(layer: QgsVectorLayer, attr: str) -> dict[str, object]:
+    """Feature id -> the renderer's class value, as QGIS evaluates its expression."""
+    expression = QgsExpression(attr)
+    context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    out = {}
+    for feature in layer.getFeatures():
+        context.setFeature(feature)
+        out[str(feature["id"])] = expression.evaluate(context)
+    return out
+
+
+def _style_seen(gpkg: str, name: str = "landslide-zones") -> dict[str, object]:
+    layer = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
     message, ok = layer.loadDefaultStyle()
     renderer = layer.renderer()
     categories, alphas = [], []
@@ -58,11 +77,14 @@ def _style_seen(gpkg: str) -> dict[str, object]:
         "attr": attr,
         "categories": categories,
         "fill_alphas": alphas,
+        "symbol_levels": renderer.usingSymbolLevels() if attr else None,
+        "classes": _classes(layer, attr) if attr else {},
     }
 
 
 def main() -> None:
     items_url, filtered_url, gpkg = sys.argv[1:4]
+    styled = dict(arg.split("=", 1) for arg in sys.argv[4:])
     app = QgsApplication([], False)
     app.initQgis()
     try:
@@ -71,6 +93,7 @@ def main() -> None:
             "items": _layer_seen(items_url),
             "filtered": _layer_seen(filtered_url),
             "style": _style_seen(gpkg),
+            "styles": {name: _style_seen(path, name) for name, path in styled.items()},
         }
     finally:
         app.exitQgis()

@@ -1,6 +1,7 @@
 """QGIS 3.22 headless (Debian python3-qgis, installed by scripts/system-deps.sh) as a client of a
 real server: items served in VN-2000 open as EPSG:9215 at PROJ's coordinates, a CQL2 filter gives
-QGIS exactly the subset Python selects, and a zone GeoPackage opens with the shipped style."""
+QGIS exactly the subset Python selects, and zone, station and point GeoPackages open with the
+shipped styles."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from pyproj import Transformer
 
 from layers import levels
+from layers.gis_marker_styles import MARKER_STYLES, classify, expression
 from layers.gis_styles import FILL_OPACITY, zone_qml
 from service.database import make_engine
 from tests.layers.helpers import demo_settings, live_server
@@ -85,8 +87,13 @@ def seen(server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
     filtered = f"{server}{POINTS}?{urlencode({**vn, 'filter': CQL, 'filter-lang': 'cql2-text'})}"
     gpkg = tmp_path_factory.mktemp("qgis-gpkg") / "landslide-zones.gpkg"
     gpkg.write_bytes(_get(f"{server}/export/landslide-zones?format=gpkg&crs=EPSG:9215"))
+    styled = []
+    for layer in MARKER_STYLES:
+        path = gpkg.with_name(f"{layer}.gpkg")
+        path.write_bytes(_get(f"{server}/export/{layer}?format=gpkg&crs=EPSG:9215"))
+        styled.append(f"{layer}={path}")
     done = subprocess.run(
-        [SYSTEM_PYTHON, str(SCRIPT), items, filtered, str(gpkg)],
+        [SYSTEM_PYTHON, str(SCRIPT), items, filtered, str(gpkg), *styled],
         capture_output=True,
         text=True,
         timeout=120,
@@ -136,3 +143,22 @@ def test_qgis_opens_the_zone_gpkg_with_the_shipped_style(seen: dict[str, Any]) -
         for row, label in zip(levels.legend(), labels, strict=True)
     ]
     assert style["fill_alphas"] == [round(FILL_OPACITY * 255)] * len(labels)
+
+
+@pytest.mark.parametrize("layer", list(MARKER_STYLES))
+def test_qgis_opens_point_exports_with_the_web_map_colours(
+    server: str, seen: dict[str, Any], layer: str
+) -> None:
+    style, shipped = seen["styles"][layer], MARKER_STYLES[layer]
+    assert style["valid"] and style["ok"], style["message"]
+    assert (style["renderer"], style["attr"]) == ("categorizedSymbol", expression(shipped))
+    assert style["symbol_levels"] is True
+    legend = {s.key: s for s in shipped.swatches}
+    assert style["categories"] == [
+        [k, f"{legend[k].label_vi} / {legend[k].label_en}", legend[k].colour]
+        for k in shipped.keys()
+    ]
+    # QGIS's own evaluation of the renderer on each exported feature = the map's class.
+    wgs = _geojson(f"{server}/ogc/collections/{layer}/items?limit=1000")["features"]
+    assert wgs and style["count"] == len(wgs)
+    assert style["classes"] == {f["id"]: classify(shipped, f["properties"]) for f in wgs}
