@@ -51,6 +51,9 @@ class Snapshot:
     times: np.ndarray
     index: dict[str, int]
     responses: dict[Any, Any] = field(default_factory=dict)
+    # Per queryable property: value -> indices of the features holding it, built on first use,
+    # so an equality filter costs one lookup instead of a pass over every feature's dict.
+    groups: dict[str, dict[Any, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, collection: Collection, key: tuple[Any, ...], fc: dict[str, Any]) -> Snapshot:
@@ -103,12 +106,21 @@ class Snapshot:
                 (query.where(f) for f in self.features), dtype=bool, count=len(self.features)
             )
         for name, target in query.equals.items():
-            keep &= np.fromiter(
-                (f["properties"].get(name) == target for f in self.features),
-                dtype=bool,
-                count=len(self.features),
-            )
+            match = np.zeros(len(keep), dtype=bool)
+            match[self._group(name).get(target, _NONE)] = True
+            keep &= match
         return np.flatnonzero(keep)
+
+    def _group(self, name: str) -> dict[Any, np.ndarray]:
+        """``value -> feature indices`` of one scalar property (dict lookup keeps ``==``)."""
+        groups = self.groups.get(name)
+        if groups is None:
+            lists: dict[Any, list[int]] = {}
+            for i, f in enumerate(self.features):
+                lists.setdefault(f["properties"].get(name), []).append(i)
+            groups = {v: np.array(ix, dtype=np.intp) for v, ix in lists.items()}
+            self.groups[name] = groups  # a racing thread builds the same; either one is kept
+        return groups
 
 
 class SnapshotCache:
@@ -207,6 +219,9 @@ class SnapshotCache:
         finally:
             refresh.release()
         return snap
+
+
+_NONE = np.empty(0, dtype=np.intp)
 
 
 def _generation(collection: Collection) -> tuple[int, int]:
