@@ -267,19 +267,6 @@ def main() -> None:
 
         prepare(tmp / "ours")
         start_ours("ours", tmp / "ours", ROOT)
-        if args.pg:
-            url = fresh_database("bench_ogc_ours")
-            prepare(tmp / "ours-pg", url)
-            start_ours("ours PostGIS", tmp / "ours-pg", ROOT, QUANTRAC_DATABASE_URL=url)
-        if args.old_tree:
-            old = args.old_tree.resolve()
-            subprocess.run(
-                [sys.executable, __file__, "--prepare-only", str(tmp / "old")],
-                check=True,
-                cwd=old,
-                env={**os.environ, "BENCH_TREE": str(old), "PYTHONPATH": str(old)},
-            )
-            start_ours("ours old", tmp / "old", old)
         ours = bases["ours"]
         points = httpx.get(
             f"{ours}/ogc/collections/monitoring-points/items?limit=10000", timeout=60
@@ -290,9 +277,8 @@ def main() -> None:
         cached = [f"bbox={','.join(map(str, b))}&medium=groundwater&limit=100" for b in BBOXES]
         queries = {CASES[0]: ["limit=163"], CASES[1]: uncached, CASES[2]: cached}
         paths: dict[str, dict[str, list[str]]] = {c: {} for c in CASES}
-        for label in bases:
-            for case, qs in queries.items():
-                paths[case][label] = [f"/ogc/collections/monitoring-points/items?{q}" for q in qs]
+        for case, qs in queries.items():
+            paths[case]["ours"] = [f"/ogc/collections/monitoring-points/items?{q}" for q in qs]
         if not args.no_peers:
             pg_url = fresh_database("bench_ogc_peers", postgis=True)
             load_peer_table(pg_url, points)
@@ -348,6 +334,25 @@ def main() -> None:
                     tmp / "nginx.log",
                 )
             )
+        if args.pg:
+            url = fresh_database("bench_ogc_ours")
+            prepare(tmp / "ours-pg", url)
+            start_ours("ours PostGIS", tmp / "ours-pg", ROOT, QUANTRAC_DATABASE_URL=url)
+        if args.old_tree:
+            old = args.old_tree.resolve()
+            subprocess.run(
+                [sys.executable, __file__, "--prepare-only", str(tmp / "old")],
+                check=True,
+                cwd=old,
+                env={**os.environ, "BENCH_TREE": str(old), "PYTHONPATH": str(old)},
+            )
+            start_ours("ours old", tmp / "old", old)
+        for label in bases:
+            if label.startswith("ours"):
+                for case, qs in queries.items():
+                    paths[case][label] = [
+                        f"/ogc/collections/monitoring-points/items?{q}" for q in qs
+                    ]
         # Every side answers the same features: same ids for the first query of every case.
         for case in CASES:
             seen = {}
