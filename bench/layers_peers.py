@@ -168,7 +168,10 @@ def pygeoapi_pg_config(tmp: Path, port: int, pg_url: str) -> Path:
     from sqlalchemy.engine import make_url
 
     dummy = tmp / "dummy.geojson"
-    dummy.write_text('{"type":"FeatureCollection","features":[]}')
+    dummy.write_text(  # replaced below; pygeoapi reads one feature's fields to start
+        '{"type":"FeatureCollection","features":[{"type":"Feature","id":"x","properties":'
+        '{"id":"x"},"geometry":{"type":"Point","coordinates":[106.5,21.8]}}]}'
+    )
     cfg = pygeoapi_config(tmp, port, {"points": dummy})
     config = json.loads(cfg.read_text())
     u = make_url(pg_url)
