@@ -235,10 +235,6 @@ def bboxes(n: int, seed: int = 20) -> list[tuple[float, float, float, float]]:
 
 
 def main() -> None:
-    from bench_layers import BBOXES, median_of, server, wrk
-
-    from tests.layers.helpers import free_port
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=5.0, help="per wrk run")
@@ -252,6 +248,12 @@ def main() -> None:
     if args.prepare_only:
         prepare(args.prepare_only)
         return
+    # Imported only now: bench_layers puts this tree first on sys.path (--prepare-only must
+    # build the other checkout's database with that checkout's code).
+    from bench_layers import BBOXES, median_of, server, wrk
+
+    from tests.layers.helpers import free_port
+
     clients_list = (10, 50)
     with ExitStack() as stack:
         tmp = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
