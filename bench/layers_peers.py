@@ -295,7 +295,7 @@ def main() -> None:
                      str(tipg_port), "--workers", "2", "--log-level", "warning",
                      "--no-access-log"],
                     {"DATABASE_URL": pg_url.replace("+psycopg", ""),
-                     "TIPG_DB_SCHEMAS": '["public"]', "TIPG_DB_TABLES": '["points"]'},
+                     "TIPG_DB_SCHEMAS": '["public"]'},
                     f"{bases['tipg']}/healthz",
                     tmp / "tipg.log",
                     WAIT_S,
