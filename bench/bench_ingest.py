@@ -117,8 +117,8 @@ def end_to_end(url: str, files: list[IncomingFile], tmp: Path) -> tuple[float, f
 
 
 def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float]:
-    """Wall and CPU seconds for the same rows with one DBAPI executemany and a commit (no
-    parse, QC, file records or derived tables)."""
+    """Wall and CPU seconds for the same rows with one DBAPI executemany (SQLite) or one COPY
+    (PostgreSQL) and a commit (no parse, QC, file records or derived tables)."""
     engine = make_engine(url)
     ph = "%s" if url.startswith("postgresql") else "?"
     sql = (
@@ -129,7 +129,12 @@ def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float]:
         raw = conn.connection.driver_connection
         cur = raw.cursor()  # type: ignore[union-attr]
         w0, c0 = _clock()
-        cur.executemany(sql, rows)
+        if ph == "%s":  # PostgreSQL: COPY, the fastest way in
+            with cur.copy(f"COPY readings ({sql.split('(', 1)[1].split(')')[0]}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+        else:
+            cur.executemany(sql, rows)
         raw.commit()  # type: ignore[union-attr]
         w1, c1 = _clock()
     engine.dispose()
@@ -239,7 +244,17 @@ def main() -> None:
     ap.add_argument("--pg", default=os.environ.get("QUANTRAC_BENCH_PG_URL"))
     ap.add_argument("--pg-repeats", type=int, default=3)
     ap.add_argument("--year-days", type=int, default=0, help="also time a backfill of N days")
+    ap.add_argument(
+        "--prior-days",
+        default="",
+        help="comma-separated sizes (e.g. 3,10,30,365): the batch on top of N days of prior "
+        "data against the same-size ceiling, instead of the empty-table rows",
+    )
+    ap.add_argument("--live", action="store_true", help="the live polling path instead")
     args = ap.parse_args()
+    if args.prior_days or args.live:
+        modes(args)
+        return
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         zpath, n_files = make_zip(args.days, tmp)
@@ -271,6 +286,29 @@ def main() -> None:
                 f"quarantined {y['quarantined']}, line errors {y['line_errors']}); "
                 f"writing the zips took {y['generated']:.1f} s; evaluation {y['evaluation']}"
             )
+
+
+def modes(args: argparse.Namespace) -> None:
+    """``--prior-days`` and ``--live`` (bench/ingest_modes.py)."""
+    import ingest_modes
+
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        zpath, n_files = make_zip(args.days, tmp)
+        files = list(read_zip(zpath, tmp / "archive"))
+        print(f"{n_files} files, {args.days:g} days, 13 stations")
+        print(
+            "| case | readings | end-to-end readings/s (wall · CPU) "
+            "| ceiling readings/s (wall · CPU) | ratio (wall) | ratio (CPU) |"
+        )
+        print("|---|---|---|---|---|---|")
+        if args.prior_days:
+            sizes = [int(x) for x in args.prior_days.split(",")]
+            ingest_modes.sizes(files, tmp, sizes, args.repeats)
+        if args.live:
+            ingest_modes.live(files, tmp, args.repeats, None)
+            if args.pg:
+                ingest_modes.live(files, tmp, args.pg_repeats, args.pg)
 
 
 if __name__ == "__main__":

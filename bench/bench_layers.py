@@ -1,4 +1,4 @@
-"""Layer serving side by side with pygeoapi and TiTiler, in one run on one machine.
+"""Layer serving side by side with pygeoapi, in one run on one machine.
 
 Cases (same data for every server, same load settings, 10 and 50 concurrent clients):
 
@@ -7,10 +7,9 @@ Cases (same data for every server, same load settings, 10 and 50 concurrent clie
 - 163 monitoring points (``limit=163``), the reference case of peers.md §3.2;
 - 10,000 monitoring points, bbox + ``medium=`` filter, ``limit=100``, against pygeoapi's GeoJSON
   provider on the same 10,000 features (20 bboxes in rotation);
-- distinct hazard tiles z8–13 over the province: the GeoTIFF our import stored, served by us
-  at ``/tiles/…`` and by TiTiler at ``/cog/tiles/WebMercatorQuad/…`` with the same class
-  colour map. Every tile request is distinct: each run walks its own copies of the raster
-  (``bench-landslide-K``, the same file), so our tile cache never answers (cold rendering).
+
+Raster tiles (cache hits against nginx, cold tiles on distinct COGs against TiTiler) are measured
+by bench/layers_tiles.py.
 
 Load: wrk (Debian ``wrk``) with ``bench/wrk_rotate.lua``: bounded by time (``-d``) and count
 (``WRK_MAX`` per thread), loopback only. Servers: ours is ``quantrac serve --no-scheduler
@@ -19,7 +18,7 @@ uvicorn with 2 workers as in peers.md §3.2. Peers come from a benchmark-only ve
 bench/README.md):
 
     uv venv bench/.peers/venv
-    uv pip install --python bench/.peers/venv/bin/python pygeoapi titiler.application uvicorn
+    uv pip install --python bench/.peers/venv/bin/python pygeoapi uvicorn
 
 Usage: .venv/bin/python bench/bench_layers.py [--seconds 6] [--runs 3]
 """
@@ -43,17 +42,12 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from layers.communes import load_province_outline  # noqa: E402
-from layers.rasters import colour_table  # noqa: E402
-from layers.store import zone_sources  # noqa: E402
-from layers.zones import import_zones  # noqa: E402
 from service.bootstrap import import_points, import_stations, prepare_database  # noqa: E402
-from service.demo.synthetic_zones import landslide_raster  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from stations.sites import Site  # noqa: E402
 from stations.store.sites import upsert_sites  # noqa: E402
@@ -62,7 +56,6 @@ from tests.layers.helpers import free_port  # noqa: E402
 DEMO = ROOT / "stations" / "demo"
 PEERS = ROOT / "bench" / ".peers" / "venv" / "bin"
 LUA = ROOT / "bench" / "wrk_rotate.lua"
-RASTER = "bench-landslide"
 BBOXES = [(106.2 + d / 100, 21.5, 106.8 + d / 100, 22.1) for d in range(20)]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 PROVINCE = (106.1, 21.35, 107.35, 22.45)
@@ -86,9 +79,8 @@ def _extra_points(n: int) -> list[Site]:
     ]
 
 
-def prepare(tmp: Path, copies: int) -> Settings:
-    """Demo stations, 10,000 points, the province and a landslide raster registered ``copies``
-    times (``bench-landslide-K``, one file) so every run requests tiles nobody rendered yet."""
+def prepare(tmp: Path) -> Settings:
+    """Demo stations, 10,000 points and the province."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp / "data",
@@ -101,20 +93,6 @@ def prepare(tmp: Path, copies: int) -> Settings:
     with engine.begin() as conn:
         upsert_sites(conn, _extra_points(10_000 - 163), 0)
     load_province_outline(engine, 0)
-    import_zones(
-        engine,
-        landslide_raster(tmp / "ls.tif", pixel_m=100),
-        hazard="landslide",
-        data_dir=settings.data_dir,
-        now=0,
-        source_id=RASTER,
-        synthetic=True,
-    )
-    with engine.begin() as conn:
-        row = conn.execute(select(zone_sources).where(zone_sources.c.id == RASTER)).mappings()
-        first = dict(row.one())
-        for k in range(copies):
-            conn.execute(insert(zone_sources).values({**first, "id": f"{RASTER}-{k}"}))
     engine.dispose()
     return settings
 
@@ -239,14 +217,21 @@ def tile_xyz() -> list[tuple[int, int, int]]:
 
 
 def wrk(
-    base: str, paths: list[str], seconds: float, clients: int, tmp: Path, *, distinct: bool = False
+    base: str,
+    paths: list[str],
+    seconds: float,
+    clients: int,
+    tmp: Path,
+    *,
+    distinct: bool = False,
+    headers: tuple[str, ...] = (),
 ) -> dict[str, float]:
     """One bounded wrk run (2 threads) rotating over ``paths``; req/s, p50/p99 ms, errors.
 
     ``distinct``: each path at most once (the run fails if the list runs out)."""
     listing = tmp / "paths.txt"
     listing.write_text("".join(p + "\n" for p in paths))
-    threads = 2
+    threads = min(2, clients)  # wrk needs a connection per thread
     cap = len(paths) // threads if distinct else 200_000
     env = {
         **os.environ,
@@ -255,7 +240,7 @@ def wrk(
         "WRK_THREADS": str(threads),
     }
     cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{round(seconds)}s", "--timeout", "10s",
-           "--latency", "-s", str(LUA), base]  # fmt: skip
+           "--latency", "-s", str(LUA), *[a for h in headers for a in ("-H", h)], base]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60).stdout
 
     def ms(label: str) -> float:
@@ -289,13 +274,6 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return med
 
 
-COPIES = 4  # raster copies per tile run: enough distinct tiles for a run at our speed
-
-
-def _copies(run: int) -> range:
-    return range(COPIES * run, COPIES * run + COPIES)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=6.0, help="per wrk run")
@@ -311,13 +289,11 @@ def main() -> None:
         if not shutil.which(tool):
             sys.exit(f"missing {tool}: see the docstring (apt-get install wrk; the peers venv)")
     clients_list = (10, 50)
-    tile_runs = args.runs * len(clients_list)
     with ExitStack() as stack:
         tmp = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         tmp.mkdir(parents=True, exist_ok=True)
-        # COPIES copies per tile run for us and as many files for TiTiler: never a repeated tile.
-        settings = prepare(tmp, copies=COPIES * tile_runs)
-        ours_port, pygeo_port, titiler_port = free_port(), free_port(), free_port()
+        settings = prepare(tmp)
+        ours_port, pygeo_port = free_port(), free_port()
         ours = f"http://127.0.0.1:{ours_port}"
         stack.enter_context(
             server(
@@ -388,48 +364,6 @@ def main() -> None:
                 tmp / "pygeoapi.log",
             )
         )
-        titiler = f"http://127.0.0.1:{titiler_port}"
-        stack.enter_context(
-            server(
-                [
-                    str(PEERS / "uvicorn"),
-                    "titiler.application.main:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(titiler_port),
-                    "--workers",
-                    "2",
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                {},
-                f"{titiler}/healthz",
-                tmp / "titiler.log",
-            )
-        )
-        stored = settings.data_dir / "rasters" / f"{RASTER}.tif"
-        tiff_copies = []
-        for k in range(COPIES * tile_runs):
-            dst = tmp / f"titiler-{k}.tif"
-            shutil.copyfile(stored, dst)
-            tiff_copies.append(dst)
-        cmap = json.dumps({str(k): list(v) for k, v in colour_table().items()})
-        tiles = tile_xyz()
-
-        def our_tiles(run: int) -> list[str]:
-            return [f"/tiles/{RASTER}-{k}/{z}/{x}/{y}.png" for k in _copies(run)
-                    for z, x, y in tiles]  # fmt: skip
-
-        def titiler_tiles(run: int) -> list[str]:
-            query = httpx.QueryParams({"colormap": cmap, "resampling": "nearest"})
-            return [
-                f"/cog/tiles/WebMercatorQuad/{z}/{x}/{y}.png?url=file://{tiff_copies[k]}&{query}"
-                for k in _copies(run)
-                for z, x, y in tiles
-            ]
-
         bbox_q = [f"bbox={','.join(map(str, b))}&medium=groundwater&limit=100" for b in BBOXES]
         cases = {
             "stations GeoJSON /api/stations": [
@@ -456,9 +390,6 @@ def main() -> None:
                 r.raise_for_status()
                 print(f"# {name}: {base} {len(r.content)} bytes, "
                       f"{len(r.json()['features'])} features", file=sys.stderr)  # fmt: skip
-        for base, paths in ((ours, our_tiles(0)), (titiler, titiler_tiles(0))):
-            r = httpx.get(base + paths[len(tiles) // 2], timeout=60)
-            assert r.status_code == 200 and r.headers["content-type"] == "image/png", r.text
         print(f"# uptime before: {os.getloadavg()}", file=sys.stderr)
         results: dict[tuple[str, str, int], list[dict[str, float]]] = {}
         for run in range(args.runs):
@@ -467,16 +398,9 @@ def main() -> None:
                     for label, (base, paths) in zip(("ours", "peer"), sides, strict=True):
                         r = wrk(base, paths, args.seconds, clients, tmp)
                         results.setdefault((name, label, clients), []).append(r)
-                t = run * len(clients_list) + clients_list.index(clients)
-                for label, base, paths in (
-                    ("ours", ours, our_tiles(t)),
-                    ("peer", titiler, titiler_tiles(t)),
-                ):
-                    r = wrk(base, paths, args.seconds, clients, tmp, distinct=True)
-                    results.setdefault(("distinct tiles z8-13", label, clients), []).append(r)
                 print(f"# run {run + 1} clients {clients} load {os.getloadavg()}", file=sys.stderr)
         print(f"# uptime after: {os.getloadavg()}", file=sys.stderr)
-        names = [*cases, "distinct tiles z8-13"]
+        names = list(cases)
         print(
             "| case | clients | ours req/s | p50 ms | p99 ms | peer req/s | p50 ms | p99 ms "
             "| ratio |"

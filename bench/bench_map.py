@@ -59,10 +59,10 @@ def serve_demo(data_dir: Path) -> str:
     import uvicorn
     from rich.console import Console
 
-    from service.app import create_app
     from service.bootstrap import import_points, import_stations, prepare_database
     from service.demo import DEMO_POINTS, DEMO_STATIONS
     from service.settings import Settings
+    from service.web.app import create_app
 
     settings = Settings(
         _env_file=None, data_dir=data_dir, scheduler_enabled=False, auth_enabled=False

@@ -24,14 +24,13 @@ from layers.warnings import recompute, replay
 from layers.zones import import_zones
 from service.database import make_engine, upgrade
 from service.demo.rain import synthetic_events
+from service.demo.rain_gauges import rain_gauge, rain_rows
 from service.demo.simulator.storm import demo_storm
 from service.demo.synthetic_communes import load_synthetic_communes, synthetic_communes
 from service.demo.synthetic_zones import flood_zones, landslide_raster
 from stations.alerts.config import AlertConfig
-from stations.rain import PARAMETER
 from stations.rain.alerts import raise_alerts
 from stations.rain.verify import score
-from stations.sites import Site
 from stations.store.schema import readings
 from stations.store.sites import sync_parameters, upsert_sites
 
@@ -74,40 +73,18 @@ def build(url: str, data: Path, n_gauges: int, days: float) -> list[tuple[str, f
     with engine.begin() as conn:
         upsert_sites(
             conn,
-            [
-                Site(
-                    g,
-                    g,
-                    "station",
-                    "rain",
-                    "precipitation",
-                    lon,
-                    lat,
-                    synthetic=True,
-                    parameters={PARAMETER: "mm"},
-                    config={"interval_s": STEP},
-                )
-                for g, lon, lat in gauges
-            ],
+            [rain_gauge(g, g, lon, lat, STEP) for g, lon, lat in gauges],
             NOW,
         )
     storm = demo_storm(NOW)
     start = NOW - int(days * 86400)
-    rows = []
-    for g, lon, lat in gauges:
-        for t in range(start, NOW + 1, STEP):
-            rows.append(
-                {
-                    "station_id": g,
-                    "parameter": PARAMETER,
-                    "observed_at": t,
-                    "value": storm.rain_mm(g, lon, lat, t, STEP),
-                    "unit": "mm",
-                    "status": "00",
-                    "qc_flags": 0,
-                    "file_id": None,
-                }
-            )
+    rows = [
+        row
+        for g, lon, lat in gauges
+        for row in rain_rows(
+            g, ((t, storm.rain_mm(g, lon, lat, t, STEP)) for t in range(start, NOW + 1, STEP))
+        )
+    ]
     with engine.begin() as conn:
         for i in range(0, len(rows), 20_000):
             conn.execute(insert(readings), rows[i : i + 20_000])
@@ -123,17 +100,9 @@ def cycle(engine, gauges, t: int) -> tuple[float, float, int]:
         conn.execute(
             insert(readings),
             [
-                {
-                    "station_id": g,
-                    "parameter": PARAMETER,
-                    "observed_at": t,
-                    "value": storm.rain_mm(g, lon, lat, t, STEP),
-                    "unit": "mm",
-                    "status": "00",
-                    "qc_flags": 0,
-                    "file_id": None,
-                }
+                row
                 for g, lon, lat in gauges
+                for row in rain_rows(g, [(t, storm.rain_mm(g, lon, lat, t, STEP))])
             ],
         )
     t0, c0 = time.perf_counter(), time.process_time()

@@ -2,7 +2,7 @@
 
 For fairness in bench_layers.py (``--peer-nodelay``): uvicorn's multi-worker socket is bound
 with protocol 0, so asyncio leaves Nagle's algorithm on and every small response waits ~40 ms
-for the client's delayed ACK (see service/http_server.py, which fixes it for quantrac). Run
+for the client's delayed ACK (see service/web/http_server.py, which fixes it for quantrac). Run
 with the peers' interpreter: ``python nodelay_uvicorn.py APP HOST PORT WORKERS``.
 """
 

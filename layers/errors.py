@@ -1,6 +1,6 @@
 """Errors of the layers area. They subclass the domain errors, so the service maps them already:
 :class:`InvalidRequest` -> 400, :class:`ZoneImportRejected` (an ``ImportRejected``) -> 422,
-:class:`UnknownCollection` -> 404 (needs its line in ``service.errors.STATUS_CODES``)."""
+:class:`UnknownCollection` -> 404 (needs its line in ``service.web.errors.STATUS_CODES``)."""
 
 from __future__ import annotations
 

@@ -26,10 +26,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from layers import gis_styles, shapefile_names
+from layers import gis_styles, gpkg_columns, shapefile_names
 from layers.crs import OUTPUT_CRS, parse_output_crs
 from layers.errors import BadQuery
 from layers.formats import FORMAT_CRS_ONLY, FORMATS
+from layers.gpkg_columns import unit_alias
 from stations.csvsafe import safe_cell
 
 # Nested objects written one column per parameter (wide form).
@@ -147,9 +148,26 @@ def export_features(
         )
         if fmt == "gpkg":
             _results_table(features, target)
+            aliases = _aliases(frame)
+            gpkg_columns.describe_columns(
+                target,
+                layer,
+                {c: (aliases.get(c), d) for c, d in _descriptions(layer, frame).items()},
+            )
             if layer in gis_styles.ZONE_LAYERS:
                 gis_styles.add_zone_style(target, layer)
         return ExportFile(target.read_bytes(), media, target.name)
+
+
+def _units(frame: gpd.GeoDataFrame) -> dict[str, tuple[str, list[str]]]:
+    """``{column: (parameter code, [units seen])}`` from the ``units`` column."""
+    units: dict[str, tuple[str, list[str]]] = {}
+    if "units" in frame.columns:
+        for text in frame["units"].dropna():
+            for item in str(text).split("; "):
+                code, _, unit = item.partition("=")
+                units.setdefault(_column(code), (code, []))[1].append(unit)
+    return units
 
 
 def _descriptions(layer: str, frame: gpd.GeoDataFrame) -> dict[str, str]:
@@ -158,13 +176,13 @@ def _descriptions(layer: str, frame: gpd.GeoDataFrame) -> dict[str, str]:
 
     collection = COLLECTIONS.get(layer)
     props = collection.properties if collection else {}
-    units: dict[str, str] = {}
-    if "units" in frame.columns:
-        for text in frame["units"].dropna():
-            for item in str(text).split("; "):
-                code, _, unit = item.partition("=")
-                units[_column(code)] = f"{code}, {unit}"
+    units = {c: unit_alias(code, seen) for c, (code, seen) in _units(frame).items()}
     return {c: props[c].description if c in props else units.get(c, "") for c in frame.columns}
+
+
+def _aliases(frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """Field aliases of the parameter columns: the code with its unit."""
+    return {c: unit_alias(code, seen) for c, (code, seen) in _units(frame).items()}
 
 
 def numeric_columns(layer: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ windowed read, a little numpy and zlib, and no per-request warp or transformer s
 
 from __future__ import annotations
 
+import hashlib
 import math
 import struct
 import threading
@@ -213,25 +214,39 @@ def render_tile(path: Path, z: int, x: int, y: int) -> bytes:
         tiles.close()
 
 
+def etag_of(png: bytes) -> str:
+    """A strong ETag for a tile's bytes (so a 304 holds across restarts and workers)."""
+    return '"' + hashlib.blake2b(png, digest_size=10).hexdigest() + '"'
+
+
 class TileCache:
-    """A bounded LRU of rendered tiles keyed by (raster, version, z, x, y), and the open
-    rasters by (path, version); thread-safe."""
+    """A bounded LRU of rendered tiles (bytes and ETag) keyed by (raster, version, z, x, y), and
+    the open rasters by (path, version); thread-safe.
+
+    A lookup (:meth:`cached_entry`) does no I/O and holds the lock for a dict access only, so the
+    tile route answers a hit on the event loop; rendering (:meth:`render`) belongs in a thread.
+    """
 
     def __init__(self, max_tiles: int = 4096) -> None:
         self.max_tiles = max_tiles
-        self._tiles: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self._tiles: OrderedDict[tuple[object, ...], tuple[bytes, str]] = OrderedDict()
         self._rasters: dict[Path, tuple[object, RasterTiles]] = {}
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def cached(self, key: tuple[object, ...]) -> bytes | None:
-        """The cached tile, or None (a miss is counted when the tile is rendered)."""
+    def cached_entry(self, key: tuple[object, ...]) -> tuple[bytes, str] | None:
+        """The cached (tile, ETag), or None (a miss is counted when the tile is rendered)."""
         with self._lock:
-            tile = self._tiles.get(key)
-            if tile is not None:
+            entry = self._tiles.get(key)
+            if entry is not None:
                 self._tiles.move_to_end(key)
                 self.hits += 1
-            return tile
+            return entry
+
+    def cached(self, key: tuple[object, ...]) -> bytes | None:
+        """The cached tile, or None."""
+        entry = self.cached_entry(key)
+        return None if entry is None else entry[0]
 
     def raster(self, path: Path, version: object) -> RasterTiles:
         """The open raster at ``path`` for this version (reopened when the version changes)."""
@@ -250,17 +265,24 @@ class TileCache:
         # be reading through them.
         return opened
 
+    def render_entry(
+        self, key: tuple[object, ...], path: Path, version: object, z: int, x: int, y: int
+    ) -> tuple[bytes, str]:
+        """Render a tile (after a miss), keep it and return it with its ETag."""
+        tile = self.raster(path, version).render(z, x, y)
+        entry = (tile, etag_of(tile))
+        with self._lock:
+            self.misses += 1
+            self._tiles[key] = entry
+            while len(self._tiles) > self.max_tiles:
+                self._tiles.popitem(last=False)
+        return entry
+
     def render(
         self, key: tuple[object, ...], path: Path, version: object, z: int, x: int, y: int
     ) -> bytes:
         """Render a tile (after a miss) and keep it."""
-        tile = self.raster(path, version).render(z, x, y)
-        with self._lock:
-            self.misses += 1
-            self._tiles[key] = tile
-            while len(self._tiles) > self.max_tiles:
-                self._tiles.popitem(last=False)
-        return tile
+        return self.render_entry(key, path, version, z, x, y)[0]
 
     def get(self, key: tuple[object, ...], path: Path, z: int, x: int, y: int) -> bytes:
         """The cached tile, rendering it on a miss (``key[1]`` is the raster's version)."""

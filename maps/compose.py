@@ -231,6 +231,7 @@ def page_config(options: MapOptions, lang: str) -> dict[str, Any]:
         "point_parameters": point_parameter_names(),
         "export_formats": export_formats(),
         "station_state_order": list(STATION_STATE_ORDER),
+        "bounds": province_bounds(),
         "export_crs": list(EXPORT_CRS),
         "export_layers": list(EXPORT_LAYERS),
         "generated_at": options.generated_at,
@@ -283,7 +284,8 @@ def build_map(options: MapOptions) -> folium.Map:
     groups["province"] = province
     for key, show in DATA_LAYERS:
         groups[key] = folium.FeatureGroup(name=t(f"layer_{key}", lang), show=show).add_to(fmap)
-    fmap.fit_bounds(province_bounds(), padding=(10, 10))
+    # No folium fit_bounds: it would be an animated zoom that Leaflet starts on a later frame,
+    # able to land after a station was focused. map.js fits cfg.bounds itself, without animation.
     control = folium.LayerControl(position="topright", collapsed=True)
     control.add_to(fmap)
     if "warnings" in options.endpoints and options.data is None:  # live pages only (issue 17)

@@ -116,6 +116,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "range_month": "30 ngày (TB ngày)",
         "range_year": "1 năm (TB ngày)",
         "link_table": "Bảng số liệu",
+        "chart_all": "Tất cả thông số",
+        "station_group": "{n} trạm gần nhau, tình trạng xấu nhất: {state}. Bấm để phóng to.",
     },
     "en": {
         "title": "Lạng Sơn environmental monitoring map",
@@ -223,6 +225,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "range_month": "30 days (daily means)",
         "range_year": "1 year (daily means)",
         "link_table": "Data table",
+        "chart_all": "All parameters",
+        "station_group": "{n} stations close together, worst state: {state}. Click to zoom in.",
     },
 }
 

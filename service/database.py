@@ -22,7 +22,7 @@ def make_engine(url: str) -> Engine:
             # Password and token hashes live here: 0600 (SQLite gives -wal/-shm the same mode).
             private_file(private_dir(Path(parsed.database).parent) / Path(parsed.database).name)
         # The web server runs up to 40 request threads plus the scheduler's: the pool must not
-        # be the narrower gate (a pool timeout turns into a 503, see service/errors.py).
+        # be the narrower gate (a pool timeout turns into a 503, see service/web/errors.py).
         engine = create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False},

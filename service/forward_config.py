@@ -27,7 +27,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from service.config_files import fill_unset, require_unique
 from service.sources_config import read_yaml_with_env
+from stations.config_fields import AtLeastOne, NonNegativeInt, Positive
 from stations.errors import InvalidRequest
 from stations.forward.route import KIND_FOLDERS, Route, check_template
 from stations.forward.sender import RetryPolicy
@@ -39,16 +41,16 @@ class ForwardDefaults(BaseModel):
     """Timing and limits for every destination (each may override)."""
 
     model_config = ConfigDict(extra="forbid")
-    send_interval_seconds: float = Field(60, gt=0)
+    send_interval_seconds: Positive = 60
     batch_files: int = Field(500, ge=1, le=20_000)
-    timeout_seconds: float = Field(30, gt=0)
+    timeout_seconds: Positive = 30
     max_attempts: int = Field(10, ge=1, le=1000)
-    backoff_seconds: int = Field(30, ge=0)
-    max_backoff_seconds: int = Field(3600, ge=0)
-    reconcile_every_hours: float = Field(6, gt=0)
-    reconcile_lookback_hours: float = Field(48, gt=0)
-    reconcile_cap: int = Field(720, ge=1)
-    lag_alert_minutes: float = Field(30, gt=0)
+    backoff_seconds: NonNegativeInt = 30
+    max_backoff_seconds: NonNegativeInt = 3600
+    reconcile_every_hours: Positive = 6
+    reconcile_lookback_hours: Positive = 48
+    reconcile_cap: AtLeastOne = 720
+    lag_alert_minutes: Positive = 30
 
 
 class DestinationConfig(BaseModel):
@@ -72,16 +74,16 @@ class DestinationConfig(BaseModel):
     start: date | datetime | None = None
     enabled: bool = True
     # Per-destination overrides of the defaults.
-    send_interval_seconds: float | None = Field(None, gt=0)
+    send_interval_seconds: Positive | None = None
     batch_files: int | None = Field(None, ge=1, le=20_000)
-    timeout_seconds: float | None = Field(None, gt=0)
+    timeout_seconds: Positive | None = None
     max_attempts: int | None = Field(None, ge=1, le=1000)
-    backoff_seconds: int | None = Field(None, ge=0)
-    max_backoff_seconds: int | None = Field(None, ge=0)
-    reconcile_every_hours: float | None = Field(None, gt=0)
-    reconcile_lookback_hours: float | None = Field(None, gt=0)
-    reconcile_cap: int | None = Field(None, ge=1)
-    lag_alert_minutes: float | None = Field(None, gt=0)
+    backoff_seconds: NonNegativeInt | None = None
+    max_backoff_seconds: NonNegativeInt | None = None
+    reconcile_every_hours: Positive | None = None
+    reconcile_lookback_hours: Positive | None = None
+    reconcile_cap: AtLeastOne | None = None
+    lag_alert_minutes: Positive | None = None
 
     @field_validator("folder")
     @classmethod
@@ -99,8 +101,7 @@ class ForwardFile(BaseModel):
 
     def effective(self, d: DestinationConfig) -> DestinationConfig:
         """``d`` with every unset override taken from the defaults."""
-        fills = {k: v for k, v in self.defaults.model_dump().items() if getattr(d, k) is None}
-        return d.model_copy(update=fills)
+        return fill_unset(d, self.defaults)
 
     def get(self, dest_id: str) -> DestinationConfig:
         """The destination with this id (InvalidRequest naming the known ones otherwise)."""
@@ -114,9 +115,7 @@ class ForwardFile(BaseModel):
 def load_forwarding(path: Path, env: dict[str, str] | None = None) -> ForwardFile:
     """Read and validate the forwarding file; errors name the field, never a secret."""
     parsed = read_yaml_with_env(path, ForwardFile, "forwarding file", env)
-    ids = [d.id for d in parsed.destinations]
-    if len(ids) != len(set(ids)):
-        raise InvalidRequest(f"{path}: destination ids must be unique: {ids}")
+    require_unique(path, "destination ids", [d.id for d in parsed.destinations])
     return ForwardFile(
         defaults=parsed.defaults, destinations=[parsed.effective(d) for d in parsed.destinations]
     )

@@ -5,7 +5,7 @@ origin, with today's registry and the options of the source they came from (the 
 a file loaded by ``quantrac ingest`` gets the default, tolerant options). Nothing is deleted:
 the raw bytes stay in the archive, and each replay writes an audit entry (``quarantine.replay``)
 with who replayed the file, its earlier reason and its new outcome. Replayed readings then go
-through the same after-ingest chain as a backfill (:func:`service.backfill.evaluate_spans`).
+through the same after-ingest chain as a backfill (:func:`service.worker.backfill.evaluate_spans`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 from rich.console import Console
 from sqlalchemy import Engine
 
-from service.backfill import evaluate_spans
 from service.settings import Settings
 from service.sources_config import load_sources, parser_options
+from service.worker.backfill import evaluate_spans
 from stations.ingest.archive import archived_bytes
 from stations.ingest.model import IncomingFile, IngestOptions
 from stations.ingest.pipeline import ingest_batch

@@ -3,7 +3,7 @@
 ``create_app()`` builds a :class:`Runtime` for the web service, ``quantrac worker`` and the CLI
 build one for the scheduler. Everything routes and jobs share lives here as a typed field
 (no dict of extras, nothing created on first use), and :meth:`Runtime.after_ingest` runs the
-after-ingest chain of :mod:`service.after_ingest` in its written order.
+after-ingest chain of :mod:`service.worker.after_ingest` in its written order.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 from layers.registry import BuildContext
 from layers.snapshot import SnapshotCache
 from layers.tiles import TileCache
-from service.after_ingest import AFTER_INGEST, AfterIngestStep, run_chain
 from service.alerting.config import config_from_settings
 from service.alerting.runtime import AlertRuntime
 from service.auth.observability import RequestMetrics
@@ -25,6 +24,7 @@ from service.auth.ratelimit import LoginRateLimiter
 from service.auth.secret import load_secret_key
 from service.public.state import PublicState
 from service.settings import Settings
+from service.worker.after_ingest import AFTER_INGEST, AfterIngestStep, run_chain
 from stations.compliance.engine import EngineOptions
 from stations.ingest.model import Spans
 from stations.timeutil import now_epoch

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from service.config_files import fill_unset, require_unique
 from service.source_types import ParserVariant, SourceCommon, SourceConfig
 from stations.errors import InvalidRequest
 from stations.parsers import ParserOptions
@@ -55,18 +56,7 @@ class SourcesFile(BaseModel):
 
     def effective(self, s: SourceT) -> SourceT:
         """``s`` with every unset timing field taken from the defaults."""
-        d = self.defaults
-        return s.model_copy(
-            update={
-                "interval_seconds": s.interval_seconds or d.interval_seconds,
-                "timeout_seconds": s.timeout_seconds or d.timeout_seconds,
-                "retries": d.retries if s.retries is None else s.retries,
-                "backoff_seconds": d.backoff_seconds
-                if s.backoff_seconds is None
-                else s.backoff_seconds,
-                "batch_files": s.batch_files or d.batch_files,
-            }
-        )
+        return fill_unset(s, self.defaults)
 
 
 def _expand(value: Any, env: dict[str, str], missing: set[str]) -> Any:
@@ -116,9 +106,7 @@ def read_yaml_with_env(
 def load_sources(path: Path, env: dict[str, str] | None = None) -> SourcesFile:
     """Read and validate the sources file; errors name the field, never a secret's value."""
     parsed = read_yaml_with_env(path, SourcesFile, "sources file", env)
-    ids = [s.id for s in parsed.sources]
-    if len(ids) != len(set(ids)):
-        raise InvalidRequest(f"{path}: source ids must be unique: {ids}")
+    require_unique(path, "source ids", [s.id for s in parsed.sources])
     return SourcesFile(
         defaults=parsed.defaults, sources=[parsed.effective(s) for s in parsed.sources]
     )

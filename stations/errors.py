@@ -1,4 +1,5 @@
-"""Domain exceptions. They know nothing about HTTP; ``service.errors`` maps them to status codes."""
+"""Domain exceptions. They know nothing about HTTP: ``service.web.errors`` maps them to status
+codes."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from service.database import make_engine, upgrade
 from service.settings import Settings
 from stations.limits import configure_overrides
 from stations.store.sites import sync_parameters
+from tests.fixtures.alerts.builders import hook, smtp  # noqa: F401 (shared fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -125,7 +126,7 @@ def client(settings: Settings) -> Iterator[object]:
     """A TestClient on ``create_app(settings)`` (scheduler off)."""
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.web.app import create_app
 
     with TestClient(create_app(settings, scheduler=False)) as test_client:
         yield test_client

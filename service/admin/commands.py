@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from service.admin.limits import LimitEntry, edit_limit, overrides_file, revert_limit
+from service.admin.recipients import Recipients, replace_recipients
 from service.admin.requests import (
     PasswordSet,
     PermitUpdate,
@@ -21,6 +23,7 @@ from service.admin.requests import (
 )
 from service.auth.accounts import Account, create_account, set_password, update_account
 from service.auth.admin_edits import update_permit, update_site
+from service.runtime import Runtime
 from stations.timeutil import now_epoch
 
 
@@ -69,3 +72,22 @@ def edit_permit(engine: Engine, site_id: str, body: PermitUpdate, actor: str) ->
         return update_permit(
             conn, site_id, changes_of(body), actor=actor, reason=body.reason, now=now_epoch()
         )
+
+
+def save_limit(
+    rt: Runtime, key: str, changes: dict[str, Any], *, actor: str, reason: str
+) -> LimitEntry:
+    """Write a limit row into the data directory's overlay (the loader's checks apply)."""
+    path = overrides_file(rt.settings.data_dir)
+    return edit_limit(rt.engine, path, key, changes, actor=actor, reason=reason, now=now_epoch())
+
+
+def drop_limit_override(rt: Runtime, key: str, *, actor: str, reason: str) -> LimitEntry | None:
+    """Drop a row's override: the cited row applies again (None: an overlay-only row is gone)."""
+    path = overrides_file(rt.settings.data_dir)
+    return revert_limit(rt.engine, path, key, actor=actor, reason=reason, now=now_epoch())
+
+
+def save_recipients(rt: Runtime, new: Recipients, *, actor: str, reason: str) -> dict[str, Any]:
+    """Replace the alert recipients: validated, backed up, audited and reloaded."""
+    return replace_recipients(rt, new, actor=actor, reason=reason, now=now_epoch())

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from service.auth.pages import render
 from service.auth.principal import Principal
-from service.errors import status_for
+from service.web.errors import status_for
 from stations.errors import InvalidRequest, QuantracError
 from stations.timeutil import epoch_to_local_iso
 

@@ -1,6 +1,6 @@
 """Access control, audit support, metrics and security headers for the web service.
 
-``service.app.create_app`` calls :func:`install` before the routers are included. With
+``service.web.app.create_app`` calls :func:`install` before the routers are included. With
 ``settings.auth_enabled`` False only the security headers and request metrics are installed
 (every request then acts as a local administrator, for trials on one's own machine).
 """

@@ -19,7 +19,7 @@ MAP_CSP = (
     "img-src 'self' data: blob:"
 )
 STRICT_CSP = _COMMON + "script-src 'self'; style-src 'self'; img-src 'self' data:"
-# Swagger UI is vendored (service/docs_ui) and started by our own script: no CDN, no inline
+# Swagger UI is vendored (service/web/docs_ui) and started by our own script: no CDN, no inline
 # script; it sets inline style attributes, hence 'unsafe-inline' for styles only.
 DOCS_CSP = _COMMON + "script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 # The public portal: no inline code; its widget may be framed by any site (no X-Frame-Options).

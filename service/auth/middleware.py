@@ -30,7 +30,7 @@ from service.auth.pages import render
 from service.auth.policy import SAFE_METHODS, Access, is_allowed, required_access
 from service.auth.principal import ANONYMOUS, Principal
 from service.auth.secret import same
-from service.route_walk import all_routes
+from service.web.route_walk import all_routes
 from stations.timeutil import now_epoch
 
 SESSION_COOKIE = "quantrac_session"

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "auth"
+TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "auth"
 # Administration pages live in templates/admin/ and extend auth's base.html (same look).
 ALL_TEMPLATES = TEMPLATES.parent
 

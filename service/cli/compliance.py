@@ -32,7 +32,7 @@ def recompute_cmd(
     from rich.progress import Progress
 
     from service.bootstrap import prepare_database
-    from service.jobs.compliance import engine_options
+    from service.worker.jobs.compliance import engine_options
     from stations.compliance.engine import recompute
     from stations.limits import load_limits
     from stations.store.sites import list_sites

@@ -69,9 +69,9 @@ def serve(
     """
     import os
 
-    from service.app import create_app
     from service.bootstrap import prepare_database
-    from service.http_server import run_app, run_workers
+    from service.web.app import create_app
+    from service.web.http_server import run_app, run_workers
 
     overrides: dict[str, object] = {}
     if host:
@@ -109,9 +109,9 @@ def worker() -> None:
     import threading
 
     from service.bootstrap import prepare_database
-    from service.leader import SchedulerLeader
     from service.runtime import Runtime
-    from service.scheduler import start_scheduler
+    from service.worker.leader import SchedulerLeader
+    from service.worker.scheduler import start_scheduler
 
     settings = get_settings()
     engine = prepare_database(settings)
@@ -135,10 +135,10 @@ def demo(
     days: Annotated[float, typer.Option(help="Days of simulated back-history.")] = 3.0,
 ) -> None:
     """Bản demo Lạng Sơn / the Lạng Sơn demo: demo data, simulator, scheduler, web map."""
-    from service.app import create_app
     from service.bootstrap import prepare_database
     from service.demo.app import setup_demo
-    from service.http_server import run_app
+    from service.web.app import create_app
+    from service.web.http_server import run_app
 
     settings = get_settings(host=host, port=port)
     engine = prepare_database(settings)

@@ -47,13 +47,8 @@ def ftp_receiver(
     import signal
     import threading
 
-    from service.ftp.receiver import (
-        FtpReceiver,
-        ReceiverConfig,
-        check_masquerade,
-        load_accounts,
-        parse_port_range,
-    )
+    from service.ftp.accounts import check_masquerade, load_accounts, parse_port_range
+    from service.ftp.receiver import FtpReceiver, ReceiverConfig
 
     if accounts is None:
         raise fail("--accounts FILE (or QUANTRAC_FTP_ACCOUNTS) is required", code=2)

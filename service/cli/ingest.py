@@ -67,9 +67,9 @@ def ingest(
     """Nạp dữ liệu từ tệp / ingest data files once (backfill); duplicates are skipped."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from service.backfill import evaluate_spans
     from service.bootstrap import prepare_database
     from service.forwarding import build_forwarding
+    from service.worker.backfill import evaluate_spans
     from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
     from stations.ingest.readers import expand_paths, read_paths
     from stations.ingest.summary import IngestSummary

@@ -31,8 +31,8 @@ def export_map(
         raise fail("--lang phải là vi hoặc en / --lang must be vi or en")
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
     from service.bootstrap import prepare_database
+    from service.web.app import create_app
 
     # The snapshot reads the same public URLs as the live page, in-process: no server needed.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from rich.console import Console
 from sqlalchemy import Engine
 
-from service.jobs.compliance import engine_options
 from service.settings import Settings
+from service.worker.jobs.compliance import engine_options
 from stations.compliance.engine import recompute
 from stations.timeutil import now_epoch
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from layers.warnings import recompute, replay
 from service.demo import ingest as demo_ingest
+from service.demo.rain_gauges import rain_gauge
 from service.demo.simulator.ftp_server import LocalFtpServer
 from service.demo.simulator.model import Scenario, StationModel, local_stamp, value_at
 from service.demo.simulator.runner import FtpUploader, LiveSimulator
@@ -40,17 +41,13 @@ EVENT_MM_24H = 150.0  # a commune whose point got this much in 24 h "had" a synt
 
 def _sites() -> list[Site]:
     return [
-        Site(
+        rain_gauge(
             gid,
             f"Trạm đo mưa mô phỏng {gid[-2:]}",
-            "station",
-            "rain",
-            "precipitation",
             lon,
             lat,
-            synthetic=True,
-            parameters={PARAMETER: "mm"},
-            config={"interval_s": STEP_S, "polling": {"interval_minutes": 10}},
+            STEP_S,
+            polling={"interval_minutes": 10},
         )
         for gid, lon, lat in gauge_sites()
     ]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.deps import ContextDep
 from service.public.answers import rate_limited
 from service.public.basemap import TileUnavailable
+from service.web.deps import ContextDep
 
 router = APIRouter(prefix="/public/basemap", tags=["public portal"])
 

@@ -17,12 +17,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from maps.assets import LEAFLET_DIR, static_path
 from service.context import AppContext
-from service.deps import ContextDep
 from service.layer_cache import get_snapshots
 from service.public import og_image, opendata
 from service.public.answers import answer, rate_limited
 from service.public.cache import Entry, encode, entry_for, public_cache
 from service.public.week import week_rows
+from service.web.deps import ContextDep
 from stations.timeutil import now_epoch
 
 WARNINGS_ROUTE = "/api/warnings"  # issue 17's layer: shown on the page once the route exists

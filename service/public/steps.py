@@ -1,4 +1,4 @@
-"""The portal's steps of the after-ingest chain (service/after_ingest.py) and its jobs."""
+"""The portal's steps of the after-ingest chain (service/worker/after_ingest.py) and its jobs."""
 
 from __future__ import annotations
 

@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from service.alerting.channels import DeliveryError, build_channels
 from service.context import AppContext
-from service.deps import ContextDep
-from service.params import MAX_ID
 from service.public import subscriptions as store
 from service.public.answers import rate_limited
 from service.public.cache import public_cache
+from service.web.deps import ContextDep
+from service.web.params import MAX_ID
 from stations.alerts.config import AlertConfig
 from stations.timeutil import now_epoch
 

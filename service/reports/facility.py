@@ -21,7 +21,7 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
 }
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "reports"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 _BOLD = Font(bold=True)
 _HEAD = PatternFill("solid", fgColor="ECEFF1")
 

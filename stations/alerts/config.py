@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from stations.alerts.bands import Severity
 from stations.alerts.channels import CHANNELS
+from stations.config_fields import AtLeastOne, NonNegative, Positive
 
 
 class RuleType(StrEnum):
@@ -170,29 +171,29 @@ class Route(_Strict):
 class Timing(_Strict):
     """Lifecycle timings (defaults follow Grafana's 4 h repeat interval)."""
 
-    reminder_hours: float = Field(4.0, gt=0)
-    escalate_after_minutes: float = Field(30.0, gt=0)
-    resolve_hold_minutes: float = Field(30.0, ge=0)
-    device_error_minutes: float = Field(30.0, ge=0)
-    calibration_hours: float = Field(4.0, ge=0)
-    aqi_threshold: float = Field(151.0, gt=0)
-    offline_after_intervals: int = Field(3, ge=1)
-    delayed_after_intervals: int = Field(1, ge=1)
+    reminder_hours: Positive = 4.0
+    escalate_after_minutes: Positive = 30.0
+    resolve_hold_minutes: NonNegative = 30.0
+    device_error_minutes: NonNegative = 30.0
+    calibration_hours: NonNegative = 4.0
+    aqi_threshold: Positive = 151.0
+    offline_after_intervals: AtLeastOne = 3
+    delayed_after_intervals: AtLeastOne = 1
     # Exceedances of data older than this open their alerts without notifications (a backfill
     # of last month must not page the duty officer); ``quantrac ingest --notify`` forces them.
-    notify_max_age_hours: float = Field(24.0, gt=0)
+    notify_max_age_hours: Positive = 24.0
 
 
 class Delivery(_Strict):
     """Outbox delivery: exponential backoff from ``retry_base_seconds`` to the cap."""
 
-    retry_base_seconds: float = Field(30.0, gt=0)
-    retry_max_seconds: float = Field(1800.0, gt=0)
+    retry_base_seconds: Positive = 30.0
+    retry_max_seconds: Positive = 1800.0
     max_attempts: int = Field(40, ge=1, description="then the message is dead-lettered")
-    batch_size: int = Field(50, ge=1)
-    send_interval_seconds: float = Field(5.0, gt=0)
-    evaluate_interval_seconds: float = Field(60.0, gt=0)
-    timeout_seconds: float = Field(10.0, gt=0)
+    batch_size: AtLeastOne = 50
+    send_interval_seconds: Positive = 5.0
+    evaluate_interval_seconds: Positive = 60.0
+    timeout_seconds: Positive = 10.0
 
 
 def default_rules() -> list[Rule]:

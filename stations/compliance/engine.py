@@ -45,6 +45,9 @@ class EvalStats:
     stations: int = 0
 
 
+_OFFSET_S = int(VN_OFFSET.utcoffset(None).total_seconds())
+
+
 def local_day(epoch: int) -> date:
     """The local (UTC+7) calendar day of an epoch: the day a rule's dates refer to."""
     return datetime.fromtimestamp(epoch, VN_OFFSET).date()
@@ -56,6 +59,8 @@ class LimitCache:
     def __init__(self, site: Site, table: LimitTable) -> None:
         self.site, self.table = site, table
         self._by_day: dict[date, dict[tuple[str, str], AppliedLimit]] = {}
+        # the same per local-day index (epoch days at UTC+7): ``at`` runs once per period
+        self._by_index: dict[int, dict[tuple[str, str], AppliedLimit]] = {}
 
     def limits(self, day: date) -> dict[tuple[str, str], AppliedLimit]:
         """``{(parameter, averaging): limit}`` in force on ``day``."""
@@ -70,7 +75,11 @@ class LimitCache:
 
     def at(self, parameter: str, averaging: str, epoch: int) -> AppliedLimit | None:
         """The limit for the period starting at ``epoch``."""
-        return self.limits(local_day(epoch)).get((parameter, averaging))
+        index = (epoch + _OFFSET_S) // 86400
+        found = self._by_index.get(index)
+        if found is None:
+            found = self._by_index[index] = self.limits(local_day(epoch))
+        return found.get((parameter, averaging))
 
 
 def evaluate_station(

@@ -10,7 +10,7 @@ from stations.averaging import HOUR, hour_floor, periods_for
 from stations.compliance.engine import LimitCache, local_day
 from stations.compliance.inputs import expected_readings, load_hours, normalised_parameters
 from stations.compliance.rules import resolve_limits
-from stations.limits import load_limits
+from stations.limits import LimitTable, load_limits
 from stations.sites import Site
 from stations.store.compliance import list_episodes
 from stations.store.compliance_tables import normalised_hourly_means
@@ -38,6 +38,22 @@ def _captured(conn: Connection, site: Site, start: int, end: int) -> dict[str, i
     return out
 
 
+_caches: dict[str, tuple[tuple[Any, ...], LimitCache]] = {}
+
+
+def _limit_cache(site: Site, table: LimitTable) -> LimitCache:
+    """The station's limits per day, kept across requests while the station's configuration
+    and the limit table (a new object when the overlay changes) stay the same: resolving a
+    year of days costs more than the summary's arithmetic."""
+    key = (site, id(table))
+    held = _caches.get(site.id)
+    if held is not None and held[0] == key and held[1].table is table:
+        return held[1]
+    cache = LimitCache(site, table)
+    _caches[site.id] = (key, cache)
+    return cache
+
+
 def station_summary(
     conn: Connection, site: Site, start: int, end: int, near_fraction: float = 0.9
 ) -> dict[str, Any]:
@@ -47,7 +63,7 @@ def station_summary(
     expected = expected_readings(site) * hours_in_window
     captured = _captured(conn, site, start, end)
     hours = load_hours(conn, site, start - 8 * HOUR, end)
-    cache = LimitCache(site, load_limits())
+    cache = _limit_cache(site, load_limits())
     _, unresolved = resolve_limits(
         site.kind, site.parameters, site.permit, local_day(max(start, end - 1))
     )

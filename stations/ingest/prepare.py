@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from stations.ingest.archive import archive_bytes
+from stations.ingest.archive import ArchiveBatch, archive_bytes
 from stations.ingest.model import FileOutcome, IncomingFile, IngestOptions, RecordedFile
 from stations.ingest.units import harmonise_units
 from stations.parsers import Reading, parse
@@ -87,22 +87,26 @@ def select_work(
     known = known_hashes(conn, sorted({o.sha256 for o in outcomes}))
     seen: set[str] = set()
     work = []
+    durable = ArchiveBatch(archive_dir) if options.fsync else None
     for f, o in zip(files, outcomes, strict=True):
         previous = known.get(o.sha256)
         if o.sha256 in seen or (previous is not None and previous[1] != "quarantined"):
             o.outcome, o.file_id = "duplicate", previous[0] if previous else None
             continue
         seen.add(o.sha256)
-        archived = f.archived or str(
-            archive_bytes(
-                archive_dir, hashlib.sha256(f.data).hexdigest(), f.data, fsync=options.fsync
-            )
-        )
+        if f.archived:
+            archived = f.archived
+        else:
+            sha = hashlib.sha256(f.data).hexdigest()
+            kept = durable.add(sha, f.data) if durable else archive_bytes(archive_dir, sha, f.data)
+            archived = str(kept)
         w = Work(o, f, archived)
         prepare(w, sites, options)
         if previous is not None:
             o.file_id = previous[0]
         work.append(w)
+    if durable:
+        durable.flush()  # on disk before the caller commits
     return work
 
 

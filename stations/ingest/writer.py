@@ -113,6 +113,11 @@ def _hourly_rows(
     return out
 
 
+def _distinct_keys(rows: list[Any]) -> bool:
+    """No (station, parameter, observed_at) key repeats within the batch."""
+    return len({r[:3] for r in rows}) == len(rows)
+
+
 def store_work(
     conn: Connection,
     work: list[Work],
@@ -146,7 +151,9 @@ def store_work(
     # exactly the batch's readings: its mean is computed here. Other hours are recomputed
     # from storage (first value wins on duplicates, earlier files count).
     before = stored_hours(conn, keys) if rows else set()
-    stored = insert_readings(conn, rows)
+    # PostgreSQL copies a batch of new keys straight in (SQLite's insert costs the same either way)
+    copy_in = conn.dialect.name == "postgresql" and not before and _distinct_keys(rows)
+    stored = insert_readings(conn, rows, all_new=copy_in)
     if stored < len(rows):  # some keys were stored before: a resent value may disagree
         record_conflicts(conn, rows, now)
     hours = checker.hours

@@ -27,6 +27,7 @@ FILE_COLUMNS = (
     "line_errors, archive_path, format_notes"
 )
 """Column order of the tuples :func:`record_files` takes (``line_errors`` as JSON text)."""
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 _HOUR_KEY = {"station_id": "text", "parameter": "text", "hour_start": "bigint"}
 _SPAN_KEY = {"station_id": "text", "parameter": "text", "lo": "bigint", "hi": "bigint"}
 
@@ -40,8 +41,12 @@ def _cursor(conn: Connection) -> Any:
     return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
+BATCH_CACHE_KIB = 64 * 1024
+
+
 def tune_for_batch(conn: Connection) -> None:
-    """SQLite: keep this connection's temporary tables (a batch's key tables) in memory.
+    """SQLite: keep this connection's temporary tables (a batch's key tables) in memory and
+    give it a page cache that holds a batch's pages.
 
     Call first in the transaction: SQLite refuses the change inside a write transaction (the
     setting is then left as it was). Durability is unaffected: only temporary tables and sort
@@ -50,10 +55,25 @@ def tune_for_batch(conn: Connection) -> None:
     if not _is_pg(conn):
         with suppress(sqlite3.OperationalError):  # only a speed setting: never fail a batch
             _cursor(conn).execute("PRAGMA temp_store=MEMORY")
+        # The default 2 MB page cache spills a batch's dirty pages (the random-order file-hash
+        # index above all) once the tables hold weeks of data: the batch cost then grows with
+        # the table. 64 MB at most, taken only as pages are used, per connection; a larger
+        # cache (the backfill command's) is kept.
+        cur = _cursor(conn)
+        size = cur.execute("PRAGMA cache_size").fetchone()[0]
+        if (-size if size < 0 else size * 4) < BATCH_CACHE_KIB:  # KiB (pages of 4 KiB)
+            cur.execute(f"PRAGMA cache_size=-{BATCH_CACHE_KIB}")
 
 
-def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
-    """Insert readings, keeping existing keys untouched; returns the number newly stored."""
+def insert_readings(conn: Connection, rows: Sequence[ReadingRow], *, all_new: bool = False) -> int:
+    """Insert readings, keeping existing keys untouched; returns the number newly stored.
+
+    ``all_new``: the caller checked that no key of ``rows`` is stored and that none repeats, so
+    PostgreSQL takes them by ``COPY`` straight into ``readings`` (no staging table). Should
+    another transaction have stored one of these keys meanwhile, the primary key refuses the
+    copy, which is undone to its savepoint and done again through the staging table: a key is
+    still never stored twice.
+    """
     if not rows:
         return 0
     cur = _cursor(conn)
@@ -63,6 +83,19 @@ def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
             f"INSERT INTO readings ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?) {conflict}", rows
         )
         return int(cur.rowcount)
+    if all_new:
+        cur.execute("SAVEPOINT copy_in")
+        try:
+            with cur.copy(f"COPY readings ({_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            cur.execute("ROLLBACK TO SAVEPOINT copy_in")  # then the staging path below
+        else:
+            cur.execute("RELEASE SAVEPOINT copy_in")
+            return len(rows)
     # COPY is the fastest way in; the staging table lets ON CONFLICT keep the first value.
     cur.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming_readings "

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from service.jobs.ingest import RETRY_ON
 from service.source_types import SOURCE_TYPES
+from service.worker.jobs.ingest import RETRY_ON
 from stations.sources.base import Fetched, PollResult, Source, poll, with_retries
 from tests.contracts.source_harness import HARNESSES, SECRET, STALL_S, Harness, json_document
 

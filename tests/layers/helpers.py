@@ -12,9 +12,9 @@ from pathlib import Path
 
 import uvicorn
 
-from service.app import create_app
 from service.database import make_engine
 from service.settings import Settings
+from service.web.app import create_app
 
 from .conftest import load_demo_layers
 

@@ -38,8 +38,8 @@ def serve_public(tmp: Path, **changes: object) -> Iterator[Served]:
     """Seed a fresh SQLite database, run the app under uvicorn, stop it on exit."""
     import uvicorn
 
-    from service.app import create_app
     from service.bootstrap import prepare_database
+    from service.web.app import create_app
     from tests.service.public_seed import seed
 
     settings = Settings(

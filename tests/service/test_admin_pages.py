@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.alerting.runtime import runtime_for
-from service.app import create_app
 from service.bootstrap import import_stations
 from service.settings import Settings
+from service.web.app import create_app
 from stations.limits import load_limits
 from stations.limits.loader import package_table
 from stations.limits.overrides import row_key

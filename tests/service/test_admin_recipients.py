@@ -12,8 +12,8 @@ import yaml
 from fastapi.testclient import TestClient
 
 from service.alerting.runtime import runtime_for
-from service.app import create_app
 from service.settings import Settings
+from service.web.app import create_app
 
 SECRET_PATH = "hooks/t0ps3cr3t-token"
 ALERTS: dict[str, Any] = {

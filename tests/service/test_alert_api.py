@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 
 from service.alerting.config import AlertConfigError, load_alert_config
 from service.alerting.runtime import runtime_for
-from service.app import create_app
 from service.settings import Settings
+from service.web.app import create_app
 from stations.timeutil import now_epoch
 from tests.fixtures.alerts.builders import (
     ComplianceFeed,
@@ -21,6 +21,7 @@ from tests.fixtures.alerts.builders import (
     add_readings,
     alert_config,
     make_station,
+    webhook_only_client,
 )
 
 ST = "LS_TEST_NT01"
@@ -28,24 +29,9 @@ DEMO_ALERTS = Path(__file__).resolve().parents[2] / "service" / "alerting" / "de
 
 
 @pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def api(settings: Settings, tmp_path: Path, hook: WebhookReceiver) -> Iterator[TestClient]:
     """A client whose alerts file sends to a webhook only, dead-lettering at the first failure."""
-    data = alert_config(hook.url)
-    data["contacts"] = [c for c in data["contacts"] if c["id"] == "system"]
-    data["lists"] = {"team": ["system"]}
-    data["routes"] = [{"notify": ["team"]}]
-    data["delivery"]["max_attempts"] = 1
-    path = tmp_path / "alerts.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    app = create_app(settings.model_copy(update={"alerts_file": path}), scheduler=False)
-    with TestClient(app) as client:
+    with webhook_only_client(settings, tmp_path, hook.url, max_attempts=1) as client:
         yield client
 
 
@@ -165,7 +151,7 @@ def test_migration_matches_the_tables(engine: Engine) -> None:
 
 def test_jobs_and_hook_are_registered(settings: Settings, engine: Engine) -> None:
     from service.context import AppContext
-    from service.scheduler import build_scheduler
+    from service.worker.scheduler import build_scheduler
 
     ctx = AppContext(settings=settings, engine=engine)
     scheduler = build_scheduler(ctx)

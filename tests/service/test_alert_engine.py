@@ -7,7 +7,6 @@ Time is an injected clock, so "30 minutes unacknowledged", "4 h reminders" and "
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,6 +25,7 @@ from tests.fixtures.alerts.builders import (
     add_readings,
     alert_config,
     count,
+    mail_settings,
     make_station,
 )
 
@@ -46,32 +46,15 @@ class Clock:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def make_runtime(settings: Settings, engine: Engine, smtp: SmtpServer, hook: WebhookReceiver):
     """Build an AlertRuntime (again, after a "restart") on the test database."""
 
     def build(clock: Clock, **timing: Any) -> AlertRuntime:
-        s = settings.model_copy(
-            update={
-                "smtp_host": "127.0.0.1",
-                "smtp_port": smtp.port,
-                "webhook_secret": SecretStr(SECRET),
-                "public_url": "https://quantrac.example.vn",
-            }
+        s = mail_settings(
+            settings,
+            smtp,
+            webhook_secret=SecretStr(SECRET),
+            public_url="https://quantrac.example.vn",
         )
         cfg = AlertConfig.model_validate(alert_config(hook.url, **timing))
         return AlertRuntime(s, engine, cfg, clock=clock)

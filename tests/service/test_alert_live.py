@@ -16,8 +16,8 @@ import uvicorn
 import yaml
 from pydantic import SecretStr
 
-from service.app import create_app
 from service.settings import Settings
+from service.web.app import create_app
 from stations.timeutil import now_epoch
 from tests.fixtures.alerts.builders import (
     ComplianceFeed,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from service.routes.answers import ExceedancesAnswer, HealthAnswer, ReadingsAnswer
+from service.web.routes.answers import ExceedancesAnswer, HealthAnswer, ReadingsAnswer
 from stations.compliance.engine import recompute
 from tests.service.test_compliance import T0, H, _hourly, demo  # noqa: F401  (demo: fixture)
 from tests.service.test_readings_api import loaded  # noqa: F401  (fixture)

@@ -14,10 +14,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.auth.accounts import create_account
 from service.auth.credentials import issue_token
 from service.settings import Settings
+from service.web.app import create_app
 
 PASSWORD = "mật-khẩu-thử-nghiệm-1"
 ROLES = ("viewer", "operator", "admin")

@@ -16,10 +16,10 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import settings as hsettings  # noqa: E402
 
-from service.app import create_app  # noqa: E402
 from service.bootstrap import import_stations  # noqa: E402
 from service.database import make_engine, upgrade  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from service.web.app import create_app  # noqa: E402
 from stations.store.sites import sync_parameters  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[2] / "stations" / "demo"

@@ -125,7 +125,7 @@ def test_disabling_a_user_ends_sessions_and_tokens(auth_client) -> None:  # noqa
 
 
 def test_auth_disabled_adds_only_headers(settings) -> None:  # type: ignore[no-untyped-def]
-    from service.app import create_app
+    from service.web.app import create_app
 
     with TestClient(create_app(settings, scheduler=False)) as client:
         response = client.get("/api/stations")

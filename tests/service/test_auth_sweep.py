@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from service.app import ROUTERS
+from service.web.app import ROUTERS
 from tests.service.test_auth_fixtures import (  # noqa: F401
     auth_app,
     bearer,

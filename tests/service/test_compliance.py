@@ -217,7 +217,7 @@ def test_register_adds_the_hook_and_the_catch_up_job(settings) -> None:  # type:
 
     from service.context import AppContext
     from service.database import make_engine
-    from service.jobs.compliance import register
+    from service.worker.jobs.compliance import register
 
     ctx = AppContext(settings=settings, engine=make_engine(settings.db_url))
     scheduler = BackgroundScheduler(timezone="UTC")

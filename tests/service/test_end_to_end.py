@@ -31,12 +31,12 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from service.alerting.channels import SIGNATURE_HEADER, verify
-from service.app import create_app
 from service.bootstrap import import_stations
 from service.demo.simulator.ftp_server import LocalFtpServer
 from service.demo.simulator.model import Scenario, StationModel, Window
 from service.demo.simulator.runner import FtpUploader, LiveSimulator
 from service.settings import Settings
+from service.web.app import create_app
 from stations.averaging import HOUR, hour_floor
 from stations.status import TRANSMISSION_GRACE_S
 from stations.store.schema import latest_values

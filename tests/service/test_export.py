@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyproj import Transformer
 
-from service.app import create_app
+from service.web.app import create_app
 from tests.layers.helpers import demo_settings
 
 pytestmark = [

@@ -68,3 +68,32 @@ def test_gpkg_points_are_wide_numeric_with_a_long_results_table(api: Any, tmp_pa
         re.findall(r"^(\w+): (\w+)", _ogrinfo("-so", str(path), "monitoring-points"), re.M)
     )
     assert fields["wqi"] == "Real" and fields["landslide_level"].startswith("Integer")
+
+
+def test_gpkg_parameter_columns_carry_their_unit_as_field_alias(api: Any, tmp_path: Path) -> None:
+    """QGIS shows a GeoPackage field's alias from ``gpkg_data_columns`` (GDAL's alternative
+    name): each parameter column of the wide point export is named there with its unit."""
+    points = api.get("/ogc/collections/monitoring-points/items", params={"limit": 10000}).json()
+    units: dict[str, set[str]] = {}
+    for f in points["features"]:
+        for code, r in (f["properties"].get("results") or {}).items():
+            units.setdefault(code, set()).add(r.get("unit"))
+    assert units, "the demo rounds give some points results"
+    res = api.get("/export/monitoring-points", params={"format": "gpkg"})
+    path = tmp_path / "points.gpkg"
+    path.write_bytes(res.content)
+    sql = "SELECT column_name, name FROM gpkg_data_columns WHERE table_name = 'monitoring-points'"
+    rows = dict(
+        re.findall(
+            r"column_name \(String\) = (\S+)\n\s+name \(String\) = (.+)",
+            _ogrinfo(str(path), "-sql", sql),
+        )
+    )
+    for code, seen in units.items():
+        column = re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_")
+        alias = rows.get(column)
+        assert alias is not None and alias.startswith(code), (code, alias)
+        for unit in seen - {None}:
+            assert unit in alias, (code, unit, alias)
+    extension = _ogrinfo(str(path), "-sql", "SELECT extension_name FROM gpkg_extensions")
+    assert "gpkg_schema" in extension

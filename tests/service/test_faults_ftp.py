@@ -18,10 +18,10 @@ import yaml
 from service.bootstrap import import_stations
 from service.context import AppContext
 from service.database import make_engine
-from service.jobs.ingest import poll_source
-from service.scheduler import build_scheduler
 from service.settings import Settings
 from service.sources_config import SourceConfig, load_sources
+from service.worker.jobs.ingest import poll_source
+from service.worker.scheduler import build_scheduler
 from tests.fixtures.faults.corpus import (
     Corpus,
     assert_exactly_once,

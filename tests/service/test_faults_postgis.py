@@ -20,10 +20,10 @@ import pytest
 import yaml
 from sqlalchemy.engine import Engine
 
-from service.app import create_app
 from service.bootstrap import import_stations
 from service.database import make_engine, upgrade
 from service.settings import Settings
+from service.web.app import create_app
 from stations.store.sites import sync_parameters
 from tests.fixtures.faults import pg
 from tests.fixtures.faults.corpus import (

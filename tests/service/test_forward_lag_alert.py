@@ -18,14 +18,14 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from service.app import create_app
 from service.bootstrap import import_stations
 from service.context import AppContext
 from service.database import make_engine
 from service.forwarding import forwarding_for
-from service.jobs.ingest import poll_source
 from service.settings import Settings
 from service.sources_config import load_sources
+from service.web.app import create_app
+from service.worker.jobs.ingest import poll_source
 from stations.alerts.config import AlertConfig
 from stations.alerts.engine import run_pass
 from stations.alerts.forward_lag import LagReading

@@ -18,10 +18,10 @@ from service.bootstrap import import_stations
 from service.context import AppContext
 from service.database import make_engine
 from service.forwarding import forwarding_for
-from service.jobs.ingest import poll_source
-from service.scheduler import build_scheduler
 from service.settings import Settings
 from service.sources_config import load_sources
+from service.worker.jobs.ingest import poll_source
+from service.worker.scheduler import build_scheduler
 from stations.forward.outbox import SENT
 from stations.store.forward_tables import forward_outbox
 from stations.store.schema import ingested_files

@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from service.app import create_app
 from service.bootstrap import import_stations
 from service.database import make_engine
 from service.demo.simulator.model import Scenario, station_file
 from service.forward_config import load_forwarding, route_of
 from service.forwarding import build_forwarding
 from service.settings import Settings
+from service.web.app import create_app
 from stations.errors import InvalidRequest
 from stations.forward.outbox import DEAD
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch

@@ -54,8 +54,8 @@ def _fork(argv: list[str], env: dict[str, str]) -> int:
     """Run ``quantrac <argv>`` in a child process; returns its pid."""
     import service.cli.core
     import service.cli.forward
-    import service.leader
-    import service.scheduler  # noqa: F401  (what `worker` imports when it starts)
+    import service.worker.leader
+    import service.worker.scheduler  # noqa: F401  (what `worker` imports when it starts)
     from service.cli.common import app
 
     pid = os.fork()
@@ -86,7 +86,7 @@ def test_sigkill_of_the_sender_10_times_loses_and_duplicates_nothing(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from service.context import AppContext
-    from service.jobs.ingest import poll_source
+    from service.worker.jobs.ingest import poll_source
 
     monkeypatch.setenv("TEST_MINISTRY_PASSWORD", MINISTRY_PASSWORD)
     engine = make_engine(settings.db_url)

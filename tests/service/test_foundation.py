@@ -100,7 +100,7 @@ def test_settings_defaults_and_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def test_unreachable_database_answers_503_not_500(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.web.app import create_app
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

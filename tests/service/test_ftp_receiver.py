@@ -27,17 +27,12 @@ from service.context import AppContext
 from service.database import make_engine
 from service.demo.simulator.model import Scenario, StationModel, station_file
 from service.demo.simulator.runner import FtpUploader, dated_folder
-from service.ftp.receiver import (
-    STAGING_SUFFIX,
-    FtpReceiver,
-    ReceiverConfig,
-    check_masquerade,
-    load_accounts,
-    parse_port_range,
-)
-from service.jobs.ingest import poll_source
+from service.ftp.accounts import check_masquerade, load_accounts, parse_port_range
+from service.ftp.receiver import FtpReceiver, ReceiverConfig
+from service.ftp.staging import STAGING_SUFFIX
 from service.settings import Settings
 from service.sources_config import load_sources
+from service.worker.jobs.ingest import poll_source
 from stations.errors import InvalidRequest
 from stations.sources.base import waiting
 from stations.store.schema import readings

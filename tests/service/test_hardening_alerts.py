@@ -6,41 +6,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from service.alerting.runtime import runtime_for
 from service.alerting.sender import send_due
-from service.app import create_app
 from service.redact import mask_address, redact_text
 from service.settings import Settings
 from stations.store import alert_outbox
-from tests.fixtures.alerts.builders import WebhookReceiver, alert_config
+from tests.fixtures.alerts.builders import WebhookReceiver, webhook_only_client
 from tests.service.test_alert_api import open_one
 
 SECRET = "s3cr3t-token"
 
 
 @pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def api(settings: Settings, tmp_path: Path, hook: WebhookReceiver) -> Iterator[TestClient]:
     """Alerts go to one webhook whose URL carries a secret in its query."""
-    data = alert_config(f"{hook.url}?token={SECRET}")
-    data["contacts"] = [c for c in data["contacts"] if c["id"] == "system"]
-    data["lists"] = {"team": ["system"]}
-    data["routes"] = [{"notify": ["team"]}]
-    data["delivery"]["max_attempts"] = 5
-    path = tmp_path / "alerts.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    app = create_app(settings.model_copy(update={"alerts_file": path}), scheduler=False)
-    with TestClient(app) as client:
+    url = f"{hook.url}?token={SECRET}"
+    with webhook_only_client(settings, tmp_path, url, max_attempts=5) as client:
         yield client
 
 

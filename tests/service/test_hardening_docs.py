@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.settings import Settings
+from service.web.app import create_app
 from tests.fixtures.alerts.builders import wait_for
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from service.app import create_app
+from service.web.app import create_app
 from stations.csvsafe import safe_cell
 from stations.programme.template import template_csv, template_xlsx
 from tests.layers.helpers import demo_settings

@@ -12,10 +12,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from service.app import create_app
 from service.database import make_engine
-from service.http_server import server_options
 from service.settings import Settings
+from service.web.app import create_app
+from service.web.http_server import server_options
 from tests.service.test_admin_recipients import alerts_path, api  # noqa: F401
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.settings import Settings
+from service.web.app import create_app
 from tests.fixtures.alerts.builders import make_station
 
 BIG = str(2**63)  # one past the largest 64-bit id

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from service.demo.simulator.ftp_server import LocalFtpServer
-from service.ftp.receiver import FtpReceiver, ReceiverConfig, load_accounts
+from service.ftp.accounts import load_accounts
+from service.ftp.receiver import FtpReceiver, ReceiverConfig
 from stations.ingest.readers import read_paths, read_zip
 from stations.parsers.common import unsafe_name
 from stations.sizes import MAX_FILE_BYTES

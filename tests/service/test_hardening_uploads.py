@@ -9,7 +9,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from service.body_limit import MAX_BODY_BYTES
+from service.web.body_limit import MAX_BODY_BYTES
 from stations.errors import MAX_ERROR_CHARS, MAX_LISTED_ERRORS
 from stations.programme.template import COLUMN_CODES
 from stations.programme.upload_limits import MAX_ROWS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from service.database import make_engine
-from service.leader import AdvisoryLock, SchedulerLeader
+from service.worker.leader import AdvisoryLock, SchedulerLeader
 
 
 class FakeScheduler:

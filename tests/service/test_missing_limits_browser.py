@@ -41,12 +41,12 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("no Chromium at /usr/bin/chromium")
     import uvicorn
 
-    from service.app import create_app
     from service.bootstrap import import_stations, prepare_database
     from service.demo import DEMO_STATIONS
     from service.demo.ingest import backfill_history
     from service.demo.simulator.model import StationModel
     from service.settings import Settings
+    from service.web.app import create_app
     from stations.store.sites import list_sites
     from stations.timeutil import now_epoch
 

@@ -10,17 +10,17 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from service.after_ingest import AfterIngestStep
 from service.bootstrap import import_stations
 from service.context import AppContext
 from service.database import make_engine
 from service.demo.simulator.ftp_server import LocalFtpServer
 from service.demo.simulator.model import Scenario, StationModel
 from service.demo.simulator.runner import FtpUploader, LiveSimulator
-from service.jobs.ingest import poll_source
-from service.scheduler import build_scheduler
 from service.settings import Settings
 from service.sources_config import load_sources
+from service.worker.after_ingest import AfterIngestStep
+from service.worker.jobs.ingest import poll_source
+from service.worker.scheduler import build_scheduler
 from stations.errors import InvalidRequest
 from stations.store.schema import readings
 from stations.store.sites import list_sites
@@ -90,7 +90,7 @@ def test_scheduled_poll_reaches_database_and_api(
 ) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.web.app import create_app
 
     sim = LiveSimulator(
         _models(ctx),

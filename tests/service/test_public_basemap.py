@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.settings import Settings
+from service.web.app import create_app
 from tests.service.public_server import Upstream, tile_png
 
 

@@ -19,12 +19,12 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from layers import revision
-from service.app import create_app
 from service.auth.accounts import create_account
 from service.auth.credentials import issue_token
 from service.public.allowlist import check
 from service.public.steps import refresh_public
 from service.settings import Settings
+from service.web.app import create_app
 from stations.timeutil import now_epoch
 from tests.service.public_seed import LIVE, SILENT, H, seed, send
 from tests.service.public_server import Upstream

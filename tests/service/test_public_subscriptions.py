@@ -5,7 +5,6 @@ nothing more. Messages go through the alert outbox and the alert sender."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select
 
 from service.alerting.runtime import runtime_for
-from service.app import create_app
 from service.public.subscribe_routes import link_key
 from service.public.subscriptions import fold, notify_subscribers
 from service.settings import Settings
+from service.web.app import create_app
 from stations.store.alert_tables import alert_events, alert_outbox, alerts
 from stations.store.subscription_tables import public_subscriptions
 from stations.timeutil import now_epoch
-from tests.fixtures.alerts.builders import SmtpServer, wait_for
+from tests.fixtures.alerts.builders import SmtpServer, mail_settings, wait_for
 from tests.service.public_seed import LIVE, SILENT, seed
 
 pytestmark = pytest.mark.smtp
 LINK = re.compile(r"http://testserver(/public/subscriptions/\w+\?id=\d+&sig=\w+)")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _to(smtp: SmtpServer, address: str) -> list:
@@ -56,14 +47,12 @@ def test_subscribe_confirm_notify_commune_only_unsubscribe(
     seed(engine)  # LIVE (Hồng Phong) at VN_AQI 80; Đông Tân's station silent for two days
     rules = {"rules": [{"id": "aqi", "type": "aqi", "threshold": 51}]}
     (tmp_path / "alerts.yaml").write_text(yaml.safe_dump(rules))
-    s = settings.model_copy(
-        update={
-            "auth_enabled": True,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "alerts_file": tmp_path / "alerts.yaml",
-            "public_url": "http://testserver",
-        }
+    s = mail_settings(
+        settings,
+        smtp,
+        auth_enabled=True,
+        alerts_file=tmp_path / "alerts.yaml",
+        public_url="http://testserver",
     )
     app = create_app(s, scheduler=False)
     ctx = app.state.ctx

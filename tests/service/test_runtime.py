@@ -11,13 +11,13 @@ import pytest
 import yaml
 
 import layers.revision
-import service.after_ingest as chain
+import service.worker.after_ingest as chain
 from service.bootstrap import import_stations
 from service.database import make_engine
 from service.demo.simulator.model import Scenario, StationModel, station_file
 from service.runtime import Runtime
-from service.scheduler import build_scheduler
 from service.settings import Settings
+from service.worker.scheduler import build_scheduler
 from stations.store.sites import list_sites
 from stations.timeutil import now_epoch
 

@@ -18,10 +18,10 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
-from service.app import create_app
 from service.auth.accounts import create_account
 from service.auth.credentials import issue_token
 from service.settings import Settings
+from service.web.app import create_app
 from tests.fixtures.alerts.builders import make_station, wait_for
 
 MAX_EXAMPLES = 8  # per operation and phase; ~50 operations: about 2 minutes for both runs

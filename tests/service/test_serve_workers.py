@@ -107,9 +107,11 @@ def test_worker_socket_disables_nagle() -> None:
     client's delayed ACK (measured: 225 req/s at 10 clients, p50 44 ms)."""
     import socket
 
-    from service.http_server import NoDelayConfig
+    from service.web.http_server import NoDelayConfig
 
-    sock = NoDelayConfig("service.app:app_from_environment", host="127.0.0.1", port=0).bind_socket()
+    sock = NoDelayConfig(
+        "service.web.app:app_from_environment", host="127.0.0.1", port=0
+    ).bind_socket()
     try:
         sock.listen()
         client = socket.create_connection(sock.getsockname())

@@ -14,8 +14,7 @@ from sqlalchemy import Engine, insert
 
 from layers.zones import import_zones
 from layers.zones_store import geometry_columns, replace_communes
-from stations.rain import PARAMETER
-from stations.sites import Site
+from service.demo.rain_gauges import rain_gauge, rain_rows
 from stations.store.schema import readings
 from stations.store.sites import upsert_sites
 
@@ -67,19 +66,7 @@ def load_places(engine: Engine, tmp: Path) -> None:
         level_field="muc",
     )
     sites = [
-        Site(
-            gid,
-            f"Trạm mưa {gid}",
-            "station",
-            "rain",
-            "precipitation",
-            lon,
-            lat,
-            synthetic=True,
-            parameters={PARAMETER: "mm"},
-            config={"interval_s": STEP},
-        )
-        for gid, (lon, lat) in GAUGES.items()
+        rain_gauge(gid, f"Trạm mưa {gid}", lon, lat, STEP) for gid, (lon, lat) in GAUGES.items()
     ]
     with engine.begin() as conn:
         upsert_sites(conn, sites, NOW)
@@ -98,20 +85,7 @@ def write_rain(
     engine: Engine, gauge: str, series: list[float | None], start: int = T0
 ) -> tuple[int, int]:
     """Store ``series`` (mm per 10 min, None = not sent) from ``start``; returns the span."""
-    rows = [
-        {
-            "station_id": gauge,
-            "parameter": PARAMETER,
-            "observed_at": start + i * STEP,
-            "value": v,
-            "unit": "mm",
-            "status": "00",
-            "qc_flags": 0,
-            "file_id": None,
-        }
-        for i, v in enumerate(series)
-        if v is not None
-    ]
+    rows = rain_rows(gauge, ((start + i * STEP, v) for i, v in enumerate(series) if v is not None))
     with engine.begin() as conn:
         conn.execute(insert(readings), rows)
     return start, start + (len(series) - 1) * STEP

@@ -15,23 +15,22 @@ B gets a storm ending now; G1 over Xã A stays dry.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from service.app import create_app
-from service.jobs.warnings import notify
 from service.public.steps import notify_public_subscribers
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web.app import create_app
+from service.worker.jobs.warnings import notify
 from stations.alerts.config import AlertConfig
 from stations.store import rain as store
 from stations.store.alert_tables import alert_outbox, alerts
 from stations.timeutil import now_epoch
-from tests.fixtures.alerts.builders import SmtpServer, WebhookReceiver, wait_for
+from tests.fixtures.alerts.builders import SmtpServer, WebhookReceiver, mail_settings, wait_for
 from tests.warnings.scenario import STEP, load_places, storm, write_rain
 
 pytestmark = pytest.mark.smtp
@@ -48,21 +47,6 @@ communes:
 timing: {resolve_hold_minutes: 60}
 """
 CITIZEN_A, CITIZEN_B = "dan.a@example.vn", "dan.b@example.vn"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def _subjects(smtp: SmtpServer, address: str) -> list[str]:
@@ -99,13 +83,8 @@ def test_level_rise_reaches_commune_contacts_and_subscribers_only(
 ) -> None:
     load_places(engine, tmp_path)
     (tmp_path / "alerts.yaml").write_text(ALERTS_YAML, encoding="utf-8")
-    s = settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "alerts_file": tmp_path / "alerts.yaml",
-            "public_url": "http://testserver",
-        }
+    s = mail_settings(
+        settings, smtp, alerts_file=tmp_path / "alerts.yaml", public_url="http://testserver"
     )
     app = create_app(s, scheduler=False)
     rt = app.state.ctx

@@ -15,9 +15,9 @@ from service.database import make_engine
 from service.demo.simulator.ftp_server import LocalFtpServer
 from service.demo.simulator.model import local_stamp
 from service.demo.simulator.runner import FtpUploader
-from service.jobs.ingest import poll_source
 from service.runtime import Runtime
 from service.source_types.ftp import FtpSourceConfig
+from service.worker.jobs.ingest import poll_source
 from stations.rain import PARAMETER
 from stations.store import rain as store
 from stations.store.alert_tables import alert_outbox, alerts

@@ -290,8 +290,64 @@
         delete self.stationMarkers[id];
       }
     });
+    this.regroup();
     this.lastUpdate = new Date();
     this.renderStatus();
+  };
+
+  // Below zoom GROUP_BELOW, stations closer than GROUP_PX on screen are drawn as one group
+  // marker that wears the worst member's state (maps.styles.STATION_STATE_ORDER), so grouping
+  // never hides an exceedance; a click on it zooms to its members. Members are taken worst
+  // first, so each group is centred on its worst station.
+  var GROUP_BELOW = 8, GROUP_PX = 34;
+  App.prototype.regroup = function () {
+    var self = this, map = this.map, layer = this.groups.stations;
+    (this.stationGroups || []).forEach(function (g) { layer.removeLayer(g); });
+    this.stationGroups = [];
+    var ids = Object.keys(this.stationMarkers);
+    ids.forEach(function (id) {
+      var m = self.stationMarkers[id];
+      if (!layer.hasLayer(m)) layer.addLayer(m);
+    });
+    if (map.getZoom() >= GROUP_BELOW) return;
+    var order = this.cfg.station_state_order || [];
+    var rank = function (id) {
+      var i = order.indexOf(QT.stationState(self.stationIndex[id]));
+      return i < 0 ? order.length : i;
+    };
+    var at = function (id) { return map.latLngToLayerPoint(self.stationMarkers[id].getLatLng()); };
+    ids.sort(function (a, b) { return rank(a) - rank(b); });
+    var taken = {};
+    ids.forEach(function (id) {
+      if (taken[id]) return;
+      var centre = at(id);
+      var members = ids.filter(function (o) { return !taken[o] && at(o).distanceTo(centre) < GROUP_PX; });
+      if (members.length < 2) return;
+      members.forEach(function (o) {
+        taken[o] = true;
+        layer.removeLayer(self.stationMarkers[o]);
+      });
+      var worst = self.stationIndex[id];
+      var g = L.marker(self.stationMarkers[id].getLatLng(), {
+        icon: self.groupIcon(worst, members), zIndexOffset: self.stationZ(worst) + 1, keyboard: true,
+      });
+      g.on("click", function () {
+        var bounds = L.latLngBounds(members.map(function (o) { return self.stationMarkers[o].getLatLng(); }));
+        map.fitBounds(bounds.pad(0.5), { maxZoom: GROUP_BELOW + 2 });
+      });
+      layer.addLayer(g);
+      self.stationGroups.push(g);
+    });
+  };
+  App.prototype.groupIcon = function (worst, members) {
+    var state = QT.stationState(worst);
+    var sw = this.swatch("station_states", state);
+    var title = fill(this.t("station_group"), { n: members.length, state: this.label(sw) });
+    var html = '<div class="qt-st qt-grp qt-st-' + state + '" data-state="' + state + '" data-ids="' +
+      esc(members.join(" ")) + '" style="background:' + sw.colour + ";border-color:" + sw.colour +
+      '" title="' + esc(title) + '">' + members.length +
+      (state === "exceeding" ? '<b class="qt-bang">!</b>' : "") + "</div>";
+    return L.divIcon({ className: "qt-st-wrap", html: html, iconSize: [34, 34], iconAnchor: [17, 17] });
   };
 
   // Worst state on top where markers overlap (maps.styles.STATION_STATE_ORDER): Leaflet stacks
@@ -426,9 +482,11 @@
           self.time(v.observed_at) + "</td></tr>";
       });
       html += "</tbody></table>";
+      // "All parameters": one small chart per parameter (each its own unit and limit line).
       var options = codes.map(function (c) {
         return '<option value="' + esc(c) + '">' + esc(self.paramName(c)) + "</option>";
-      }).join("");
+      }).join("") + (codes.length > 1 ? '<option value="' + ALL + '">' + esc(this.t("chart_all")) +
+        "</option>" : "");
       // A live page charts any range from the aggregates; a snapshot holds the last 24 hours.
       var ranges = this.snapshot ? "" : ' <select class="qt-chart-range" aria-label="' +
         esc(this.t("chart_range")) + '">' + Object.keys(CHART_RANGES).map(function (r) {
@@ -481,7 +539,7 @@
     var select = node.querySelector(".qt-chart-param");
     if (select) {
       var chosen = (this.chartParam || {})[p.id];
-      if (chosen && codes.indexOf(chosen) >= 0) select.value = chosen;
+      if (chosen && (codes.indexOf(chosen) >= 0 || (chosen === ALL && codes.length > 1))) select.value = chosen;
       select.addEventListener("change", function () {
         self.chartParam = self.chartParam || {};
         self.chartParam[p.id] = select.value;
@@ -492,6 +550,7 @@
   };
 
   // ------------------------------------------------------------------------ 24-hour SVG chart
+  var ALL = "*";
   App.prototype.loadChart = function (id) {
     var self = this;
     var marker = this.stationMarkers[id];
@@ -505,22 +564,35 @@
     var rangeSelect = root.querySelector(".qt-chart-range");
     var range = CHART_RANGES[(rangeSelect && rangeSelect.value) || "day"];
     var p = this.stationIndex[id] || {};
-    var unit = ((p.parameters || {})[code] || {}).unit || "";
-    var limit = this.limitOf(p, code).limit;
+    var codes = code === ALL ? Object.keys(p.parameters || {}) : [code];
+    var unitOf = function (c, series) {
+      return ((p.parameters || {})[c] || {}).unit || (series && series.unit) || "";
+    };
     var done = function (body) {
-      var items = body && (body.items || body.points);
+      var charts = [], count = 0;
       if (body && Array.isArray(body.series)) {
         // GET /api/stations/{id}/readings: {series: [{parameter, unit, points: [{time, mean}]}]}
-        var series = body.series.filter(function (x) { return x.parameter === code; })[0];
-        items = series ? series.points : [];
-        unit = unit || (series && series.unit) || "";
+        codes.forEach(function (c) {
+          var series = body.series.filter(function (x) { return x.parameter === c; })[0];
+          var points = series ? series.points : [];
+          if (!Array.isArray(points) || !points.length) return;
+          count += points.length;
+          charts.push((codes.length > 1 ? '<div class="qt-chart-name">' + esc(self.paramName(c)) + "</div>" : "") +
+            self.chartSVG(points, unitOf(c, series), self.limitOf(p, c).limit, range.hours));
+        });
+      } else {
+        var items = body && (body.items || body.points);
+        if (Array.isArray(items) && items.length) {
+          count = items.length;
+          charts.push(self.chartSVG(items, unitOf(code) || body.unit || "", self.limitOf(p, code).limit, range.hours));
+        }
       }
-      if (!Array.isArray(items) || !items.length) {
+      if (!charts.length) {
         box.textContent = self.t(body ? "chart_empty" : "chart_unavailable");
         return;
       }
-      box.innerHTML = self.chartSVG(items, unit || body.unit || "", limit, range.hours);
-      box.setAttribute("data-points", String(items.length));
+      box.innerHTML = charts.join("");
+      box.setAttribute("data-points", String(count));
       self.fitPopup(popup);
     };
     if (this.snapshot) {
@@ -534,7 +606,7 @@
     }
     var end = new Date();
     var start = new Date(end.getTime() - range.hours * 3600 * 1000);
-    var q = "?parameter=" + encodeURIComponent(code) + "&interval=" + range.interval + "&start=" +
+    var q = "?parameter=" + encodeURIComponent(codes.join(",")) + "&interval=" + range.interval + "&start=" +
       encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
     this.getJSON("readings", base + q).then(done);
   };
@@ -1024,6 +1096,22 @@
     }).slice(0, 12);
   };
 
+  // The view on a station, then its popup. Every view change here is synchronous (no
+  // animation), so nothing started earlier can land after it. Leaflet ignores a setView, even an
+  // unanimated one, while a zoom animation runs (Map._tryAnimatedZoom answers "done" without
+  // moving): wait for that zoom to end first.
+  App.prototype.viewStation = function (id, then) {
+    var self = this, map = this.map, m = this.stationMarkers[id];
+    if (!m) return;
+    map.stop(); // a pan or flight still running
+    if (map._animatingZoom) {
+      map.once("zoomend", function () { self.viewStation(id, then); });
+      return;
+    }
+    map.setView(m.getLatLng(), Math.max(map.getZoom(), 11), { animate: false });
+    if (then) then(m);
+  };
+
   App.prototype.focusStation = function (id) {
     var m = this.stationMarkers[id];
     if (!m) return;
@@ -1032,30 +1120,7 @@
     if (this.map.getSize().x < 700) {
       [this.alertPanel, this.exportPanel].forEach(function (panel) { if (panel) panel.hidden = true; });
     }
-    var zoom = Math.max(this.map.getZoom(), 11);
-    this.map.setView(m.getLatLng(), zoom, { animate: false });
-    m.openPopup();
-    // Hold the focus until the person acts: a view reset still pending at start-up (seen once
-    // in ~5 runs at 390 px: the map back at the province's zoom 8 with the popup off-screen)
-    // must not leave the station they were sent to out of sight.
-    var self = this, map = this.map, container = map.getContainer();
-    var release = function () {
-      map.off("zoomend", hold);
-      m.off("popupclose", release);
-      ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (ev) {
-        container.removeEventListener(ev, release, true);
-      });
-    };
-    var hold = function () {
-      if (!m.isPopupOpen() || map.getZoom() >= zoom) return;
-      map.setView(m.getLatLng(), zoom, { animate: false });
-      self.fitPopup(m.getPopup());
-    };
-    map.on("zoomend", hold);
-    m.on("popupclose", release);
-    ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (ev) {
-      container.addEventListener(ev, release, true);
-    });
+    this.viewStation(id, function (marker) { marker.openPopup(); });
   };
 
   // ------------------------------------------------------------------------------- interface
@@ -1165,6 +1230,7 @@
       self.setLang(self.lang === "vi" ? "en" : "vi");
     });
     this.map.on("overlayadd overlayremove", function () { self.renderLegend(); });
+    this.map.on("zoomend", function () { self.regroup(); });
     this.map.on("popupopen", function (ev) { self.fitPopup(ev.popup); });
     this.map.on("resize", function () {
       self.map.eachLayer(function (layer) { if (layer instanceof L.Popup) self.fitPopup(layer); });
@@ -1258,16 +1324,22 @@
       flood: "layer_flood", communes: "layer_communes", province: "layer_province" };
     Object.keys(keys).forEach(function (k) { if (self.groups[k]) self.groups[k].qtKey = keys[k]; });
     Object.keys(this.bases).forEach(function (k) { self.bases[k].qtKey = "base_" + k; });
+    // The one initial view (the province), fitted now and without animation: an animated fit
+    // would start on a later frame and could land after the station focus below.
+    if (this.cfg.bounds) this.map.fitBounds(this.cfg.bounds, { padding: [10, 10], animate: false });
     this.buildUI();
     this.setLang(this.lang, true);
+    // Links in alert e-mails open /map?station=ID on that station.
+    var focus = null;
+    try { focus = new URL(window.location.href).searchParams.get("station"); } catch (e) { /* file:// */ }
     var stations = this.load("stations").then(function (fc) {
       self.drawStations(fc);
       self.ready.stations = fc ? fc.features.length : 0;
       if (window.performance && performance.mark) performance.mark("qt-stations");
-      // Links in alert e-mails open /map?station=ID on that station.
-      var focus = null;
-      try { focus = new URL(window.location.href).searchParams.get("station"); } catch (e) { /* file:// */ }
-      if (focus && self.stationMarkers[focus]) self.focusStation(focus);
+      // The view moves to the station before any other layer is drawn, so raster tiles are
+      // asked for at the final view only (a zoom change would abort the ones in flight).
+      if (focus && self.stationMarkers[focus]) self.viewStation(focus);
+      else focus = null;
     });
     // One layer's bad data must not stop the others: errors are kept in quantracMap.errors
     // (the browser tests assert it stays empty) and the layer is reported as unavailable.
@@ -1294,6 +1366,8 @@
     }).then(function () {
       self.renderLegend();
       self.renderStatus();
+      // The popup opens last, once every layer is drawn: the focus is the last view change.
+      if (focus) self.focusStation(focus);
       self.ready.all = true;
       document.body.setAttribute("data-qt-ready", "1");
       if (window.performance && performance.mark) performance.mark("qt-ready");

@@ -1,0 +1,243 @@
+"""Readings API and compliance summary over long windows, under concurrency (issue 20, item 4).
+
+One air station (LS_SONNMT_KK01, 9 parameters) with a year of 5-minute readings (946,080
+rows, bulk-loaded with one ``executemany``; hourly means by one ``INSERT … SELECT … GROUP
+BY``). Cases, each for windows of 1 day, 30 days and 1 year ending at the data's last reading:
+
+- ``raw``: ``/api/stations/{id}/readings?interval=raw`` (a window longer than one page gives the
+  first page and a ``next`` link; no 1-year case: raw windows are bounded at 31 days);
+- ``hour`` and ``day``: means from ``hourly_means``;
+- ``compliance``: ``/api/stations/{id}/compliance``.
+
+Every request sends ``Accept-Encoding: gzip`` as browsers do. Load: wrk (``bench/wrk_rotate.lua``,
+2 threads) at 1, 10 and 50 clients; server ``quantrac serve --no-scheduler --workers 2`` as in
+bench/bench_layers.py, one per ``--code`` checkout (default: this one), all on the same
+database; wrk runs alternate between them, so a before/after comparison is side by side
+(``git archive main | tar -x -C /tmp/before`` then ``--code /tmp/before --code .``). Also prints
+each answer's size and the single-request latency (median of 5, httpx).
+
+Usage: .venv/bin/python bench/bench_readings.py [--quick] [--seconds 4] [--runs 3]
+       [--clients 1,10,50] [--cases raw,hour,day,compliance] [--code DIR ...] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_layers import median_of, server, wrk  # noqa: E402
+from service.bootstrap import import_stations, prepare_database  # noqa: E402
+from service.settings import Settings  # noqa: E402
+from stations.store.readings import refresh_hourly  # noqa: E402
+from stations.timeutil import VN_OFFSET  # noqa: E402
+from tests.layers.helpers import free_port  # noqa: E402
+
+DEMO = ROOT / "stations" / "demo" / "stations.yaml"
+STATION = "LS_SONNMT_KK01"
+PARAMS = ["PM2.5", "PM10", "TSP", "SO2", "NO2", "CO", "O3", "Temp", "RH"]
+END = int(datetime(2026, 11, 1, tzinfo=VN_OFFSET).timestamp())
+COLUMNS = "station_id, parameter, observed_at, value, unit, status, qc_flags, file_id"
+GZIP = ("Accept-Encoding: gzip",)
+SIZES = {"1d": 1, "30d": 30, "1y": 365}
+
+
+def build(settings: Settings, days: int) -> None:
+    """Migrate, import the demo stations, bulk-load ``days`` of 5-minute readings."""
+    engine = prepare_database(settings)
+    import_stations(engine, DEMO)
+    start = END - days * 86400
+    rows = [
+        (STATION, p, t, round(20 + 10 * ((t // 300 + i * 7) % 37) / 37, 2), "µg/m³", "00", 0, None)
+        for i, p in enumerate(PARAMS)
+        for t in range(start, END, 300)
+    ]
+    hours = [(STATION, p, h) for p in PARAMS for h in range(start, END, 3600)]
+    with engine.begin() as conn:
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        if conn.dialect.name == "postgresql":
+            with cur.copy(f"COPY readings ({COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO readings ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows)
+        refresh_hourly(conn, hours)
+    engine.dispose()
+
+
+def paths(days_by_size: dict[str, int]) -> dict[tuple[str, str], str]:
+    """``{(case, size): path}``."""
+    out = {}
+    for size, days in days_by_size.items():
+        window = f"start={quote(_iso(END - days * 86400))}&end={quote(_iso(END))}"
+        for interval in ("raw", "hour", "day"):
+            if interval == "raw" and days > 31:
+                continue  # the contract's 31-day bound for raw (a longer window is a 400)
+            out[(interval, size)] = f"/api/stations/{STATION}/readings?interval={interval}&{window}"
+        out[("compliance", size)] = f"/api/stations/{STATION}/compliance?{window}"
+    return out
+
+
+def _iso(t: int) -> str:
+    return datetime.fromtimestamp(t, VN_OFFSET).isoformat()
+
+
+def single(base: str, path: str) -> dict[str, float]:
+    """Status, gzip and plain sizes, and the median of 5 sequential latencies (ms)."""
+    with httpx.Client(base_url=base, timeout=120) as client:
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            r = client.get(path, headers={"Accept-Encoding": "gzip"})
+            r.read()
+            times.append((time.perf_counter() - t) * 1000)
+        wire = int(r.headers.get("content-length") or len(r.content))
+    return {
+        "status": plain.status_code,
+        "plain_kb": len(plain.content) / 1024,
+        "wire_kb": wire / 1024,
+        "alone_ms": statistics.median(times),
+    }
+
+
+# CPU time per request, in a child process importing the checkout under test (robust to the
+# machine's load: the other helpers' work does not count in this process's CPU time).
+_CPU_CHILD = """
+import json, sys, time
+from pathlib import Path
+from fastapi.testclient import TestClient
+try:
+    from service.web.app import create_app
+except ImportError:  # a checkout from before service/ was grouped into rooms
+    from service.app import create_app
+from service.settings import Settings
+settings = Settings(_env_file=None, data_dir=Path(sys.argv[1]), scheduler_enabled=False,
+                    auth_enabled=False, **({"database_url": sys.argv[2]} if sys.argv[2] else {}))
+out = {}
+with TestClient(create_app(settings, scheduler=False)) as client:
+    for path in json.loads(sys.stdin.read()):
+        client.get(path, headers={"Accept-Encoding": "gzip"})  # warm
+        n, t = 0, time.process_time()
+        while n < 3 or (n < 50 and time.process_time() - t < 2):
+            client.get(path, headers={"Accept-Encoding": "gzip"})
+            n += 1
+        out[path] = (time.process_time() - t) / n * 1000
+print(json.dumps(out))
+"""
+
+
+def cpu_ms(code: Path, settings: Settings, pg: str | None, paths: list[str]) -> dict[str, float]:
+    """``{path: CPU ms per request}`` (client and server in one process, so an upper bound)."""
+    env = {**os.environ, "PYTHONPATH": str(code.resolve())}
+    done = subprocess.run(
+        [sys.executable, "-c", _CPU_CHILD, str(settings.data_dir), pg or ""],
+        input=json.dumps(paths), capture_output=True, text=True, env=env, check=True, cwd=code,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2 s runs, 1 run, 30 days of data")
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--runs", type=int, default=1, help="wrk runs per case (median)")
+    parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        action="append",
+        help="a checkout a server imports (repeat to compare, e.g. an export of main; "
+        "default: this checkout)",
+    )
+    parser.add_argument("--pg", help="PostgreSQL URL instead of a SQLite file")
+    parser.add_argument("--cases", default="raw,hour,day,compliance")
+    parser.add_argument("--cpu", action="store_true", help="CPU ms per request, no wrk")
+    args = parser.parse_args()
+    sizes = {"1d": 1, "30d": 30} if args.quick else dict(SIZES)
+    seconds = 2.0 if args.quick else args.seconds
+    clients = [int(c) for c in args.clients.split(",")]
+    cases = args.cases.split(",")
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        env_db = {"QUANTRAC_DATABASE_URL": args.pg} if args.pg else {}
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=tmp / "data",
+            scheduler_enabled=False,
+            auth_enabled=False,
+            **({"database_url": args.pg} if args.pg else {}),
+        )
+        t = time.perf_counter()
+        build(settings, max(sizes.values()))
+        print(f"setup: {max(sizes.values())} days x {len(PARAMS)} parameters of 5-minute "
+              f"readings in {time.perf_counter() - t:.1f} s")  # fmt: skip
+        if args.cpu:
+            todo = {k: v for k, v in paths(sizes).items() if k[0] in cases}
+            codes = args.code or [ROOT]
+            print("| case | window | " + " | ".join(f"{c.resolve().name} CPU ms" for c in codes)
+                  + " |\n|---|---|" + "---|" * len(codes))  # fmt: skip
+            found = [cpu_ms(code, settings, args.pg, list(todo.values())) for code in codes]
+            for (case, size), path in todo.items():
+                print(f"| {case} | {size} | " + " | ".join(f"{f[path]:.1f}" for f in found) + " |")
+            return
+        bases = {}
+        for k, code in enumerate(args.code or [ROOT]):
+            port = free_port()
+            bases[code.resolve().name if args.code else "this"] = base = f"http://127.0.0.1:{port}"
+            cmd = [str(Path(sys.executable).with_name("quantrac")), "serve", "--no-scheduler",
+                   "--workers", "2", "--port", str(port)]  # fmt: skip
+            env = {
+                "PYTHONPATH": str(code.resolve()),
+                "QUANTRAC_DATA_DIR": str(settings.data_dir),
+                "QUANTRAC_AUTH_ENABLED": "false",
+                "QUANTRAC_ACCESS_LOG": "false",
+                **env_db,
+            }
+            log = tmp / f"server{k}.log"
+            stack.enter_context(server(cmd, env, f"{base}/healthz", log, wait_s=600))
+        load = os.getloadavg()
+        print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print("| case | window | code | status | plain KB | gzip KB | alone ms | "
+              + " | ".join(f"{c} cl. req/s · p50 · p99 ms" for c in clients) + " |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|" + "---|" * len(clients))
+        for (case, size), path in paths(sizes).items():
+            if case not in cases:
+                continue
+            alone = {label: single(base, path) for label, base in bases.items()}
+            # runs interleaved across the servers, so load changes touch them alike
+            runs: dict[tuple[str, int], list[dict[str, float]]] = {}
+            for c in clients:
+                for _ in range(args.runs):
+                    for label, base in bases.items():
+                        r = wrk(base, [path], seconds, c, tmp, headers=GZIP)
+                        runs.setdefault((label, c), []).append(r)
+            for label, one in alone.items():
+                cells = []
+                for c in clients:
+                    r = median_of(runs[(label, c)])
+                    bad = f" ({r['errors']:.0f} not 200)" if r["errors"] else ""
+                    cells.append(f"{r['req_s']:,.0f} · {r['p50_ms']:.0f} · {r['p99_ms']:.0f}{bad}")
+                print(f"| {case} | {size} | {label} | {one['status']} | {one['plain_kb']:,.0f} | "
+                      f"{one['wire_kb']:,.0f} | {one['alone_ms']:.1f} | " + " | ".join(cells)
+                      + " |", flush=True)  # fmt: skip
+        load = os.getloadavg()
+        print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Ingest benchmark modes beyond the empty-table backfill (issue 20): prior data, live polling.
+
+``sizes``: for each size, a template database holding that many days of prior data (readings,
+their ``ingested_files`` rows, hourly means and latest values, bulk-loaded with one raw
+``executemany`` per table) is written once; each repeat copies it twice and times, interleaved,
+``ingest_batch`` of the timed files (the days right after the prior data) into one copy and the
+executemany ceiling of the same reading tuples into the other (same prior data, schema and
+indexes).
+
+``live``: the polling path as the scheduler runs it: batches of 100 files per transaction,
+each raw file written to the archive (with fsync, as ``service.worker.jobs.ingest`` does), and
+the runtime's after-ingest chain (:mod:`service.worker.after_ingest`) run after every batch;
+against the ceiling on a fresh database, interleaved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bench_ingest import NOW, ceiling, fresh_db
+
+from service.database import make_engine
+from service.runtime import Runtime
+from service.settings import Settings
+from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
+from stations.parsers import ParserOptions, parse
+from stations.store.readings import station_units
+
+LIVE_BATCH = 100
+
+
+def _file_rows(files: list[IncomingFile]) -> list[list[tuple[Any, ...]]]:
+    return [list(parse(f.data, f.name, "tt10", ParserOptions()).readings) for f in files]
+
+
+def _prior(
+    per_file: list[list[tuple[Any, ...]]], span_s: int, prior_s: int
+) -> Iterator[tuple[int, int, list[tuple[Any, ...]]]]:
+    """``(shift index, file index, shifted rows)`` covering ``prior_s`` before the batch."""
+    start = min(r[2] for rows in per_file for r in rows)
+    for k in range(1, -(-prior_s // span_s) + 1):
+        for j, rows in enumerate(per_file):
+            shifted = [(a, b, t - k * span_s, *rest) for a, b, t, *rest in rows]
+            if shifted and shifted[0][2] >= start - prior_s:
+                yield k, j, shifted
+
+
+def load_prior(url: str, per_file: list[list[tuple[Any, ...]]], span_s: int, days: int) -> int:
+    """Bulk-load ``days`` of prior data into the database at ``url``; returns readings."""
+    db = sqlite3.connect(url.removeprefix("sqlite:///"))
+    db.execute("PRAGMA cache_size=-262144")
+    n_readings = 0
+    file_rows, reading_rows = [], []
+    next_id = 1 + (db.execute("SELECT coalesce(max(id), 0) FROM ingested_files").fetchone()[0])
+
+    def flush() -> None:
+        db.executemany(
+            "INSERT INTO ingested_files (id, sha256, name, origin, station_id, received_at, "
+            "size, outcome, readings, line_errors) VALUES (?,?,?,?,?,?,?,?,?,'[]')",
+            file_rows,
+        )
+        db.executemany("INSERT INTO readings VALUES (?,?,?,?,?,?,?,?)", reading_rows)
+        file_rows.clear()
+        reading_rows.clear()
+
+    for k, j, rows in _prior(per_file, span_s, days * 86400):
+        sha = hashlib.sha256(f"{k}:{j}".encode()).hexdigest()
+        file_rows.append(
+            (next_id, sha, f"prior_{k}_{j}.txt", "bench", rows[0][0], NOW, 500, "ok", len(rows))
+        )
+        reading_rows.extend((*r, 0, next_id) for r in rows)
+        n_readings += len(rows)
+        next_id += 1
+        if len(reading_rows) > 200_000:
+            flush()
+    flush()
+    hour = "observed_at - observed_at % 3600"
+    db.execute(
+        "INSERT INTO hourly_means SELECT station_id, parameter, "
+        f"{hour}, avg(value), min(value), max(value), count(*), count(*), max(unit) "
+        f"FROM readings GROUP BY station_id, parameter, {hour}"
+    )
+    db.execute(
+        "INSERT INTO latest_values SELECT station_id, parameter, max(observed_at), value, unit, "
+        "status, qc_flags FROM readings GROUP BY station_id, parameter"
+    )
+    db.commit()
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return n_readings
+
+
+def _copy(template: str, tmp: Path, tag: str) -> str:
+    path = tmp / f"{tag}.db"
+    shutil.copyfile(template.removeprefix("sqlite:///"), path)
+    with path.open("rb+") as fh:  # on disk now, so no checkpoint in the timed region flushes it
+        os.fsync(fh.fileno())
+    return f"sqlite:///{path}"
+
+
+def _timed(url: str, files: list[IncomingFile], batch: int, **kw: Any) -> tuple[float, float, int]:
+    """Wall, CPU seconds and readings stored for ``ingest_batch`` over ``files``."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        sites = station_units(conn)
+    hook: Callable[[Any], Any] | None = kw.pop("runtime", None)
+    hooks = [hook(engine).ingest_hook] if hook else []
+    w0, c0 = time.perf_counter(), time.process_time()
+    stored = 0
+    for i in range(0, len(files), batch):
+        stored += ingest_batch(
+            engine, files[i : i + batch], sites=sites, now=NOW, hooks=hooks, **kw
+        ).stored
+    w1, c1 = time.perf_counter(), time.process_time()
+    engine.dispose()
+    return w1 - w0, c1 - c0, stored
+
+
+def _report(label: str, n: int, runs: list[tuple[float, float, float, float]]) -> dict[str, Any]:
+    med = statistics.median
+    out = {
+        "label": label,
+        "readings": n,
+        "e2e_wall": med(n / r[0] for r in runs),
+        "e2e_cpu": med(n / r[1] for r in runs),
+        "ceil_wall": med(n / r[2] for r in runs),
+        "ceil_cpu": med(n / r[3] for r in runs),
+        "ratio": med(r[2] / r[0] for r in runs),
+        "ratio_cpu": med(r[3] / r[1] for r in runs),
+    }
+    print(
+        f"| {label} | {n:,} | {out['e2e_wall']:,.0f} · {out['e2e_cpu']:,.0f} | "
+        f"{out['ceil_wall']:,.0f} · {out['ceil_cpu']:,.0f} | {out['ratio']:.0%} "
+        f"| {out['ratio_cpu']:.0%} |",
+        flush=True,
+    )
+    return out
+
+
+def _rows(per_file: list[list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    return [(*r, 0, None) for rows in per_file for r in rows]
+
+
+def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: int) -> None:
+    """Per-size rows: the timed batch on top of N days of prior data vs the same-size ceiling."""
+    per_file = _file_rows(files)
+    rows = _rows(per_file)
+    times = [r[2] for r in rows]
+    span = -(-(max(times) - min(times)) // 86400) * 86400
+    for days in prior_days:
+        template = fresh_db(None, tmp, f"prior{days}")
+        t0 = time.perf_counter()
+        n_prior = load_prior(template, per_file, span, days)
+        print(
+            f"  {days} days prior: {n_prior:,} readings loaded in {time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+        )
+        runs = []
+        for i in range(repeats):
+            e2e = _copy(template, tmp, "e2e")
+            we, ce, stored = _timed(e2e, files, 2000, archive_dir=tmp / "archive")
+            assert stored == len(rows), (stored, len(rows))
+            wc, cc = ceiling(_copy(template, tmp, "ceil"), rows)
+            runs.append((we, ce, wc, cc))
+            print(f"  run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
+        _report(f"SQLite, {days} days prior ({n_prior:,} readings)", len(rows), runs)
+        for p in tmp.glob("*.db*"):
+            if p.name.startswith(("prior", "e2e", "ceil")):
+                p.unlink()
+
+
+def live(files: list[IncomingFile], tmp: Path, repeats: int, pg: str | None) -> None:
+    """The polling path (100 files a transaction, archive with fsync, after-ingest chain)."""
+    rows = _rows(_file_rows(files))
+    live_files = [IncomingFile(f.name, f.data, f"bench:{f.name}") for f in files]
+    runs = []
+    for i in range(repeats):
+        url = fresh_db(pg, tmp, f"live{i}")
+        data_dir = tmp / f"live-data{i}"
+        settings = Settings(database_url=url, data_dir=data_dir)
+
+        def runtime(engine: Any, settings: Settings = settings) -> Runtime:
+            return Runtime(settings, engine)
+
+        options = IngestOptions(quarantine_dir=data_dir / "quarantine", fsync=True)
+        we, ce, stored = _timed(
+            url,
+            live_files,
+            LIVE_BATCH,
+            archive_dir=data_dir / "archive",
+            options=options,
+            runtime=runtime,
+        )
+        assert stored == len(rows), (stored, len(rows))
+        wc, cc = ceiling(fresh_db(pg, tmp, f"lceil{i}"), rows)
+        runs.append((we, ce, wc, cc))
+        print(f"  live run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    _report(f"{'PostGIS' if pg else 'SQLite'}, live polling", len(rows), runs)

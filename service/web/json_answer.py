@@ -1,0 +1,51 @@
+"""JSON answers encoded in one pass and gzip-compressed when the client accepts it.
+
+FastAPI's default path walks a returned dict through ``jsonable_encoder`` (a Python call per
+value) before ``json.dumps``: for a readings answer of thousands of points that walk cost more
+than the query. Routes whose bodies are already plain JSON types return :func:`json_answer`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+from fastapi import Request, Response
+
+GZIP_MIN_BYTES = 1024
+"""Smaller answers go uncompressed: the gzip header and the CPU cost outweigh the saving."""
+GZIP_LEVEL = 1
+"""Level 1 compresses JSON series about 7× at a fraction of level 6's CPU time."""
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` value allows gzip (RFC 9110 §12.5.3: ``q=0`` refuses)."""
+    for item in (accept_encoding or "").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() not in ("gzip", "*"):
+            continue
+        q = params.strip().lower().replace(" ", "")
+        if q.startswith("q="):
+            try:
+                return float(q[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
+
+
+def encode(body: Any) -> bytes:
+    """``body`` as compact UTF-8 JSON, as FastAPI's ``JSONResponse`` renders it."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def json_answer(request: Request, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A 200 JSON response of ``body``, gzip-encoded when large and accepted."""
+    data = encode(body)
+    out = dict(headers or {})
+    out["Vary"] = "Accept-Encoding"
+    if len(data) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
+        data = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+        out["Content-Encoding"] = "gzip"
+    return Response(data, media_type="application/json", headers=out)
