@@ -114,13 +114,13 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None
 @contextmanager
 def server(
     cmd: list[str], env: dict[str, str], probe: str, log: Path, wait_s: float = 120
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """A server process on 127.0.0.1, stopped (by its own pid) on exit."""
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=out)
         try:
             _wait(probe, proc, wait_s)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:

@@ -54,11 +54,18 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        has_body = False
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.limit:
                     await _too_large(path, self.limit, self.https)(scope, receive, send)
                     return
+                has_body = True
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:  # HTTP/1.1: no length and no chunking means no body (most GETs)
+            await self.app(scope, receive, send)
+            return
         seen = 0
         started = False
 
