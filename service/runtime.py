@@ -19,6 +19,7 @@ from layers.snapshot import SnapshotCache
 from layers.tiles import TileCache
 from service.alerting.config import config_from_settings
 from service.alerting.runtime import AlertRuntime
+from service.answer_cache import AnswerCache
 from service.auth.observability import RequestMetrics
 from service.auth.ratelimit import LoginRateLimiter
 from service.auth.secret import load_secret_key
@@ -74,6 +75,8 @@ class Runtime:
     tile_sources: dict[str, tuple[float, Any, str | None, Any]] = field(default_factory=dict)
     # (layer, with results) -> (snapshot key, body, gzip body); see routes/map.py
     slim_layers: dict[tuple[str, bool], tuple[Any, bytes, bytes]] = field(default_factory=dict)
+    # finished readings answers keyed by request and data version; see routes/readings.py
+    readings_answers: AnswerCache = field(default_factory=AnswerCache)
     request_metrics: RequestMetrics = field(default_factory=RequestMetrics)
     login_limiter: LoginRateLimiter = field(default_factory=LoginRateLimiter)
     source_status: dict[str, SourceStatus] = field(default_factory=dict)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request, Response
 
 from service.web import readings_table
 from service.web.cpu_slots import CPU_SLOTS
-from service.web.deps import ConnDep, SettingsDep
-from service.web.json_answer import json_answer
+from service.web.deps import ConnDep, RuntimeDep, SettingsDep
+from service.web.json_answer import accepts_gzip, json_answer
 from service.web.readings_paging import decode_cursor, encode_cursor, page_limit
 from service.web.routes.answers import ReadingsAnswer
 from stations.errors import InvalidRequest, UnknownStation
@@ -19,6 +19,7 @@ from stations.parameters import catalogue
 from stations.parsers.aliases import alias_tables
 from stations.qc import INVALID_MASK, flag_names
 from stations.store.conflicts import count_conflicts
+from stations.store.data_version import readings_version
 from stations.store.format_notes import notes_of_files
 from stations.store.readings import read_series
 from stations.store.series import read_raw_page
@@ -129,6 +130,7 @@ def station_readings(
     request: Request,
     conn: ConnDep,
     settings: SettingsDep,
+    runtime: RuntimeDep,
     parameter: str | None = None,
     start: str | None = None,
     end: str | None = None,
@@ -149,9 +151,27 @@ def station_readings(
     """
     if format not in ("json", *readings_table.MEDIA_TYPES):
         raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
+    key = None
+    if format == "json":
+        # The same question over the same data has the same answer: the request as sent
+        # (its host for the `next` link; the clock when a default window depends on it), the
+        # encoding asked for, and the data version read now (any new file changes it).
+        key = (
+            str(request.url),
+            None if start and end else now_epoch(),
+            accepts_gzip(request.headers.get("accept-encoding")),
+            readings_version(conn),
+        )
+        kept = runtime.readings_answers.get(key)
+        if kept is not None:
+            return Response(kept[0], media_type="application/json", headers=kept[1])
     with CPU_SLOTS:
-        return _answer(request, conn, settings, station_id, parameter, start, end, interval,
-                       format, limit, cursor)  # fmt: skip
+        answer = _answer(request, conn, settings, station_id, parameter, start, end, interval,
+                         format, limit, cursor)  # fmt: skip
+    if key is not None:
+        headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
+        runtime.readings_answers.put(key, bytes(answer.body), headers)
+    return answer
 
 
 def _answer(
