@@ -9,12 +9,15 @@ BY``). Cases, each for windows of 1 day, 30 days and 1 year ending at the data's
 - ``hour`` and ``day``: means from ``hourly_means``;
 - ``compliance``: ``/api/stations/{id}/compliance``.
 
-Every request sends ``Accept-Encoding: gzip`` as browsers do. Load: wrk (``bench/wrk_rotate.lua``,
-2 threads) at 1, 10 and 50 clients; server ``quantrac serve --no-scheduler --workers 2`` as in
-bench/bench_layers.py, one per ``--code`` checkout (default: this one), all on the same
-database; wrk runs alternate between them, so a before/after comparison is side by side
-(``git archive main | tar -x -C /tmp/before`` then ``--code /tmp/before --code .``). Also prints
-each answer's size and the single-request latency (median of 5, httpx).
+Every request sends ``Accept-Encoding: gzip`` as browsers do. Repeated requests are answered
+from the per-process cache of finished answers while the data is unchanged; ``--uncached``
+makes every request distinct (an unused ``nonce`` parameter) so each answer is built.
+Load: wrk (``bench/wrk_rotate.lua``, 2 threads) at 1, 10 and 50 clients; server
+``quantrac serve --no-scheduler --workers 2`` as in bench/bench_layers.py, one per ``--code``
+checkout (default: this one), all on the same database; wrk runs alternate between them, so a
+before/after comparison is side by side (``git archive main | tar -x -C /tmp/before`` then
+``--code /tmp/before --code .``). Also prints each answer's size and the single-request
+latency (median of 5, httpx).
 
 Usage: .venv/bin/python bench/bench_readings.py [--quick] [--seconds 4] [--runs 3]
        [--clients 1,10,50] [--cases raw,hour,day,compliance] [--code DIR ...] [--pg URL]
@@ -92,6 +95,12 @@ def paths(days_by_size: dict[str, int]) -> dict[tuple[str, str], str]:
     return out
 
 
+def _rotation(path: str, uncached: bool) -> list[str]:
+    """The paths wrk cycles over: the one path (repeat requests, as officers opening the same
+    chart), or the path with a distinct unused parameter per request (each answer built anew)."""
+    return [f"{path}&nonce={n}" for n in range(200_000)] if uncached else [path]
+
+
 def _iso(t: int) -> str:
     return datetime.fromtimestamp(t, VN_OFFSET).isoformat()
 
@@ -167,6 +176,11 @@ def main() -> None:
     parser.add_argument("--pg", help="PostgreSQL URL instead of a SQLite file")
     parser.add_argument("--cases", default="raw,hour,day,compliance")
     parser.add_argument("--cpu", action="store_true", help="CPU ms per request, no wrk")
+    parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="every request distinct (a nonce parameter), so no finished answer is reused",
+    )
     args = parser.parse_args()
     sizes = {"1d": 1, "30d": 30} if args.quick else dict(SIZES)
     seconds = 2.0 if args.quick else args.seconds
@@ -224,7 +238,8 @@ def main() -> None:
             for c in clients:
                 for _ in range(args.runs):
                     for label, base in bases.items():
-                        r = wrk(base, [path], seconds, c, tmp, headers=GZIP)
+                        r = wrk(base, _rotation(path, args.uncached), seconds, c, tmp,
+                                headers=GZIP, distinct=args.uncached)  # fmt: skip
                         runs.setdefault((label, c), []).append(r)
             for label, one in alone.items():
                 cells = []
