@@ -197,7 +197,7 @@ def pygeoapi_pg_config(tmp: Path, port: int, pg_url: str) -> Path:
 
 
 NGINX_CONF = """
-worker_processes 2;
+{user}worker_processes 2;
 pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log warn;
 events {{ worker_connections 1024; }}
@@ -329,7 +329,9 @@ def main() -> None:
                 (www / f"case{k}.json").write_bytes(body)
                 paths[case]["nginx (same bytes)"] = [f"/case{k}.json?{q}" for q in queries[case]]
             conf = tmp / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(tmp=tmp, port=nginx_port, root=www))
+            # as root, nginx's workers would run as nobody and not read the 0700 temp folder
+            user = "user root;\n" if os.geteuid() == 0 else ""
+            conf.write_text(NGINX_CONF.format(user=user, tmp=tmp, port=nginx_port, root=www))
             bases["nginx (same bytes)"] = f"http://127.0.0.1:{nginx_port}"
             stack.enter_context(
                 server(
