@@ -96,6 +96,14 @@ def make_zip(days: float, tmp: Path) -> tuple[Path, int]:
     return path, n
 
 
+def demo_files(days: float, tmp: Path) -> list[IncomingFile]:
+    """The demo stations' files over ``days``, read back from a zip as a backfill reads them."""
+    zpath, n_files = make_zip(days, tmp)
+    files = list(read_zip(zpath, tmp / "archive"))
+    print(f"{n_files} files, {days:g} days, 13 stations")
+    return files
+
+
 def _clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
@@ -257,12 +265,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        zpath, n_files = make_zip(args.days, tmp)
-        files = list(read_zip(zpath, tmp / "archive"))
-        print(f"{n_files} files, {args.days:g} days, 13 stations")
+        files = demo_files(args.days, tmp)
         print(
-            "| backend | readings | end-to-end readings/s (wall · CPU) "
-            "| executemany ceiling readings/s (wall · CPU) | ratio (wall) |"
+            "| backend | readings | end-to-end readings/s (wall · CPU) | ceiling readings/s, "
+            "SQLite executemany or PostgreSQL COPY (wall · CPU) | ratio (wall) |"
         )
         print("|---|---|---|---|---|")
         for label, pg, repeats in (
@@ -294,9 +300,7 @@ def modes(args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        zpath, n_files = make_zip(args.days, tmp)
-        files = list(read_zip(zpath, tmp / "archive"))
-        print(f"{n_files} files, {args.days:g} days, 13 stations")
+        files = demo_files(args.days, tmp)
         print(
             "| case | readings | end-to-end readings/s (wall · CPU) "
             "| ceiling readings/s (wall · CPU) | ratio (wall) | ratio (CPU) |"
