@@ -35,14 +35,26 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
+def encode_text(body: Any) -> str:
+    """``body`` as compact JSON text, as FastAPI's ``JSONResponse`` renders it."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def encode(body: Any) -> bytes:
     """``body`` as compact UTF-8 JSON, as FastAPI's ``JSONResponse`` renders it."""
-    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return encode_text(body).encode()
 
 
 def json_answer(request: Request, body: Any, headers: dict[str, str] | None = None) -> Response:
     """A 200 JSON response of ``body``, gzip-encoded when large and accepted."""
-    data = encode(body)
+    return encoded_answer(request, encode(body), headers)
+
+
+def encoded_answer(
+    request: Request, data: bytes, headers: dict[str, str] | None = None
+) -> Response:
+    """A 200 JSON response of ``data`` (already-encoded JSON), gzip-encoded when large and
+    accepted."""
     out = dict(headers or {})
     out["Vary"] = "Accept-Encoding"
     if len(data) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):

@@ -29,13 +29,13 @@ WINDOW = {"start": "2026-11-20T00:00:00+07:00", "end": "2026-11-21T00:00:00+07:0
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each answer actually built (not taken from the cache) appends its station."""
     made: list[str] = []
-    real = readings_route.station_body
+    real = readings_route.read_window
 
     def counted(station_id, *args, **kwargs):  # type: ignore[no-untyped-def]
         made.append(station_id)
         return real(station_id, *args, **kwargs)
 
-    monkeypatch.setattr(readings_route, "station_body", counted)
+    monkeypatch.setattr(readings_route, "read_window", counted)
     return made
 
 
