@@ -20,19 +20,22 @@ GZIP_LEVEL = 1
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
-    """Whether an ``Accept-Encoding`` value allows gzip (RFC 9110 §12.5.3: ``q=0`` refuses)."""
+    """Whether an ``Accept-Encoding`` value allows gzip (RFC 9110 §12.5.3): gzip listed with a
+    weight above 0, or not listed and ``*`` with a weight above 0. ``q=0`` refuses; a weight
+    that is not a number counts as 0. The one rule for every answer that may be gzipped."""
+    found: dict[str, float] = {}
     for item in (accept_encoding or "").split(","):
-        coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "*"):
-            continue
-        q = params.strip().lower().replace(" ", "")
-        if q.startswith("q="):
-            try:
-                return float(q[2:]) > 0
-            except ValueError:
-                return False
-        return True
-    return False
+        coding, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        found.setdefault(coding.lower(), weight)
+    return found.get("gzip", found.get("*", 0.0)) > 0
 
 
 def encode_text(body: Any) -> str:

@@ -112,9 +112,11 @@ def read_window(
     *,
     after: tuple[str, int] | None = None,
     limit: int | None = None,
+    now: int | None = None,
 ) -> Window:
     """Validate the request (400/404) and read its rows: raw rows after the key ``after``, at
-    most ``limit`` of them (then ``next_cursor`` is the last row's key when more remain)."""
+    most ``limit`` of them (then ``next_cursor`` is the last row's key when more remain);
+    ``now`` (default: the clock) ends a window given no ``end``."""
     if interval not in WINDOWS:
         raise InvalidRequest(f"interval phải là / must be raw, hour or day; got {interval[:20]!r}")
     tz = ZoneInfo(settings.display_tz)
@@ -122,7 +124,7 @@ def read_window(
     if site is None or site.site_type != "station":
         raise UnknownStation(station_id)
     default, longest = WINDOWS[interval]
-    end_s = parse_time(end, "end", tz) or now_epoch()
+    end_s = parse_time(end, "end", tz) or (now_epoch() if now is None else now)
     start_s = parse_time(start, "start", tz) or end_s - int(default.total_seconds())
     if start_s >= end_s:
         raise InvalidRequest("start phải trước end / start must be before end")

@@ -53,14 +53,14 @@ def station_readings(
     """
     if format not in ("json", *readings_table.MEDIA_TYPES):
         raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
-    key = None
+    key, now = None, now_epoch()
     if format == "json":
         # The same question over the same data has the same answer: the request as sent
         # (its host for the `next` link; the clock when a default window depends on it), the
         # encoding asked for, and the data version read now (any new file changes it).
         key = (
             str(request.url),
-            None if start and end else now_epoch(),
+            None if start and end else now,  # the same clock read ends the window
             accepts_gzip(request.headers.get("accept-encoding")),
             readings_version(conn),
         )
@@ -69,7 +69,7 @@ def station_readings(
             return Response(kept[0], media_type="application/json", headers=kept[1])
     with CPU_SLOTS:
         answer = _answer(request, conn, settings, station_id, parameter, start, end, interval,
-                         format, limit, cursor)  # fmt: skip
+                         format, limit, cursor, now)  # fmt: skip
     if key is not None:
         headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
         runtime.readings_answers.put(key, bytes(answer.body), headers)
@@ -88,9 +88,10 @@ def _answer(
     format: str,
     limit: str | None,
     cursor: str | None,
+    now: int,
 ) -> Response:
     if format != "json":
-        w = read_window(station_id, conn, settings, parameter, start, end, interval)
+        w = read_window(station_id, conn, settings, parameter, start, end, interval, now=now)
         body = window_body(w)
         return Response(
             readings_table.render(body, format),
@@ -104,8 +105,9 @@ def _answer(
     page = page_limit(limit) if interval == "raw" else None
     after = decode_cursor(cursor) if interval == "raw" else None
     w = read_window(
-        station_id, conn, settings, parameter, start, end, interval, after=after, limit=page
-    )
+        station_id, conn, settings, parameter, start, end, interval, after=after, limit=page,
+        now=now,
+    )  # fmt: skip
     extra: dict[str, Any] = {}
     if interval == "raw":
         nxt = w.next_cursor
