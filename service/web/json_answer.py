@@ -7,16 +7,17 @@ than the query. Routes whose bodies are already plain JSON types return :func:`j
 
 from __future__ import annotations
 
-import gzip
 import json
 from typing import Any
 
 from fastapi import Request, Response
+from isal import igzip
 
 GZIP_MIN_BYTES = 1024
 """Smaller answers go uncompressed: the gzip header and the CPU cost outweigh the saving."""
 GZIP_LEVEL = 1
-"""Level 1 compresses JSON series about 7× at a fraction of level 6's CPU time."""
+"""ISA-L (``isal``) level 1: a day of raw readings (265 KB of JSON) compresses 34× in 0.04 ms,
+where zlib's level 1 took 0.36 ms for 21× (bench/README.md, "Readings API")."""
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
@@ -61,6 +62,6 @@ def encoded_answer(
     out = dict(headers or {})
     out["Vary"] = "Accept-Encoding"
     if len(data) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
-        data = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+        data = igzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
         out["Content-Encoding"] = "gzip"
     return Response(data, media_type="application/json", headers=out)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Iterator
-from datetime import datetime
 from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 from service.web.json_answer import encode_text
 from service.web.readings_window import Window
 from stations.qc import INVALID_MASK, flag_names
+from stations.timeutil import local_isos
 
 _PLAIN = {int, float}
 
@@ -51,11 +52,15 @@ def _numbers(column: tuple[Any, ...]) -> Iterator[str]:
     return map(encode_text, column)
 
 
-def _times(w: Window) -> _Memo:
-    """``{"time":"<local ISO>","value|mean":`` per timestamp, made once per answer (the
+def _times(w: Window) -> dict[int, str]:
+    """``{"time":"<local ISO>","value|mean":`` per timestamp of the answer, made once (the
     series share their times; an ISO time holds nothing JSON escapes)."""
-    tz, first = w.tz, "value" if w.interval == "raw" else "mean"
-    return _Memo(lambda t: f'{{"time":"{datetime.fromtimestamp(t, tz).isoformat()}","{first}":')
+    column = 1 if w.interval == "raw" else 0
+    stamps: set[int] = set()
+    for rows in w.rows.values():
+        stamps.update(map(itemgetter(column), rows))
+    first = "value" if w.interval == "raw" else "mean"
+    return {t: f'{{"time":"{iso}","{first}":' for t, iso in local_isos(stamps, w.tz).items()}
 
 
 def _raw_tail(key: tuple[Any, ...]) -> str:
@@ -69,7 +74,7 @@ def _raw_tail(key: tuple[Any, ...]) -> str:
     )
 
 
-def _raw_points(w: Window, rows: list[tuple[Any, ...]], times: _Memo) -> Iterator[str]:
+def _raw_points(w: Window, rows: list[tuple[Any, ...]], times: dict[int, str]) -> Iterator[str]:
     """Pieces of ``point,point,…,`` (each point's tail ends with the separator)."""
     _, stamps, values, statuses, flags, files = zip(*rows, strict=True)
     tails = _Memo(_raw_tail)
@@ -85,7 +90,7 @@ def _raw_points(w: Window, rows: list[tuple[Any, ...]], times: _Memo) -> Iterato
     )
 
 
-def _mean_points(w: Window, rows: list[tuple[Any, ...]], times: _Memo) -> Iterator[str]:
+def _mean_points(w: Window, rows: list[tuple[Any, ...]], times: dict[int, str]) -> Iterator[str]:
     columns = list(zip(*rows, strict=True))
     pieces = [map(times.__getitem__, columns[0]), _numbers(columns[1])]
     names = ["min", "max", "n_valid", "n_total"] + (["hours"] if w.interval == "day" else [])
@@ -95,7 +100,7 @@ def _mean_points(w: Window, rows: list[tuple[Any, ...]], times: _Memo) -> Iterat
     return chain.from_iterable(zip(*pieces, strict=False))  # repeat() never ends
 
 
-def _series(w: Window, code: str, times: _Memo) -> str:
+def _series(w: Window, code: str, times: dict[int, str]) -> str:
     rows = w.rows.get(code)
     points = ""
     if rows:

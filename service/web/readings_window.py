@@ -18,11 +18,12 @@ from stations.errors import InvalidRequest, UnknownStation
 from stations.parameters import catalogue
 from stations.parsers.aliases import alias_tables
 from stations.qc import INVALID_MASK, flag_names
+from stations.sites import Site
 from stations.store.conflicts import count_conflicts
 from stations.store.format_notes import notes_of_files
 from stations.store.readings import read_series
 from stations.store.series import first_units, read_raw_page
-from stations.store.sites import Site, get_site
+from stations.store.sites import get_site
 from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
 
 # Default window and longest range per interval (a bound on response size).
@@ -58,6 +59,19 @@ def _parameters(text: str | None, configured: dict[str, str]) -> list[str]:
     return out
 
 
+def _site(conn: Any, station_id: str, kept: dict[str, tuple[int, Any]], revision: int) -> Any:
+    """The site as read at registry ``revision``: every change of a site, its parameters or
+    units bumps that counter in the same transaction (stations/store/revisions.py), so a kept
+    site of the same revision is current. Only sites that exist are kept (bounded memory)."""
+    found = kept.get(station_id)
+    if found is not None and found[0] == revision:
+        return found[1]
+    site = get_site(conn, station_id)
+    if site is not None:
+        kept[station_id] = (revision, site)
+    return site
+
+
 @dataclass
 class Window:
     """One readings request, read. ``rows[code]``: raw ``(parameter, observed_at, value,
@@ -72,7 +86,7 @@ class Window:
     site: Site
     params: list[str]
     rows: dict[str, list[tuple[Any, ...]]]
-    units: dict[str, str | None]  # raw: each parameter's unit as stored with its first row
+    units: dict[str, str]  # raw: each parameter's unit as stored with its first row
     notes: dict[int, str]  # raw: format notes of the files that deviated
     conflicts: int
     next_cursor: tuple[str, int] | None = None
@@ -113,14 +127,16 @@ def read_window(
     after: tuple[str, int] | None = None,
     limit: int | None = None,
     now: int | None = None,
+    sites: tuple[dict[str, tuple[int, Any]], int] | None = None,
 ) -> Window:
     """Validate the request (400/404) and read its rows: raw rows after the key ``after``, at
     most ``limit`` of them (then ``next_cursor`` is the last row's key when more remain);
-    ``now`` (default: the clock) ends a window given no ``end``."""
+    ``now`` (default: the clock) ends a window given no ``end``; ``sites``: sites kept per
+    process and the registry revision read in this request (see :func:`_site`)."""
     if interval not in WINDOWS:
         raise InvalidRequest(f"interval phải là / must be raw, hour or day; got {interval[:20]!r}")
     tz = ZoneInfo(settings.display_tz)
-    site = get_site(conn, station_id)
+    site = get_site(conn, station_id) if sites is None else _site(conn, station_id, *sites)
     if site is None or site.site_type != "station":
         raise UnknownStation(station_id)
     default, longest = WINDOWS[interval]
@@ -134,7 +150,7 @@ def read_window(
         )
     params = _parameters(parameter, site.parameters)
     next_cursor = None
-    units: dict[str, str | None] = {}
+    units: dict[str, str] = {}
     notes: dict[int, str] = {}
     if interval == "raw":
         page = read_raw_page(

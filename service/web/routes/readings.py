@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
+from service.runtime import Runtime
+from service.settings import Settings
 from service.web import readings_table
 from service.web.cpu_slots import CPU_SLOTS
-from service.web.deps import ConnDep, RuntimeDep, SettingsDep
+from service.web.deps import EngineDep, RuntimeDep, SettingsDep
 from service.web.json_answer import accepts_gzip, encoded_answer
 from service.web.readings_json import window_text
 from service.web.readings_paging import decode_cursor, encode_cursor, page_limit
@@ -27,10 +32,10 @@ __all__ = ["WINDOWS", "parse_time", "router"]  # importers of the former home
     summary="Readings of one station (raw/hour/day)",
     responses={200: {"model": ReadingsAnswer}},
 )
-def station_readings(
+async def station_readings(
     station_id: str,
     request: Request,
-    conn: ConnDep,
+    engine: EngineDep,
     settings: SettingsDep,
     runtime: RuntimeDep,
     parameter: str | None = None,
@@ -53,23 +58,46 @@ def station_readings(
     """
     if format not in ("json", *readings_table.MEDIA_TYPES):
         raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
-    key, now = None, now_epoch()
-    if format == "json":
-        # The same question over the same data has the same answer: the request as sent
-        # (its host for the `next` link; the clock when a default window depends on it), the
-        # encoding asked for, and the data version read now (any new file changes it).
-        key = (
-            str(request.url),
-            None if start and end else now,  # the same clock read ends the window
-            accepts_gzip(request.headers.get("accept-encoding")),
-            readings_version(conn),
-        )
-        kept = runtime.readings_answers.get(key)
-        if kept is not None:
-            return Response(kept[0], media_type="application/json", headers=kept[1])
-    with CPU_SLOTS:
-        answer = _answer(request, conn, settings, station_id, parameter, start, end, interval,
-                         format, limit, cursor, now)  # fmt: skip
+    q = _Question(station_id, parameter, start, end, interval, format, limit, cursor)
+    # One hop to a worker thread for the whole answer (the connection, the cache lookup and
+    # the build), where a sync route with a sync connection dependency took three.
+    return await run_in_threadpool(_respond, request, engine, settings, runtime, q)
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    station_id: str
+    parameter: str | None
+    start: str | None
+    end: str | None
+    interval: str
+    format: str
+    limit: str | None
+    cursor: str | None
+
+
+def _respond(
+    request: Request, engine: Engine, settings: Settings, runtime: Runtime, q: _Question
+) -> Response:
+    now = now_epoch()  # the one clock read: it keys the answer and ends a default window
+    with engine.connect() as conn:
+        version = readings_version(conn)
+        key = None
+        if q.format == "json":
+            # The same question over the same data has the same answer: the request as sent
+            # (its host for the `next` link; the clock when a default window depends on it),
+            # the encoding asked for, and the data version read now (any new file changes it).
+            key = (
+                str(request.url),
+                None if q.start and q.end else now,
+                accepts_gzip(request.headers.get("accept-encoding")),
+                version,
+            )
+            kept = runtime.readings_answers.get(key)
+            if kept is not None:
+                return Response(kept[0], media_type="application/json", headers=kept[1])
+        with CPU_SLOTS:
+            answer = _answer(request, conn, settings, q, now, (runtime.readings_sites, version[1]))
     if key is not None:
         headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
         runtime.readings_answers.put(key, bytes(answer.body), headers)
@@ -78,38 +106,35 @@ def station_readings(
 
 def _answer(
     request: Request,
-    conn: Any,
-    settings: Any,
-    station_id: str,
-    parameter: str | None,
-    start: str | None,
-    end: str | None,
-    interval: str,
-    format: str,
-    limit: str | None,
-    cursor: str | None,
+    conn: Connection,
+    settings: Settings,
+    q: _Question,
     now: int,
+    sites: tuple[dict[str, tuple[int, Any]], int],
 ) -> Response:
-    if format != "json":
-        w = read_window(station_id, conn, settings, parameter, start, end, interval, now=now)
+    raw = q.interval == "raw"
+    if q.format != "json":
+        w = read_window(
+            q.station_id, conn, settings, q.parameter, q.start, q.end, q.interval, now=now,
+            sites=sites,
+        )  # fmt: skip
         body = window_body(w)
         return Response(
-            readings_table.render(body, format),
-            media_type=readings_table.MEDIA_TYPES[format],
+            readings_table.render(body, q.format),
+            media_type=readings_table.MEDIA_TYPES[q.format],
             headers={
                 "Content-Disposition": (
-                    f'attachment; filename="{readings_table.filename(body, format)}"'
+                    f'attachment; filename="{readings_table.filename(body, q.format)}"'
                 )
             },
         )
-    page = page_limit(limit) if interval == "raw" else None
-    after = decode_cursor(cursor) if interval == "raw" else None
+    page = page_limit(q.limit) if raw else None
     w = read_window(
-        station_id, conn, settings, parameter, start, end, interval, after=after, limit=page,
-        now=now,
+        q.station_id, conn, settings, q.parameter, q.start, q.end, q.interval,
+        after=decode_cursor(q.cursor) if raw else None, limit=page, now=now, sites=sites,
     )  # fmt: skip
     extra: dict[str, Any] = {}
-    if interval == "raw":
+    if raw:
         nxt = w.next_cursor
         extra["page_limit"] = page
         extra["next"] = (
