@@ -24,7 +24,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +116,10 @@ def _timed(url: str, files: list[IncomingFile], batch: int, **kw: Any) -> tuple[
     engine = make_engine(url)
     with engine.connect() as conn:
         sites = station_units(conn)
-    hook: Callable[[Any], Any] | None = kw.pop("runtime", None)
-    hooks = [hook(engine).ingest_hook] if hook else []
     w0, c0 = time.perf_counter(), time.process_time()
     stored = 0
     for i in range(0, len(files), batch):
-        stored += ingest_batch(
-            engine, files[i : i + batch], sites=sites, now=NOW, hooks=hooks, **kw
-        ).stored
+        stored += ingest_batch(engine, files[i : i + batch], sites=sites, now=NOW, **kw).stored
     w1, c1 = time.perf_counter(), time.process_time()
     engine.dispose()
     return w1 - w0, c1 - c0, stored
