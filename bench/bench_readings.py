@@ -180,6 +180,7 @@ def main() -> None:
     )
     parser.add_argument("--pg", help="PostgreSQL URL instead of a SQLite file")
     parser.add_argument("--cases", default="raw,hour,day,compliance")
+    parser.add_argument("--sizes", help="windows to measure, e.g. 1d,1y (default: all)")
     parser.add_argument("--cpu", action="store_true", help="CPU ms per request, no wrk")
     parser.add_argument(
         "--uncached",
@@ -188,6 +189,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = {"1d": 1, "30d": 30} if args.quick else dict(SIZES)
+    if args.sizes:
+        sizes = {k: SIZES[k] for k in args.sizes.split(",")}
     seconds = 2.0 if args.quick else args.seconds
     clients = [int(c) for c in args.clients.split(",")]
     cases = args.cases.split(",")
