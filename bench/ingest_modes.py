@@ -169,7 +169,7 @@ def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: 
             e2e = _copy(template, tmp, "e2e")
             we, ce, stored = _timed(e2e, files, 2000, archive_dir=tmp / "archive")
             assert stored == len(rows), (stored, len(rows))
-            wc, cc = ceiling(_copy(template, tmp, "ceil"), rows)
+            wc, cc, _ = ceiling(_copy(template, tmp, "ceil"), rows)
             runs.append((we, ce, wc, cc))
             print(f"  run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
         _report(f"SQLite, {days} days prior ({n_prior:,} readings)", len(rows), runs)
@@ -201,7 +201,7 @@ def live(files: list[IncomingFile], tmp: Path, repeats: int, pg: str | None) -> 
             runtime=runtime,
         )
         assert stored == len(rows), (stored, len(rows))
-        wc, cc = ceiling(fresh_db(pg, tmp, f"lceil{i}"), rows)
+        wc, cc, _ = ceiling(fresh_db(pg, tmp, f"lceil{i}"), rows)
         runs.append((we, ce, wc, cc))
         print(f"  live run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
         shutil.rmtree(data_dir, ignore_errors=True)

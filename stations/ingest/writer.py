@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import Connection, delete
 
 from stations.ingest.model import IngestOptions
+from stations.ingest.pg_stream import stream_readings
 from stations.ingest.prepare import Work
 from stations.parameters import catalogue
 from stations.qc import HourKey, QcChecker, QcConfig, QcState
 from stations.store.conflicts import record_conflicts
+from stations.store.pg_ingest import copy_files, copy_new_hourly
 from stations.store.readings import (
     history_before,
     insert_readings,
@@ -113,11 +115,6 @@ def _hourly_rows(
     return out
 
 
-def _distinct_keys(rows: list[Any]) -> bool:
-    """No (station, parameter, observed_at) key repeats within the batch."""
-    return len({r[:3] for r in rows}) == len(rows)
-
-
 def store_work(
     conn: Connection,
     work: list[Work],
@@ -132,7 +129,8 @@ def store_work(
     requeued = [w.outcome.sha256 for w in work if w.outcome.file_id is not None]
     if requeued:  # a quarantined file sent again (e.g. after its station was registered)
         conn.execute(delete(ingested_files).where(ingested_files.c.sha256.in_(requeued)))
-    ids = record_files(conn, [_file_row(w, now) for w in work])
+    pg = conn.dialect.name == "postgresql"
+    ids = (copy_files if pg else record_files)(conn, [_file_row(w, now) for w in work])
     for w, file_id in zip(work, ids, strict=True):
         w.outcome.file_id = file_id
     accepted = [w for w in work if w.readings]
@@ -146,19 +144,24 @@ def store_work(
         config=options.qc,
         state=seed_state(conn, keys, options.qc),
     )
-    rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted])
     # An hour with no reading stored before this batch, whose readings were all new, holds
     # exactly the batch's readings: its mean is computed here. Other hours are recomputed
     # from storage (first value wins on duplicates, earlier files count).
-    before = stored_hours(conn, keys) if rows else set()
-    # PostgreSQL copies a batch of new keys straight in (SQLite's insert costs the same either way)
-    copy_in = conn.dialect.name == "postgresql" and not before and _distinct_keys(rows)
-    stored = insert_readings(conn, rows, all_new=copy_in)
-    if stored < len(rows):  # some keys were stored before: a resent value may disagree
+    before = stored_hours(conn, keys) if accepted else set()
+    if pg:  # readings stream in while QC runs; ``rows`` only when some key was stored
+        stored, rows = stream_readings(conn, checker, accepted, before)
+        if rows:
+            stored = insert_readings(conn, rows)
+    else:
+        rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted])
+        stored = insert_readings(conn, rows)
+    if rows and stored < len(rows):  # some keys were stored before: a resent value may disagree
         record_conflicts(conn, rows, now)
     hours = checker.hours
-    if stored == len(rows):
-        write_hourly(conn, _hourly_rows(hours, before, sites))
+    if not rows or stored == len(rows):
+        new_hours = _hourly_rows(hours, before, sites)
+        if not (pg and copy_new_hourly(conn, new_hours)):
+            write_hourly(conn, new_hours)
         refresh_hourly(conn, [k for k in hours if k in before])
     else:
         refresh_hourly(conn, list(hours))
