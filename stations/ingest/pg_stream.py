@@ -10,7 +10,7 @@ rows through ``ON CONFLICT`` instead, with the same flags and the first value wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import Connection
 
@@ -34,14 +34,21 @@ def _keys_in_hours(accepted: Sequence[Work], hours: set[HourKey]) -> list[tuple[
 
 
 def stream_readings(
-    conn: Connection, checker: QcChecker, accepted: Sequence[Work], before: set[HourKey]
+    conn: Connection,
+    checker: QcChecker,
+    accepted: Sequence[Work],
+    before: set[HourKey],
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[int, list[ReadingRow]]:
-    """QC ``accepted`` (in order) and store its readings.
+    """QC ``accepted`` (in order) and store its readings; ``meanwhile`` is called once all
+    rows are sent, before waiting for the server to finish storing them.
 
     Returns the number of readings stored by ``COPY`` and ``[]``, or ``0`` and every QC'd row
     when the copy could not be used: the caller then inserts those rows with ``ON CONFLICT``.
     """
     if not accepted:
+        if meanwhile is not None:
+            meanwhile()
         return 0, []
     per_file: list[list[ReadingRow]] = []
 
@@ -50,6 +57,8 @@ def stream_readings(
             rows = checker.rows_of([(w.readings, w.outcome.file_id)])
             per_file.append(rows)
             yield rows
+        if meanwhile is not None:
+            meanwhile()
 
     chunks = flagged()
     if not any_stored(conn, _keys_in_hours(accepted, before)) and copy_new_readings(conn, chunks):

@@ -82,8 +82,11 @@ def select_work(
     sites: Mapping[str, Mapping[str, str]],
     archive_dir: Path,
     options: IngestOptions,
+    *,
+    parse_now: bool = True,
 ) -> list[Work]:
-    """The files to record (duplicates are marked in ``outcomes`` and left out)."""
+    """The files to record (duplicates are marked in ``outcomes`` and left out); each one
+    parsed by :func:`prepare` unless ``parse_now`` is False (the caller then prepares it)."""
     known = known_hashes(conn, sorted({o.sha256 for o in outcomes}))
     seen: set[str] = set()
     work = []
@@ -101,7 +104,8 @@ def select_work(
             kept = durable.add(sha, f.data) if durable else archive_bytes(archive_dir, sha, f.data)
             archived = str(kept)
         w = Work(o, f, archived)
-        prepare(w, sites, options)
+        if parse_now:
+            prepare(w, sites, options)
         if previous is not None:
             o.file_id = previous[0]
         work.append(w)

@@ -24,8 +24,7 @@ from stations.store.readings import _cursor as cursor_of
 
 _UNIQUE_VIOLATION = "23505"  # SQLSTATE of a primary-key or unique clash
 _READING_TYPES = ("varchar", "varchar", "int8", "float8", "varchar", "varchar", "int4", "int4")
-_HOURLY_TYPES = ("varchar", "varchar", "int8", "float8", "float8", "float8", "int4", "int4")
-_HOURLY_TYPES += ("varchar",)
+_HOURLY_TYPES = ("varchar", "varchar", "int8", *("float8",) * 3, "int4", "int4", "varchar")
 
 
 def reserve_file_ids(conn: Connection, n: int) -> list[int]:

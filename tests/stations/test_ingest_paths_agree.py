@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from service.bootstrap import import_stations
 from service.database import make_engine
+from stations.ingest import pg_batches as batches
 from stations.ingest import pg_stream as stream
 from stations.ingest.pipeline import IncomingFile, ingest_batch
 from stations.parameters import catalogue
@@ -141,3 +142,30 @@ def test_every_insert_path_stores_what_the_reference_stores(
     assert any(r[6] & 128 for r in got["readings"])  # a flat line was flagged
     assert any(r[6] & 256 for r in got["readings"])  # and a spike
     assert len(got["latest_values"]) == 9
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_a_batch_stored_in_parts_stores_the_same(
+    engine: Engine,
+    sqlite_template: Path,
+    tmp_path: Path,
+    size: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL stores a batch in parts (parsing one while the server stores another); a
+    batch whose stations' files do not follow each other in time is stored whole instead."""
+    monkeypatch.setattr(batches, "SUB_BATCH", size)
+    wholes: list[int] = []
+    real = batches.store_work
+
+    def whole(conn: Any, work: Any, *args: Any) -> Any:
+        wholes.append(len(work))
+        return real(conn, work, *args)
+
+    monkeypatch.setattr(batches, "store_work", whole)
+    got, _stored = _ingest(engine, tmp_path / "a")
+    want, _ = _reference(sqlite_template, tmp_path)
+    for table in _QUERIES:
+        assert got[table] == want[table], table
+    if engine.dialect.name == "postgresql":
+        assert wholes == [27]  # only the out-of-order batch
