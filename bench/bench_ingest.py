@@ -1,14 +1,15 @@
 """Ingest benchmark: end-to-end (parse + QC + store + hourly means + latest) vs raw executemany.
 
 Usage: ``taskset -c 0 python bench/bench_ingest.py [--days 3] [--repeats 5] [--pg URL]
-[--year-days 365]``.
+[--pg-only] [--year-days 365]``.
 
 Generates Circular 10/2021 files for the 13 demo stations (5-minute cadence) with the simulator,
 packs them in a zip as a backfill would, then, for each repeat, times ``ingest_batch`` (batches
 of 2,000 files) into a fresh database, and the same reading rows inserted with one DBAPI
 ``executemany`` into the empty ``readings`` table of another fresh database (same schema, same
 indexes, same connection settings). Rates are reported from wall time and from CPU time of this
-process (the latter is steadier on a shared machine). ``--year-days N`` also writes N days of
+process (the latter is steadier on a shared machine); on PostgreSQL also the server's CPU
+time (its backends' ``/proc`` counters) and the ratio of client + server CPU. ``--year-days N`` also writes N days of
 files for the 13 stations as monthly zip archives and times a real backfill:
 ``quantrac ingest <zips> --json`` in a subprocess pinned to one core (it ends with the
 after-ingest evaluation: compliance, AQI, one alert pass).
