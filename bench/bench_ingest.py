@@ -9,8 +9,9 @@ of 2,000 files) into a fresh database, and the same reading rows inserted with o
 ``executemany`` into the empty ``readings`` table of another fresh database (same schema, same
 indexes, same connection settings). Rates are reported from wall time and from CPU time of this
 process (the latter is steadier on a shared machine); on PostgreSQL also the server's CPU
-time (its backends' ``/proc`` counters) and the ratio of client + server CPU. ``--year-days N`` also writes N days of
-files for the 13 stations as monthly zip archives and times a real backfill:
+time (its backends' ``/proc`` counters) and the ratio of client + server CPU.
+``--year-days N`` also writes N days of files for the 13 stations as monthly zip archives and
+times a real backfill:
 ``quantrac ingest <zips> --json`` in a subprocess pinned to one core (it ends with the
 after-ingest evaluation: compliance, AQI, one alert pass).
 """
