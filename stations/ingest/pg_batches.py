@@ -30,7 +30,8 @@ from stations.ingest.writer import (
     write_hours,
 )
 from stations.qc import HourKey, QcChecker, QcState
-from stations.store.readings import _cursor, history_before, refresh_latest, stored_hours
+from stations.store.pg_ingest import histories_before
+from stations.store.readings import _cursor, refresh_latest, stored_hours
 
 SUB_BATCH = 600
 """Files per part: the server stores a part while the client parses the next one; fewer,
@@ -96,13 +97,12 @@ def store_streamed(
         if not order.continues(accepted):
             return _whole(conn, work, parts[k + 1 :], sites, now, options)
         keys, _spans = batch_spans(accepted)
-        new: dict[str, set[str]] = {}
-        for s, p, _lo, _hi in keys:
-            if (s, p) not in seeded:
-                new.setdefault(s, set()).add(p)
-                seeded.add((s, p))
-        for s, params in new.items():  # history before the station's first file in the batch
-            state.seed(s, history_before(conn, s, params, order.lo[s], window))
+        # Flat-line/spike memory of the series new to the batch: the readings stored before
+        # their station's first file in the batch.
+        new = [(s, p, order.lo[s]) for s, p, _lo, _hi in keys if (s, p) not in seeded]
+        seeded.update((s, p) for s, p, _lo in new)
+        for s, history in histories_before(conn, new, window).items():
+            state.seed(s, history)
         held = stored_hours(conn, keys) if accepted else set()
         before |= held - created
         following = parts[k + 1] if k + 1 < len(parts) else []
