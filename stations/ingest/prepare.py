@@ -84,7 +84,7 @@ def select_work(
     options: IngestOptions,
 ) -> list[Work]:
     """The files to record (duplicates are marked in ``outcomes`` and left out)."""
-    known = known_hashes(conn, sorted({o.sha256 for o in outcomes}))
+    known = known_hashes(conn, [(o.name, o.sha256) for o in outcomes])
     seen: set[str] = set()
     work = []
     durable = ArchiveBatch(archive_dir) if options.fsync else None

@@ -129,9 +129,9 @@ def store_work(
 
     Returns the number of readings newly stored and the span stored per station.
     """
-    requeued = [w.outcome.sha256 for w in work if w.outcome.file_id is not None]
+    requeued = [w.outcome.file_id for w in work if w.outcome.file_id is not None]
     if requeued:  # a quarantined file sent again (e.g. after its station was registered)
-        conn.execute(delete(ingested_files).where(ingested_files.c.sha256.in_(requeued)))
+        conn.execute(delete(ingested_files).where(ingested_files.c.id.in_(requeued)))
     ids = record_files(conn, [_file_row(w, now) for w in work])
     for w, file_id in zip(work, ids, strict=True):
         w.outcome.file_id = file_id

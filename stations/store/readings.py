@@ -309,15 +309,22 @@ def station_units(conn: Connection) -> dict[str, dict[str, str]]:
     return out
 
 
-def known_hashes(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """``{sha256: (file id, outcome)}`` for hashes already recorded."""
+def known_hashes(conn: Connection, files: Sequence[tuple[str, str]]) -> dict[str, tuple[int, str]]:
+    """``{sha256: (file id, outcome)}`` for the ``(name, sha256)`` of files already recorded.
+
+    Looked up by name (the leading column of the unique ``(name, sha256)`` index; stored names
+    are cut at 500 characters), then matched on the hash.
+    """
     found: dict[str, tuple[int, str]] = {}
+    wanted = {sha for _name, sha in files}
+    names = sorted({name[:500] for name, _sha in files})
     cur = _cursor(conn)
-    for i in range(0, len(hashes), 500):
-        test, args = _in_list(conn, hashes[i : i + 500])
-        cur.execute(f"SELECT sha256, id, outcome FROM ingested_files WHERE sha256 {test}", args)
+    for i in range(0, len(names), 500):
+        test, args = _in_list(conn, names[i : i + 500])
+        cur.execute(f"SELECT sha256, id, outcome FROM ingested_files WHERE name {test}", args)
         for sha, file_id, outcome in cur.fetchall():
-            found[sha] = (file_id, outcome)
+            if sha in wanted:
+                found[sha] = (file_id, outcome)
     return found
 
 
