@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete
@@ -67,12 +69,10 @@ def seed_state(conn: Connection, keys: list[tuple[str, str, int, int]], qc: QcCo
     """Flat-line/spike memory from the readings stored just before each station's batch
     (``keys``: the batch's ``(station, parameter, lo, hi)``, ``lo`` the station's earliest)."""
     state = QcState()
-    first: dict[str, tuple[int, set[str]]] = {}
-    for station, parameter, lo, _hi in keys:
-        first.setdefault(station, (lo, set()))[1].add(parameter)
     window = qc.flatline_n * 600  # covers cadences up to 10 minutes
-    for station, (start, params) in first.items():
-        state.seed(station, history_before(conn, station, params, start, window))
+    rows = history_before(conn, [(s, p, lo - window, lo) for s, p, lo, _hi in keys])
+    for station, group in groupby(rows, key=itemgetter(0)):
+        state.seed(station, (r[1:] for r in group))
     return state
 
 

@@ -127,12 +127,14 @@ class Tt10Parser:
         new = tuple.__new__
         canonical_units = True
         for number, line in enumerate(lines, start=1):
-            if not line or line.isspace():
+            if not line:
                 continue
             fields = _fields(line, separator) if auto else line.split(sep)
             try:
                 name, value_s, unit, stamp, status = fields
             except ValueError:
+                if line.isspace():  # a blank line (checked here, off the hot path)
+                    continue
                 errors.append(
                     LineError(
                         number, f"cần 5 trường / expected 5 fields, found {len(fields)}", line
@@ -143,6 +145,8 @@ class Tt10Parser:
             if parameter is None:
                 parameter = tables.parameter(name.strip(), lenient)
                 if parameter is None:
+                    if line.isspace():  # blanks and separators only: a blank line
+                        continue
                     errors.append(
                         LineError(number, f"thông số lạ / unknown parameter {name!r}", line)
                     )
@@ -182,4 +186,7 @@ class Tt10Parser:
                 else:
                     unit = canonical
             append(new(Reading, (station, parameter, observed_at, value, unit, status)))
+        if not errors and out.readings:
+            # every stamp seen made a reading (a bad one is a line error): the file's span for free
+            out.span = (min(stamps.values()), max(stamps.values()))  # type: ignore[type-var]
         return canonical_units
