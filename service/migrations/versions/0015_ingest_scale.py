@@ -23,7 +23,20 @@ branch_labels = None
 depends_on = None
 
 
+def _sqlite_rebuild_under_references() -> None:
+    """SQLite drops and rebuilds ``ingested_files`` (an inline UNIQUE cannot be dropped) while
+    readings, conflicts and the forward queue point at its ids: switch the foreign-key check
+    off for this connection first, or the drop of the old table fails. The rows keep their ids,
+    so every reference holds again once the new table is renamed into place. (The pragma only
+    takes effect outside a transaction: Alembic commits SQLite migrations one by one, and this
+    runs before any statement of this one.)"""
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+
+
 def upgrade() -> None:
+    _sqlite_rebuild_under_references()
     with op.batch_alter_table("ingested_files") as batch:
         batch.drop_constraint("uq_ingested_files_sha256", type_="unique")
     op.create_index(
@@ -32,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _sqlite_rebuild_under_references()
     op.drop_index("ix_ingested_files_name_sha256", table_name="ingested_files")
     with op.batch_alter_table("ingested_files") as batch:
         batch.create_unique_constraint("uq_ingested_files_sha256", ["sha256"])
