@@ -55,6 +55,42 @@ def _fatal_if_empty(out: ParseOutcome) -> None:
         )
 
 
+def _parse_canonical(lines: list[str], station: str, out: ParseOutcome) -> bool:
+    """The ingestion hot path: a file canonical on every line, read with no per-line checks
+    beyond what fails on a deviation (a wrong field count, an unknown code or spelling, a value
+    that is not a finite number, an impossible time, a status to strip or unknown). Returns
+    False, ``out`` untouched, at the first deviation: the caller then reads the file line by
+    line (:meth:`Tt10Parser._parse_lines`), which explains each line; when this accepts a file,
+    both give the same readings (tests/stations/test_parse_canonical.py)."""
+    tables = alias_tables()
+    params, units = tables.strict_params, tables.strict_units
+    stamps: dict[str, int | None] = {}  # a file's lines usually share one stamp
+    readings: list[Reading] = []
+    append = readings.append
+    new = tuple.__new__
+    try:
+        for line in lines:
+            if not line:  # the end of the last line (or a blank one)
+                continue
+            name, value_s, unit, stamp, status = line.split("\t")
+            value = float(value_s)
+            if not isfinite(value) or status not in STATUSES:
+                return False
+            observed_at = stamps.get(stamp, _UNSEEN)
+            if observed_at is _UNSEEN:
+                observed_at = stamps[stamp] = stamp_to_epoch(stamp.strip())
+            if observed_at is None:
+                return False
+            append(new(Reading, (station, params[name], observed_at, value, units[unit], status)))
+    except (ValueError, KeyError):
+        return False
+    if not readings:
+        return False
+    out.readings = readings
+    out.span = (min(stamps.values()), max(stamps.values()))  # type: ignore[type-var]
+    return True
+
+
 class Tt10Parser:
     """Parser for Circular 10/2021 text files (``format: tt10``)."""
 
@@ -105,6 +141,9 @@ class Tt10Parser:
         if options.separator not in ParserOptions.SEPARATORS:
             out.fatal = f"unknown separator option {options.separator!r}"
             return False
+        if options.separator == "tab" and not options.decimal_comma and not options.aliases:
+            if _parse_canonical(lines, station, out):
+                return True
         canonical_units = self._parse_lines(lines, station, options, out)
         _fatal_if_empty(out)
         return canonical_units
