@@ -259,6 +259,12 @@ def main() -> None:
         "data against the same-size ceiling, instead of the empty-table rows",
     )
     ap.add_argument("--live", action="store_true", help="the live polling path instead")
+    ap.add_argument(
+        "--poll-files",
+        default="100,0",
+        help="with --live: comma-separated files per poll, one row each (100: the chain after "
+        "every batch; 0: all files in one poll, a backlog, the chain every 5 s as the job does)",
+    )
     args = ap.parse_args()
     if args.prior_days or args.live:
         modes(args)
@@ -310,9 +316,10 @@ def modes(args: argparse.Namespace) -> None:
             sizes = [int(x) for x in args.prior_days.split(",")]
             ingest_modes.sizes(files, tmp, sizes, args.repeats)
         if args.live:
-            ingest_modes.live(files, tmp, args.repeats, None)
+            polls = tuple(int(x) for x in args.poll_files.split(","))
+            ingest_modes.live(files, tmp, args.repeats, None, polls)
             if args.pg:
-                ingest_modes.live(files, tmp, args.pg_repeats, args.pg)
+                ingest_modes.live(files, tmp, args.pg_repeats, args.pg, polls)
 
 
 if __name__ == "__main__":

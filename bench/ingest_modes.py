@@ -7,10 +7,12 @@ their ``ingested_files`` rows, hourly means and latest values, bulk-loaded with 
 executemany ceiling of the same reading tuples into the other (same prior data, schema and
 indexes).
 
-``live``: the polling path as the scheduler runs it: batches of 100 files per transaction,
-each raw file written to the archive (with fsync, as ``service.worker.jobs.ingest`` does), and
-the runtime's after-ingest chain (:mod:`service.worker.after_ingest`) run after every batch;
-against the ceiling on a fresh database, interleaved.
+``live``: the polling path as the polling job (``service.worker.jobs.ingest``) runs it: the
+files taken as polls of N files, each poll in batches of 100 files per transaction, the raw
+files archived and fsynced before each commit, and the runtime's after-ingest chain
+(:mod:`service.worker.after_ingest`) paced by the job's own rule (after each poll, and every
+``CHAIN_EVERY_S`` during a long one); polls of 100 files run the chain after every batch.
+Against the ceiling on a fresh database, interleaved.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ from bench_ingest import NOW, ceiling, fresh_db
 from service.database import make_engine
 from service.runtime import Runtime
 from service.settings import Settings
+from service.worker.jobs.chain_pacing import ChainPacer
+from service.worker.jobs.ingest import CHAIN_EVERY_S
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.parsers import ParserOptions, parse
 from stations.parsers.common import local_stamp
@@ -114,14 +118,10 @@ def _timed(url: str, files: list[IncomingFile], batch: int, **kw: Any) -> tuple[
     engine = make_engine(url)
     with engine.connect() as conn:
         sites = station_units(conn)
-    hook: Callable[[Any], Any] | None = kw.pop("runtime", None)
-    hooks = [hook(engine).ingest_hook] if hook else []
     w0, c0 = time.perf_counter(), time.process_time()
     stored = 0
     for i in range(0, len(files), batch):
-        stored += ingest_batch(
-            engine, files[i : i + batch], sites=sites, now=NOW, hooks=hooks, **kw
-        ).stored
+        stored += ingest_batch(engine, files[i : i + batch], sites=sites, now=NOW, **kw).stored
     w1, c1 = time.perf_counter(), time.process_time()
     engine.dispose()
     return w1 - w0, c1 - c0, stored
@@ -180,31 +180,72 @@ def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: 
                 p.unlink()
 
 
-def live(files: list[IncomingFile], tmp: Path, repeats: int, pg: str | None) -> None:
-    """The polling path (100 files a transaction, archive with fsync, after-ingest chain)."""
+def _timed_polls(
+    url: str, files: list[IncomingFile], poll_files: int, data_dir: Path
+) -> tuple[float, float, int, dict[str, float], int]:
+    """Wall, CPU, readings stored, seconds per chain step and chain runs for ``files`` taken as
+    polls of ``poll_files`` (0: one poll), as ``service.worker.jobs.ingest.poll_source`` runs
+    them: batches of 100 files, archive fsynced before each commit, the runtime's chain paced
+    by the job's own :class:`ChainPacer` (after the poll, and every ``CHAIN_EVERY_S`` within)."""
+    engine = make_engine(url)
+    rt = Runtime(Settings(database_url=url, data_dir=data_dir), engine)
+    with engine.connect() as conn:
+        sites = station_units(conn)
+    options = IngestOptions(quarantine_dir=data_dir / "quarantine", fsync=True)
+    steps: dict[str, float] = {}
+    pacer = ChainPacer(lambda spans: rt.after_ingest(spans, timings=steps), CHAIN_EVERY_S)
+    step = poll_files or len(files)
+    w0, c0 = time.perf_counter(), time.process_time()
+    stored = 0
+    for p in range(0, len(files), step):
+        poll = files[p : p + step]
+        for i in range(0, len(poll), LIVE_BATCH):
+            result = ingest_batch(
+                engine,
+                poll[i : i + LIVE_BATCH],
+                sites=sites,
+                now=NOW,
+                archive_dir=data_dir / "archive",
+                options=options,
+            )
+            stored += result.stored
+            pacer.committed(result.spans)
+        pacer.run_now()
+    w1, c1 = time.perf_counter(), time.process_time()
+    engine.dispose()
+    return w1 - w0, c1 - c0, stored, steps, pacer.runs
+
+
+def live(
+    files: list[IncomingFile],
+    tmp: Path,
+    repeats: int,
+    pg: str | None,
+    poll_sizes: tuple[int, ...] = (LIVE_BATCH,),
+) -> None:
+    """The polling path (100 files a transaction, archive fsynced, after-ingest chain paced as
+    the polling job paces it), one row per poll size, each interleaved with the ceiling."""
     rows = _rows(_file_rows(files))
     live_files = [IncomingFile(f.name, f.data, f"bench:{f.name}") for f in files]
-    runs = []
-    for i in range(repeats):
-        url = fresh_db(pg, tmp, f"live{i}")
-        data_dir = tmp / f"live-data{i}"
-        settings = Settings(database_url=url, data_dir=data_dir)
-
-        def runtime(engine: Any, settings: Settings = settings) -> Runtime:
-            return Runtime(settings, engine)
-
-        options = IngestOptions(quarantine_dir=data_dir / "quarantine", fsync=True)
-        we, ce, stored = _timed(
-            url,
-            live_files,
-            LIVE_BATCH,
-            archive_dir=data_dir / "archive",
-            options=options,
-            runtime=runtime,
-        )
-        assert stored == len(rows), (stored, len(rows))
-        wc, cc = ceiling(fresh_db(pg, tmp, f"lceil{i}"), rows)
-        runs.append((we, ce, wc, cc))
-        print(f"  live run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
-        shutil.rmtree(data_dir, ignore_errors=True)
-    _report(f"{'PostGIS' if pg else 'SQLite'}, live polling", len(rows), runs)
+    batches = -(-len(files) // LIVE_BATCH)
+    for size in poll_sizes:
+        runs = []
+        for i in range(repeats):
+            url = fresh_db(pg, tmp, f"live{size}_{i}")
+            data_dir = tmp / f"live-data{size}_{i}"
+            we, ce, stored, steps, chains = _timed_polls(url, live_files, size, data_dir)
+            assert stored == len(rows), (stored, len(rows))
+            wc, cc = ceiling(fresh_db(pg, tmp, f"lceil{size}_{i}"), rows)
+            runs.append((we, ce, wc, cc))
+            chain = sum(steps.values())
+            per_step = " ".join(f"{k} {v / batches * 1e3:.1f}" for k, v in steps.items())
+            print(
+                f"  live run {i + 1} (polls of {size or len(files)} files): ratio {wc / we:.0%} "
+                f"(CPU {cc / ce:.0%}); per batch of {LIVE_BATCH}: {we / batches * 1e3:.1f} ms "
+                f"wall, {ce / batches * 1e3:.1f} ms CPU, chain {chain / batches * 1e3:.1f} ms wall "
+                f"({chains} runs: {per_step} ms)",
+                file=sys.stderr,
+            )
+            shutil.rmtree(data_dir, ignore_errors=True)
+        polls = f"polls of {size} files" if size else "one poll (backlog)"
+        _report(f"{'PostGIS' if pg else 'SQLite'}, live polling, {polls}", len(rows), runs)

@@ -104,6 +104,8 @@ def evaluate_station(
     hour_start, day_start = hour_floor(start), local_day_start(start)
     if site.kind == "fluegas":
         refresh_normalised(conn, site, hour_start, hour_floor(end) + HOUR, now, opts.o2_constant)
+    if hour_floor(end) <= hour_start:  # no period ends in the window: nothing else can change
+        return stats
     cache = LimitCache(site, table or load_limits())
     series = {
         key
@@ -196,7 +198,8 @@ def completes_a_period(site: Site, start: int, end: int) -> bool:
     periods ending in (hour of ``start``, ``end``] are (re)derived: data that stays inside one
     hour (11 of a 5-minute station's 12 files) changes nothing until the file that completes
     the hour, whose window starts at that hour and takes the earlier files in. Flue-gas
-    stations are always evaluated (their normalised means are refreshed as data arrives)."""
+    stations are always due: their normalised means are refreshed as data arrive (and only
+    they, in :func:`evaluate_station`, until the hour completes)."""
     return site.kind == "fluegas" or hour_floor(end) > hour_floor(start)
 
 

@@ -59,21 +59,21 @@ def refresh_normalised(
         readings.c.qc_flags.op("&")(INVALID_MASK) == 0,
         readings.c.value.is_not(None),
     )
-    o2 = {
-        int(t): float(v)
-        for t, v in conn.execute(
-            select(readings.c.observed_at, readings.c.value).where(
-                readings.c.parameter == "O2", *window
-            )
-        )
-        if v < o2_constant
-    }
-    sums: dict[tuple[str, int], list[float]] = {}
-    units: dict[str, str] = {}
+    # One read for O2 and the concentrations (the after-ingest step runs this for every
+    # flue-gas station of every batch); O2 is split out before anything is normalised.
     query = select(
         readings.c.parameter, readings.c.observed_at, readings.c.value, readings.c.unit
-    ).where(readings.c.parameter.in_(params), *window)
-    for parameter, t, value, unit in conn.execute(query):
+    ).where(readings.c.parameter.in_([*params, "O2"]), *window)
+    concentrations = []
+    o2: dict[int, float] = {}
+    for row in conn.execute(query):
+        if row[0] != "O2":
+            concentrations.append(row)
+        elif row[2] < o2_constant:
+            o2[int(row[1])] = float(row[2])
+    sums: dict[tuple[str, int], list[float]] = {}
+    units: dict[str, str] = {}
+    for parameter, t, value, unit in concentrations:
         o2_value = o2.get(int(t))
         if o2_value is None:
             continue

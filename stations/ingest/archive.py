@@ -1,18 +1,22 @@
 """The raw-file archive (content-addressed, kept forever) and the quarantine folder.
 
 ``archive_dir/<sha[:2]>/<sha256>`` holds every file received, good or bad, written before the
-database commit so a committed reading always has its raw bytes. Quarantined files also get a
-readable copy ``quarantine_dir/<sha[:12]>_<name>`` with a ``.reason.txt`` beside it.
+database commit so a committed reading always has its raw bytes. A polled batch is kept as one
+pack (a zip of its files, archived under the zip's own hash): its files are ``<pack>#<sha256>``.
+Quarantined files also get a readable copy ``quarantine_dir/<sha[:12]>_<name>`` with a
+``.reason.txt`` beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from stations.ingest.pack import pack
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -23,11 +27,12 @@ def archive_path(archive_dir: Path, sha256: str) -> Path:
 
 
 def archive_bytes(archive_dir: Path, sha256: str, data: bytes, *, fsync: bool = False) -> Path:
-    """Store ``data`` under its hash (no-op when present); atomic via a temporary name."""
+    """Store ``data`` under its hash (no-op when present); atomic via a temporary name. With
+    ``fsync`` the bytes and the name are on disk when this returns."""
     path = archive_path(archive_dir, sha256)
     if path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    new_dirs = _make_parent(path)
     tmp = path.with_name(f".{sha256}.{os.getpid()}.tmp")
     with tmp.open("wb") as fh:
         fh.write(data)
@@ -35,54 +40,56 @@ def archive_bytes(archive_dir: Path, sha256: str, data: bytes, *, fsync: bool = 
             fh.flush()
             os.fsync(fh.fileno())
     os.replace(tmp, path)
+    if fsync:  # the new name (and any new folder) is durable only once its folder is
+        for folder in (path.parent, *new_dirs):
+            _fsync(folder)
     return path
 
 
-class ArchiveBatch:
-    """Archive a batch's files with one parallel flush instead of one ``fsync`` after another.
+def _make_parent(path: Path) -> list[Path]:
+    """Create ``path``'s folder if needed; the parents of the folders created (to flush)."""
+    if path.parent.is_dir():
+        return []
+    created = []
+    folder = path.parent
+    while not folder.is_dir():
+        created.append(folder)
+        folder = folder.parent
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return [c.parent for c in created]
 
-    :meth:`add` writes each file to its temporary name; :meth:`flush` (before the database
-    commit) makes them durable (``fsync``s from a few threads: the file system merges their
-    journal commits) and only then renames them to their final names, so a final name never
-    holds bytes that were not on disk, exactly as with ``archive_bytes(fsync=True)``.
+
+class ArchiveBatch:
+    """Archive a batch's files with one durable write instead of one per file.
+
+    :meth:`add` keeps each file's bytes; :meth:`flush` (before the database commit) writes them
+    as one pack (:mod:`~stations.ingest.pack`: a stored zip whose members are named by their
+    SHA-256, itself kept under its own SHA-256 like any archived zip), flushes it, gives it its
+    final name and flushes that name, then returns each file's archive path
+    ``<pack>#<sha256>``. A final name never holds bytes that were not on disk; an interrupted
+    batch leaves only a temporary, which :func:`remove_orphan_temps` clears. A batch of one
+    file is kept as a plain content-addressed file.
     """
 
     def __init__(self, archive_dir: Path) -> None:
         self.archive_dir = archive_dir
-        self._staged: dict[str, tuple[Path, Path]] = {}
+        self._staged: dict[str, bytes] = {}
 
-    def add(self, sha256: str, data: bytes) -> Path:
-        """Write ``data`` to a temporary name (nothing when archived already); its final path."""
-        path = archive_path(self.archive_dir, sha256)
-        if sha256 in self._staged or path.exists():
-            return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{sha256}.{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            fh.write(data)
-        self._staged[sha256] = (tmp, path)
-        return path
+    def add(self, sha256: str, data: bytes) -> None:
+        """Keep ``data`` for the next :meth:`flush` (once per hash)."""
+        self._staged.setdefault(sha256, data)
 
-    def flush(self) -> None:
-        """Make every added file durable, then give it its final name."""
-        staged = list(self._staged.values())
-        self._staged.clear()
-        if len(staged) > 1:
-            list(_flush_pool().map(_fsync, [tmp for tmp, _ in staged]))
-        elif staged:
-            _fsync(staged[0][0])
-        for tmp, path in staged:
-            os.replace(tmp, path)
-
-
-_FLUSH_THREADS = 32  # measured: 100 files flush in ~20 ms with 32 threads, ~550 ms one by one
-_POOL: list[ThreadPoolExecutor] = []  # one per process, started at the first flush
-
-
-def _flush_pool() -> ThreadPoolExecutor:
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(_FLUSH_THREADS, thread_name_prefix="archive-fsync"))
-    return _POOL[0]
+    def flush(self) -> dict[str, str]:
+        """Make every added file durable; ``{sha256: archive path}``."""
+        staged, self._staged = self._staged, {}
+        if len(staged) == 1:
+            ((sha, data),) = staged.items()
+            return {sha: str(archive_bytes(self.archive_dir, sha, data, fsync=True))}
+        if not staged:
+            return {}
+        blob = pack(sorted(staged.items()))
+        kept = archive_bytes(self.archive_dir, hashlib.sha256(blob).hexdigest(), blob, fsync=True)
+        return {sha: f"{kept}#{sha}" for sha in staged}
 
 
 def _fsync(path: Path) -> None:

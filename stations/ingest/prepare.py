@@ -98,6 +98,7 @@ def select_work(
     seen: set[str] = set()
     work = []
     durable = ArchiveBatch(archive_dir) if options.fsync else None
+    packed: list[tuple[Work, str]] = []  # (work, content hash) archived by ``durable``
     for f, o in zip(files, outcomes, strict=True):
         previous = known.get(o.sha256)
         if o.sha256 in seen or (previous is not None and previous[1] != "quarantined"):
@@ -108,15 +109,22 @@ def select_work(
             archived = f.archived
         else:
             sha = hashlib.sha256(f.data).hexdigest()
-            kept = durable.add(sha, f.data) if durable else archive_bytes(archive_dir, sha, f.data)
-            archived = str(kept)
+            if durable:
+                durable.add(sha, f.data)
+                archived = ""  # known once the batch's pack is written
+            else:
+                archived = str(archive_bytes(archive_dir, sha, f.data))
         w = Work(o, f, archived)
+        if durable and not archived:
+            packed.append((w, sha))
         prepare(w, sites, options)
         if previous is not None:
             o.file_id = previous[0]
         work.append(w)
     if durable:
-        durable.flush()  # on disk before the caller commits
+        paths = durable.flush()  # on disk before the caller commits
+        for w, sha in packed:
+            w.archive = paths[sha]
     return work
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from typer.testing import CliRunner
 
 from service.bootstrap import import_stations
+from stations.compliance import engine as compliance_engine
 from stations.compliance.engine import after_ingest, recompute
 from stations.store.compliance import (
     latest_aqi,
@@ -281,3 +282,53 @@ def test_cli_recompute(demo: Engine, db_url: str, tmp_path: Path, monkeypatch) -
     assert _counts(demo)[:2] == (1, 2)
     bad = runner.invoke(app, [*args[:-1], "NOPE"])
     assert bad.exit_code == 2 and "NOPE" in bad.output
+
+
+def test_flue_gas_files_inside_an_hour_refresh_only_the_normalised_means(
+    demo: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: a flue-gas file that completes no hour refreshes its hour's normalised mean
+    (shown on the map as data arrive) and derives nothing else; 3 hours of 5-minute files
+    evaluated so end where a full recompute does."""
+    station = "LS_XMDB_KHI01"  # Dust limit 216 mg/Nm³ at O2_ref 10 % (test above)
+    partial_means = []
+    derived_at: list[int] = []  # files after which the means were read to derive periods
+    real_load_hours = compliance_engine.load_hours
+
+    def load_hours(*args: object, **kwargs: object) -> object:
+        derived_at.append(len(partial_means))
+        return real_load_hours(*args, **kwargs)
+
+    monkeypatch.setattr(compliance_engine, "load_hours", load_hours)
+    for i in range(36):
+        t = T0 + i * 300
+        dust = 300.0 if i // 12 == 1 else 100.0  # the second hour exceeds
+        with demo.begin() as conn:
+            conn.execute(insert(readings), [
+                {"station_id": station, "parameter": p, "observed_at": t, "value": v,
+                 "unit": "mg/Nm³", "status": "00", "qc_flags": 0}
+                for p, v in (("Dust", dust), ("O2", 10.0))
+            ])  # fmt: skip
+        after_ingest(demo, station, t, t, now=t + 300)
+        with demo.connect() as conn:
+            n_valid = conn.scalar(
+                select(normalised_hourly_means.c.n_valid).where(
+                    normalised_hourly_means.c.parameter == "Dust",
+                    normalised_hourly_means.c.hour_start == t - t % H,
+                )
+            )
+        partial_means.append(n_valid)
+        if i == 11:  # the first hour completed: nothing exceeded yet, nothing derived at 11
+            assert _counts(demo)[0] == 0
+    assert partial_means == list(range(1, 13)) * 3  # the running hour's mean, file by file
+    assert derived_at == [11, 23, 35]  # only the files completing an hour derive periods
+    monkeypatch.undo()
+    incremental = _snapshot(demo)
+    with demo.connect() as conn:
+        (ep,) = list_episodes(conn, station_id=station)
+    assert (ep["opened_at"], ep["closed_at"]) == (T0 + H, T0 + 3 * H)  # closed by hour 3
+    with demo.begin() as conn:
+        for table in (compliance_events, exceedance_episodes, aqi_hourly, aqi_daily):
+            conn.execute(table.delete())
+    recompute(demo, T0, T0 + 3 * H, now=T0 + 4 * H)
+    assert [r[2:8] for r in _snapshot(demo)] == [r[2:8] for r in incremental]

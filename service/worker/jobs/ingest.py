@@ -24,7 +24,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from service.forwarding import forwarding_for
 from service.runtime import Runtime, SourceStatus
 from service.sources_config import SourceConfig, build_source, load_sources, parser_options
-from service.worker.jobs.poll_timing import PollTiming, merge_spans
+from service.worker.jobs.chain_pacing import ChainPacer
+from service.worker.jobs.poll_timing import PollTiming
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.sources.base import Fetched, PollResult, poll, with_retries
 from stations.store.readings import station_units
@@ -53,16 +54,7 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
     )
     sites: dict[str, dict[str, str]] = {}
     timing = PollTiming()
-    pending: dict[str, tuple[int, int]] = {}  # committed, not yet through the chain
-    chain_due = [time.monotonic() + CHAIN_EVERY_S]
-
-    def run_chain() -> None:
-        if pending:
-            spans = dict(pending)
-            pending.clear()
-            timing.chains += 1
-            ctx.after_ingest(spans, timings=timing.steps)
-        chain_due[0] = time.monotonic() + CHAIN_EVERY_S
+    pacer = ChainPacer(lambda spans: ctx.after_ingest(spans, timings=timing.steps), CHAIN_EVERY_S)
 
     def handle(batch: list[Fetched]) -> None:
         if not sites:
@@ -79,7 +71,6 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
         )
         timing.store_s += time.perf_counter() - started
         timing.batches += 1
-        merge_spans(pending, result.spans)
         for (f, _), outcome in zip(batch, result.files, strict=True):
             log.info(
                 "source %s: %s -> %s (%d readings)",
@@ -88,8 +79,7 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
                 outcome.outcome,
                 outcome.readings,
             )
-        if time.monotonic() >= chain_due[0]:
-            run_chain()
+        pacer.committed(result.spans)
 
     status = ctx.source_status
     started = time.perf_counter()
@@ -108,7 +98,8 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
         log.error("source %s: poll failed after retries: %s", cfg.id, type(exc).__name__)
         raise
     finally:
-        run_chain()  # what was committed goes through the chain even if the poll failed
+        pacer.run_now()  # what was committed goes through the chain even if the poll failed
+        timing.chains = pacer.runs
         timing.total_s = time.perf_counter() - started
     status[cfg.id] = SourceStatus(
         ok=True, at=now_epoch(), files=result.finished, failed=len(result.failed)
