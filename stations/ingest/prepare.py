@@ -55,9 +55,10 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
                 if converted:
                     o.notes = [*o.notes, *converted]
             span = parsed.span  # set: every reading is of the named station
-            stations = (
-                {parsed.station_id}
-                if span is not None
+            named = parsed.station_id
+            stations: set[str] = (
+                {named}
+                if span is not None and named is not None
                 else set(next(zip(*readings, strict=True), ()))
             )
             if not stations <= sites.keys():

@@ -55,6 +55,12 @@ def _fatal_if_empty(out: ParseOutcome) -> None:
         )
 
 
+def _span(stamps: dict[str, int | None]) -> tuple[int, int]:
+    """Earliest and latest of a file's stamps (all valid once its lines are all read)."""
+    times = [t for t in stamps.values() if t is not None]
+    return min(times), max(times)
+
+
 def _parse_canonical(lines: list[str], station: str, out: ParseOutcome) -> bool:
     """The ingestion hot path: a file canonical on every line, read with no per-line checks
     beyond what fails on a deviation (a wrong field count, an unknown code or spelling, a value
@@ -87,7 +93,7 @@ def _parse_canonical(lines: list[str], station: str, out: ParseOutcome) -> bool:
     if not readings:
         return False
     out.readings = readings
-    out.span = (min(stamps.values()), max(stamps.values()))  # type: ignore[type-var]
+    out.span = _span(stamps)
     return True
 
 
@@ -227,5 +233,5 @@ class Tt10Parser:
             append(new(Reading, (station, parameter, observed_at, value, unit, status)))
         if not errors and out.readings:
             # every stamp seen made a reading (a bad one is a line error): the file's span for free
-            out.span = (min(stamps.values()), max(stamps.values()))  # type: ignore[type-var]
+            out.span = _span(stamps)
         return canonical_units
