@@ -13,6 +13,8 @@ stored so far are undone to a savepoint and the whole batch takes ``store_work``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import Connection
 
@@ -30,8 +32,7 @@ from stations.ingest.writer import (
     write_hours,
 )
 from stations.qc import HourKey, QcChecker, QcState
-from stations.store.pg_ingest import histories_before
-from stations.store.readings import _cursor, refresh_latest, stored_hours
+from stations.store.readings import _cursor, history_before, refresh_latest, stored_hours
 
 SUB_BATCH = 600
 """Files per part: the server stores a part while the client parses the next one; fewer,
@@ -100,10 +101,12 @@ def store_streamed(
         keys, _spans = batch_spans(accepted)
         # Flat-line/spike memory of the series new to the batch: the readings stored before
         # their station's first file in the batch.
-        new = [(s, p, order.lo[s]) for s, p, _lo, _hi in keys if (s, p) not in seeded]
-        seeded.update((s, p) for s, p, _lo in new)
-        for s, history in histories_before(conn, new, window).items():
-            state.seed(s, history)
+        new = [
+            (s, p, order.lo[s] - window, order.lo[s]) for s, p, *_ in keys if (s, p) not in seeded
+        ]
+        seeded.update((s, p) for s, p, *_ in new)
+        for station, rows in groupby(history_before(conn, new), key=itemgetter(0)):
+            state.seed(station, (r[1:] for r in rows))
         held = stored_hours(conn, keys) if accepted else set()
         before |= held - created
         following = parts[k + 1] if k + 1 < len(parts) else []

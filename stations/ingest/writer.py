@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete
@@ -69,12 +71,10 @@ def seed_state(conn: Connection, keys: list[tuple[str, str, int, int]], qc: QcCo
     """Flat-line/spike memory from the readings stored just before each station's batch
     (``keys``: the batch's ``(station, parameter, lo, hi)``, ``lo`` the station's earliest)."""
     state = QcState()
-    first: dict[str, tuple[int, set[str]]] = {}
-    for station, parameter, lo, _hi in keys:
-        first.setdefault(station, (lo, set()))[1].add(parameter)
     window = qc.flatline_n * 600  # covers cadences up to 10 minutes
-    for station, (start, params) in first.items():
-        state.seed(station, history_before(conn, station, params, start, window))
+    rows = history_before(conn, [(s, p, lo - window, lo) for s, p, lo, _hi in keys])
+    for station, group in groupby(rows, key=itemgetter(0)):
+        state.seed(station, (r[1:] for r in group))
     return state
 
 
@@ -118,9 +118,9 @@ def _hourly_rows(
 def forget_requeued(conn: Connection, work: list[Work]) -> None:
     """Delete the records of quarantined files sent again (e.g. after their station was
     registered): they are recorded anew."""
-    requeued = [w.outcome.sha256 for w in work if w.outcome.file_id is not None]
+    requeued = [w.outcome.file_id for w in work if w.outcome.file_id is not None]
     if requeued:
-        conn.execute(delete(ingested_files).where(ingested_files.c.sha256.in_(requeued)))
+        conn.execute(delete(ingested_files).where(ingested_files.c.id.in_(requeued)))
 
 
 def record_work(conn: Connection, work: list[Work], now: int) -> None:

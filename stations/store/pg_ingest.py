@@ -104,27 +104,3 @@ def any_stored(conn: Connection, keys: Sequence[tuple[str, str, int]]) -> bool:
         [stations, parameters, times],
     )
     return bool(cur.fetchone()[0])
-
-
-def histories_before(
-    conn: Connection, wanted: Sequence[tuple[str, str, int]], window_s: int
-) -> dict[str, list[tuple[str, int, float | None, str]]]:
-    """:func:`~stations.store.readings.history_before` of many series in one statement:
-    ``{station: [(parameter, observed_at, value, status), ...]}`` (by parameter, then time) for
-    each ``(station, parameter, before)`` of ``wanted``, over ``[before - window_s, before)``."""
-    out: dict[str, list[tuple[str, int, float | None, str]]] = {}
-    if not wanted:
-        return out
-    cur = cursor_of(conn)
-    stations, parameters, befores = (list(c) for c in zip(*wanted, strict=True))
-    cur.execute(
-        "SELECT k.s, h.parameter, h.observed_at, h.value, h.status "
-        "FROM unnest(%s::text[], %s::text[], %s::int8[]) AS k(s, p, t) "
-        "CROSS JOIN LATERAL (SELECT parameter, observed_at, value, status FROM readings r "
-        "WHERE r.station_id = k.s AND r.parameter = k.p AND r.observed_at >= k.t - %s "
-        "AND r.observed_at < k.t) AS h ORDER BY k.s, h.parameter, h.observed_at",
-        [stations, parameters, befores, window_s],
-    )
-    for station, *row in cur.fetchall():
-        out.setdefault(station, []).append(tuple(row))
-    return out
