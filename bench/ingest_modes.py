@@ -171,7 +171,7 @@ def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: 
             e2e = _copy(template, tmp, "e2e")
             we, ce, stored = _timed(e2e, files, 2000, archive_dir=tmp / "archive")
             assert stored == len(rows), (stored, len(rows))
-            wc, cc = ceiling(_copy(template, tmp, "ceil"), rows)
+            wc, cc, _ = ceiling(_copy(template, tmp, "ceil"), rows)
             runs.append((we, ce, wc, cc))
             print(f"  run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
         _report(f"SQLite, {days} days prior ({n_prior:,} readings)", len(rows), runs)
@@ -235,7 +235,7 @@ def live(
             data_dir = tmp / f"live-data{size}_{i}"
             we, ce, stored, steps, chains = _timed_polls(url, live_files, size, data_dir)
             assert stored == len(rows), (stored, len(rows))
-            wc, cc = ceiling(fresh_db(pg, tmp, f"lceil{size}_{i}"), rows)
+            wc, cc, _ = ceiling(fresh_db(pg, tmp, f"lceil{size}_{i}"), rows)
             runs.append((we, ce, wc, cc))
             chain = sum(steps.values())
             per_step = " ".join(f"{k} {v / batches * 1e3:.1f}" for k, v in steps.items())

@@ -93,8 +93,11 @@ def select_work(
     sites: Mapping[str, Mapping[str, str]],
     archive_dir: Path,
     options: IngestOptions,
+    *,
+    parse_now: bool = True,
 ) -> list[Work]:
-    """The files to record (duplicates are marked in ``outcomes`` and left out)."""
+    """The files to record (duplicates are marked in ``outcomes`` and left out); each one
+    parsed by :func:`prepare` unless ``parse_now`` is False (the caller then prepares it)."""
     known = known_hashes(conn, [(o.name, o.sha256) for o in outcomes])
     seen: set[str] = set()
     work = []
@@ -118,7 +121,8 @@ def select_work(
         w = Work(o, f, archived)
         if durable and not archived:
             packed.append((w, sha))
-        prepare(w, sites, options)
+        if parse_now:
+            prepare(w, sites, options)
         if previous is not None:
             o.file_id = previous[0]
         work.append(w)

@@ -27,7 +27,6 @@ FILE_COLUMNS = (
     "line_errors, archive_path, format_notes"
 )
 """Column order of the tuples :func:`record_files` takes (``line_errors`` as JSON text)."""
-_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 _HOUR_KEY = {"station_id": "text", "parameter": "text", "hour_start": "bigint"}
 _SPAN_KEY = {"station_id": "text", "parameter": "text", "lo": "bigint", "hi": "bigint"}
 
@@ -65,14 +64,10 @@ def tune_for_batch(conn: Connection) -> None:
             cur.execute(f"PRAGMA cache_size=-{BATCH_CACHE_KIB}")
 
 
-def insert_readings(conn: Connection, rows: Sequence[ReadingRow], *, all_new: bool = False) -> int:
+def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
     """Insert readings, keeping existing keys untouched; returns the number newly stored.
 
-    ``all_new``: the caller checked that no key of ``rows`` is stored and that none repeats, so
-    PostgreSQL takes them by ``COPY`` straight into ``readings`` (no staging table). Should
-    another transaction have stored one of these keys meanwhile, the primary key refuses the
-    copy, which is undone to its savepoint and done again through the staging table: a key is
-    still never stored twice.
+    (PostgreSQL copies a batch whose keys are all new straight in: :mod:`.pg_ingest`.)
     """
     if not rows:
         return 0
@@ -83,19 +78,6 @@ def insert_readings(conn: Connection, rows: Sequence[ReadingRow], *, all_new: bo
             f"INSERT INTO readings ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?) {conflict}", rows
         )
         return int(cur.rowcount)
-    if all_new:
-        cur.execute("SAVEPOINT copy_in")
-        try:
-            with cur.copy(f"COPY readings ({_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except Exception as exc:
-            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
-                raise
-            cur.execute("ROLLBACK TO SAVEPOINT copy_in")  # then the staging path below
-        else:
-            cur.execute("RELEASE SAVEPOINT copy_in")
-            return len(rows)
     # COPY is the fastest way in; the staging table lets ON CONFLICT keep the first value.
     cur.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming_readings "

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from service.bootstrap import import_stations
 from service.demo.simulator.model import render_tt10
 from stations.ingest.pipeline import IncomingFile, ingest_batch
-from stations.ingest.writer import _ranges
+from stations.ingest.writer import qc_ranges
 from stations.parsers import ParserOptions, Reading, parse
 from stations.qc import Flag, QcConfig, QcState, apply_qc
 from stations.store.readings import station_units
@@ -61,7 +61,7 @@ def _reference_flags(sites: dict[str, dict[str, str]]) -> dict[tuple[str, str, i
         every += parse(f.data, f.name, "tt10", ParserOptions()).readings
     every.sort(key=lambda r: (r.station_id, r.parameter, r.observed_at))
     flags = apply_qc(
-        every, units=sites, ranges=_ranges(), now=NOW, config=QcConfig(), state=QcState()
+        every, units=sites, ranges=qc_ranges(), now=NOW, config=QcConfig(), state=QcState()
     )
     return {(r[0], r[1], r[2]): f for r, f in zip(every, flags, strict=True)}
 
