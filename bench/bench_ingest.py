@@ -1,15 +1,17 @@
 """Ingest benchmark: end-to-end (parse + QC + store + hourly means + latest) vs raw executemany.
 
 Usage: ``taskset -c 0 python bench/bench_ingest.py [--days 3] [--repeats 5] [--pg URL]
-[--year-days 365]``.
+[--pg-only] [--year-days 365]``.
 
 Generates Circular 10/2021 files for the 13 demo stations (5-minute cadence) with the simulator,
 packs them in a zip as a backfill would, then, for each repeat, times ``ingest_batch`` (batches
 of 2,000 files) into a fresh database, and the same reading rows inserted with one DBAPI
 ``executemany`` into the empty ``readings`` table of another fresh database (same schema, same
 indexes, same connection settings). Rates are reported from wall time and from CPU time of this
-process (the latter is steadier on a shared machine). ``--year-days N`` also writes N days of
-files for the 13 stations as monthly zip archives and times a real backfill:
+process (the latter is steadier on a shared machine); on PostgreSQL also the server's CPU
+time (its backends' ``/proc`` counters) and the ratio of client + server CPU.
+``--year-days N`` also writes N days of files for the 13 stations as monthly zip archives and
+times a real backfill:
 ``quantrac ingest <zips> --json`` in a subprocess pinned to one core (it ends with the
 after-ingest evaluation: compliance, AQI, one alert pass).
 """
@@ -17,6 +19,7 @@ after-ingest evaluation: compliance, AQI, one alert pass).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import math
 import os
@@ -28,6 +31,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -52,6 +56,19 @@ NOW = 1_795_140_000
 BATCH = 2000
 
 
+_CREATED: list[tuple[str, str]] = []  # (server URL, database) to drop when the bench ends
+
+
+@atexit.register
+def _drop_created() -> None:
+    """Drop the PostgreSQL databases this run created (each is a full copy of the data)."""
+    for pg, name in _CREATED:
+        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def fresh_db(pg: str | None, tmp: Path, tag: str) -> str:
     """A migrated database with the demo stations."""
     if pg:
@@ -61,6 +78,8 @@ def fresh_db(pg: str | None, tmp: Path, tag: str) -> str:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
+        if (pg, name) not in _CREATED:
+            _CREATED.append((pg, name))
         url = pg.rsplit("/", 1)[0] + "/" + name
     else:
         url = f"sqlite:///{tmp / f'{tag}.db'}"
@@ -108,11 +127,37 @@ def _clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def end_to_end(url: str, files: list[IncomingFile], tmp: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds and readings stored for ``ingest_batch`` over all files."""
+def backend_cpu(engine: Any) -> dict[int, float]:
+    """PostgreSQL: CPU seconds so far of each server process serving ``engine``'s database
+    (read from /proc; empty on SQLite or when the server runs elsewhere)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        pids = conn.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return out
+
+
+def server_seconds(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def end_to_end(url: str, files: list[IncomingFile], tmp: Path) -> tuple[float, float, int, float]:
+    """Wall seconds, CPU seconds, readings stored and server CPU seconds (PostgreSQL) for
+    ``ingest_batch`` over all files."""
     engine = make_engine(url)
     with engine.connect() as conn:
         sites = station_units(conn)
+    s0 = backend_cpu(engine)
     w0, c0 = _clock()
     stored = 0
     for i in range(0, len(files), BATCH):
@@ -120,13 +165,15 @@ def end_to_end(url: str, files: list[IncomingFile], tmp: Path) -> tuple[float, f
             engine, files[i : i + BATCH], sites=sites, now=NOW, archive_dir=tmp / "archive"
         ).stored
     w1, c1 = _clock()
+    server = server_seconds(s0, backend_cpu(engine))
     engine.dispose()
-    return w1 - w0, c1 - c0, stored
+    return w1 - w0, c1 - c0, stored, server
 
 
-def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float]:
+def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float, float]:
     """Wall and CPU seconds for the same rows with one DBAPI executemany (SQLite) or one COPY
-    (PostgreSQL) and a commit (no parse, QC, file records or derived tables)."""
+    (PostgreSQL) and a commit (no parse, QC, file records or derived tables); with the server's
+    CPU seconds (PostgreSQL)."""
     engine = make_engine(url)
     ph = "%s" if url.startswith("postgresql") else "?"
     sql = (
@@ -136,6 +183,7 @@ def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float]:
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         cur = raw.cursor()  # type: ignore[union-attr]
+        s0 = backend_cpu(engine)
         w0, c0 = _clock()
         if ph == "%s":  # PostgreSQL: COPY, the fastest way in
             with cur.copy(f"COPY readings ({sql.split('(', 1)[1].split(')')[0]}) FROM STDIN") as cp:
@@ -145,31 +193,71 @@ def ceiling(url: str, rows: list[tuple[object, ...]]) -> tuple[float, float]:
             cur.executemany(sql, rows)
         raw.commit()  # type: ignore[union-attr]
         w1, c1 = _clock()
+        server = server_seconds(s0, backend_cpu(engine))
     engine.dispose()
-    return w1 - w0, c1 - c0
+    return w1 - w0, c1 - c0, server
+
+
+def with_file_ids(url: str, files: list[IncomingFile]) -> list[tuple[object, ...]]:
+    """The reading rows as ingest stores them, each ``file_id`` naming its file: one
+    ``ingested_files`` row per file is written first (not timed), so the ceiling pays the
+    per-row foreign-key check that every stored reading pays."""
+    engine = make_engine(url)
+    rows: list[tuple[object, ...]] = []
+    with engine.begin() as conn:
+        for file_id, f in enumerate(files, start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO ingested_files (id, sha256, name, origin, received_at, size, "
+                    "outcome, readings, line_errors) VALUES (:id, :sha, :name, 'bench', :now, "
+                    ":size, 'ok', 0, '[]')"
+                ),
+                {"id": file_id, "sha": f"{file_id:064x}", "name": f.name, "now": NOW,
+                 "size": len(f.data)},
+            )  # fmt: skip
+            parsed = parse(f.data, f.name, "tt10", ParserOptions()).readings
+            rows += [(*r, 0, file_id) for r in parsed]
+        if url.startswith("postgresql"):  # the ids were given: move the sequence past them
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('ingested_files', 'id'), :n)"),
+                {"n": len(files)},
+            )
+    engine.dispose()
+    return rows
 
 
 def run(pg: str | None, files: list[IncomingFile], tmp: Path, repeats: int) -> dict[str, float]:
-    """Medians over ``repeats`` fresh databases: rates (readings/s) and the wall-time ratio."""
+    """Medians over ``repeats`` fresh databases: rates (readings/s) and the wall-time ratios
+    against two ceilings, interleaved: the reading tuples with ``file_id`` NULL (no foreign-key
+    check) and the same tuples as stored, each naming its file."""
     rows = [
         (*r, 0, None)
         for f in files
         for r in parse(f.data, f.name, "tt10", ParserOptions()).readings
     ]
-    e2e_w, e2e_c, ceil_w, ceil_c, ratio = [], [], [], [], []
+    e2e_w, e2e_c, ceil_w, ceil_c, ratio, total = [], [], [], [], [], []
+    stored_w, stored_ratio = [], []
     n = len(rows)
     for i in range(repeats):
-        we, ce, stored = end_to_end(fresh_db(pg, tmp, f"e2e{i}"), files, tmp)
+        we, ce, stored, se = end_to_end(fresh_db(pg, tmp, f"e2e{i}"), files, tmp)
         assert stored == n, (stored, n)
-        wc, cc = ceiling(fresh_db(pg, tmp, f"ceil{i}"), rows)
+        wc, cc, sc = ceiling(fresh_db(pg, tmp, f"ceil{i}"), rows)
+        fk_url = fresh_db(pg, tmp, f"ceilfk{i}")
+        wk, _ck, _sk = ceiling(fk_url, with_file_ids(fk_url, files))
+        stored_w.append(n / wk)
+        stored_ratio.append(wk / we)
         e2e_w.append(n / we)
         e2e_c.append(n / ce)
         ceil_w.append(n / wc)
         ceil_c.append(n / cc)
         ratio.append(wc / we)
+        total.append((cc + sc) / (ce + se))
+        server = f"; server CPU {se:.2f} s vs {sc:.2f} s" if pg else ""
         print(
             f"  run {i + 1}: end-to-end {n / we:,.0f}/s wall, {n / ce:,.0f}/s CPU; "
-            f"ceiling {n / wc:,.0f}/s wall, {n / cc:,.0f}/s CPU; ratio {wc / we:.0%}",
+            f"ceiling {n / wc:,.0f}/s wall, {n / cc:,.0f}/s CPU; ratio {wc / we:.0%}"
+            f"{server}; client+server CPU ratio {total[-1]:.0%}; "
+            f"ceiling with file ids {n / wk:,.0f}/s wall, ratio {wk / we:.0%}",
             file=sys.stderr,
         )
     med = statistics.median
@@ -180,6 +268,9 @@ def run(pg: str | None, files: list[IncomingFile], tmp: Path, repeats: int) -> d
         "ceil_wall": med(ceil_w),
         "ceil_cpu": med(ceil_c),
         "ratio": med(ratio),
+        "cpu_ratio": med(total),
+        "ceil_fk_wall": med(stored_w),
+        "ratio_fk": med(stored_ratio),
     }
 
 
@@ -251,6 +342,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--pg", default=os.environ.get("QUANTRAC_BENCH_PG_URL"))
     ap.add_argument("--pg-repeats", type=int, default=3)
+    ap.add_argument("--pg-only", action="store_true", help="skip the SQLite row")
     ap.add_argument("--year-days", type=int, default=0, help="also time a backfill of N days")
     ap.add_argument(
         "--prior-days",
@@ -274,19 +366,22 @@ def main() -> None:
         files = demo_files(args.days, tmp)
         print(
             "| backend | readings | end-to-end readings/s (wall · CPU) | ceiling readings/s, "
-            "SQLite executemany or PostgreSQL COPY (wall · CPU) | ratio (wall) |"
+            "SQLite executemany or PostgreSQL COPY (wall · CPU) | ratio (wall) "
+            "| ratio (client + server CPU) | ceiling with file ids, readings/s (wall) "
+            "| ratio to it (wall) |"
         )
-        print("|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for label, pg, repeats in (
             ("SQLite", None, args.repeats),
             ("PostGIS", args.pg, args.pg_repeats),
         ):
-            if label == "PostGIS" and not pg:
+            if (label == "PostGIS" and not pg) or (label == "SQLite" and args.pg_only):
                 continue
             r = run(pg, files, tmp, repeats)
             print(
                 f"| {label} | {r['readings']:,} | {r['e2e_wall']:,.0f} · {r['e2e_cpu']:,.0f} | "
-                f"{r['ceil_wall']:,.0f} · {r['ceil_cpu']:,.0f} | {r['ratio']:.0%} |",
+                f"{r['ceil_wall']:,.0f} · {r['ceil_cpu']:,.0f} | {r['ratio']:.0%} "
+                f"| {r['cpu_ratio']:.0%} | {r['ceil_fk_wall']:,.0f} | {r['ratio_fk']:.0%} |",
                 flush=True,
             )
         if args.year_days:

@@ -37,6 +37,7 @@ from service.worker.jobs.chain_pacing import ChainPacer
 from service.worker.jobs.ingest import CHAIN_EVERY_S
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.parsers import ParserOptions, parse
+from stations.parsers.common import local_stamp
 from stations.store.readings import station_units
 
 LIVE_BATCH = 100
@@ -77,10 +78,11 @@ def load_prior(url: str, per_file: list[list[tuple[Any, ...]]], span_s: int, day
         reading_rows.clear()
 
     for k, j, rows in _prior(per_file, span_s, days * 86400):
-        sha = hashlib.sha256(f"{k}:{j}".encode()).hexdigest()
-        file_rows.append(
-            (next_id, sha, f"prior_{k}_{j}.txt", "bench", rows[0][0], NOW, 500, "ok", len(rows))
-        )
+        # named as the station's datalogger names it, so the name index holds them where
+        # a real history's files would be (the batch's files come after them)
+        name = f"{rows[0][0]}_{local_stamp(max(r[2] for r in rows))}.txt"
+        sha = hashlib.sha256(f"{name}:{k}:{j}".encode()).hexdigest()
+        file_rows.append((next_id, sha, name, "bench", rows[0][0], NOW, 500, "ok", len(rows)))
         reading_rows.extend((*r, 0, next_id) for r in rows)
         n_readings += len(rows)
         next_id += 1
@@ -169,7 +171,7 @@ def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: 
             e2e = _copy(template, tmp, "e2e")
             we, ce, stored = _timed(e2e, files, 2000, archive_dir=tmp / "archive")
             assert stored == len(rows), (stored, len(rows))
-            wc, cc = ceiling(_copy(template, tmp, "ceil"), rows)
+            wc, cc, _ = ceiling(_copy(template, tmp, "ceil"), rows)
             runs.append((we, ce, wc, cc))
             print(f"  run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
         _report(f"SQLite, {days} days prior ({n_prior:,} readings)", len(rows), runs)
@@ -233,7 +235,7 @@ def live(
             data_dir = tmp / f"live-data{size}_{i}"
             we, ce, stored, steps, chains = _timed_polls(url, live_files, size, data_dir)
             assert stored == len(rows), (stored, len(rows))
-            wc, cc = ceiling(fresh_db(pg, tmp, f"lceil{size}_{i}"), rows)
+            wc, cc, _ = ceiling(fresh_db(pg, tmp, f"lceil{size}_{i}"), rows)
             runs.append((we, ce, wc, cc))
             chain = sum(steps.values())
             per_step = " ".join(f"{k} {v / batches * 1e3:.1f}" for k, v in steps.items())

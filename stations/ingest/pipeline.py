@@ -92,8 +92,14 @@ def ingest_batch(
             outcomes = [FileOutcome(f.name, f.origin, file_key(f)) for f in files]
             with engine.begin() as conn:
                 tune_for_batch(conn)
-                work = select_work(conn, files, outcomes, sites, archive_dir, options)
-                stored, spans = store_work(conn, work, sites, now, options) if work else (0, {})
+                # PostgreSQL parses each part of the batch while the server stores the previous one
+                pg = conn.dialect.name == "postgresql"
+                work = select_work(
+                    conn, files, outcomes, sites, archive_dir, options, parse_now=not pg
+                )
+                stored, spans = (
+                    store_work(conn, work, sites, now, options, parsed=not pg) if work else (0, {})
+                )
                 if options.on_record is not None and work:
                     options.on_record(conn, [recorded(w, now) for w in work])
             # Drop the parsed readings while the collector is still paused (it would otherwise

@@ -54,7 +54,13 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
                 readings = harmonise_units(readings, sites, converted)
                 if converted:
                     o.notes = [*o.notes, *converted]
-            stations = set(next(zip(*readings, strict=True), ()))
+            span = parsed.span  # set: every reading is of the named station
+            named = parsed.station_id
+            stations: set[str] = (
+                {named}
+                if span is not None and named is not None
+                else set(next(zip(*readings, strict=True), ()))
+            )
             if not stations <= sites.keys():
                 readings = [r for r in readings if r[0] in sites]
                 unknown = sorted(stations - sites.keys())
@@ -68,11 +74,16 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
         return
     o.readings = len(readings)
     o.outcome = "partial" if o.line_errors else "ok"
-    columns = zip(*readings, strict=True)  # station_id, parameter, observed_at, ...
-    next(columns)
-    w.readings, w.stations, w.parameters = readings, stations, set(next(columns))
-    times = next(columns)
-    w.first, w.last = min(times), max(times)
+    if span is None:
+        columns = zip(*readings, strict=True)  # station_id, parameter, observed_at, ...
+        next(columns)
+        parameters = set(next(columns))
+        times = next(columns)
+        span = (min(times), max(times))
+    else:
+        parameters = {r[1] for r in readings}
+    w.readings, w.stations, w.parameters = readings, stations, parameters
+    w.first, w.last = span
 
 
 def select_work(
@@ -82,9 +93,12 @@ def select_work(
     sites: Mapping[str, Mapping[str, str]],
     archive_dir: Path,
     options: IngestOptions,
+    *,
+    parse_now: bool = True,
 ) -> list[Work]:
-    """The files to record (duplicates are marked in ``outcomes`` and left out)."""
-    known = known_hashes(conn, sorted({o.sha256 for o in outcomes}))
+    """The files to record (duplicates are marked in ``outcomes`` and left out); each one
+    parsed by :func:`prepare` unless ``parse_now`` is False (the caller then prepares it)."""
+    known = known_hashes(conn, [(o.name, o.sha256) for o in outcomes])
     seen: set[str] = set()
     work = []
     durable = ArchiveBatch(archive_dir) if options.fsync else None
@@ -107,7 +121,8 @@ def select_work(
         w = Work(o, f, archived)
         if durable and not archived:
             packed.append((w, sha))
-        prepare(w, sites, options)
+        if parse_now:
+            prepare(w, sites, options)
         if previous is not None:
             o.file_id = previous[0]
         work.append(w)

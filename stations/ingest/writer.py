@@ -12,16 +12,20 @@ values take one set-based statement per batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete
 
 from stations.ingest.model import IngestOptions
+from stations.ingest.pg_stream import stream_readings
 from stations.ingest.prepare import Work
 from stations.parameters import catalogue
 from stations.qc import HourKey, QcChecker, QcConfig, QcState
 from stations.store.conflicts import record_conflicts
+from stations.store.pg_ingest import copy_files, copy_new_hourly
 from stations.store.readings import (
     history_before,
     insert_readings,
@@ -36,11 +40,11 @@ from stations.store.schema import ingested_files
 Span = tuple[int, int]
 
 
-def _ranges() -> dict[str, tuple[float | None, float | None]]:
+def qc_ranges() -> dict[str, tuple[float | None, float | None]]:
     return {c: (p.min_valid, p.max_valid) for c, p in catalogue().items()}
 
 
-def _file_row(w: Work, now: int) -> tuple[object, ...]:
+def file_row(w: Work, now: int) -> tuple[object, ...]:
     o, f = w.outcome, w.incoming
     errors = (
         json.dumps([e.as_dict() for e in o.line_errors[:200]], ensure_ascii=False)
@@ -67,16 +71,14 @@ def seed_state(conn: Connection, keys: list[tuple[str, str, int, int]], qc: QcCo
     """Flat-line/spike memory from the readings stored just before each station's batch
     (``keys``: the batch's ``(station, parameter, lo, hi)``, ``lo`` the station's earliest)."""
     state = QcState()
-    first: dict[str, tuple[int, set[str]]] = {}
-    for station, parameter, lo, _hi in keys:
-        first.setdefault(station, (lo, set()))[1].add(parameter)
     window = qc.flatline_n * 600  # covers cadences up to 10 minutes
-    for station, (start, params) in first.items():
-        state.seed(station, history_before(conn, station, params, start, window))
+    rows = history_before(conn, [(s, p, lo - window, lo) for s, p, lo, _hi in keys])
+    for station, group in groupby(rows, key=itemgetter(0)):
+        state.seed(station, (r[1:] for r in group))
     return state
 
 
-def _spans(
+def batch_spans(
     accepted: list[Work],
 ) -> tuple[list[tuple[str, str, int, int]], dict[str, Span]]:
     """``(station, parameter, lo, hi)`` keys and the per-station spans of the batch."""
@@ -113,9 +115,26 @@ def _hourly_rows(
     return out
 
 
-def _distinct_keys(rows: list[Any]) -> bool:
-    """No (station, parameter, observed_at) key repeats within the batch."""
-    return len({r[:3] for r in rows}) == len(rows)
+def forget_requeued(conn: Connection, work: list[Work]) -> None:
+    """Delete the records of quarantined files sent again (e.g. after their station was
+    registered): they are recorded anew."""
+    requeued = [w.outcome.file_id for w in work if w.outcome.file_id is not None]
+    if requeued:
+        conn.execute(delete(ingested_files).where(ingested_files.c.id.in_(requeued)))
+
+
+def record_work(conn: Connection, work: list[Work], now: int) -> None:
+    """Insert the files' ``ingested_files`` rows and set each outcome's ``file_id``."""
+    pg = conn.dialect.name == "postgresql"
+    ids = (copy_files if pg else record_files)(conn, [file_row(w, now) for w in work])
+    for w, file_id in zip(work, ids, strict=True):
+        w.outcome.file_id = file_id
+
+
+def accepted_in(work: list[Work]) -> list[Work]:
+    """The files with readings, in QC's order: time order per station makes flat-line and
+    spike checks compare true neighbours."""
+    return sorted((w for w in work if w.readings), key=lambda w: (min(w.stations), w.first))
 
 
 def store_work(
@@ -124,43 +143,79 @@ def store_work(
     sites: Mapping[str, Mapping[str, str]],
     now: int,
     options: IngestOptions,
+    *,
+    parsed: bool = True,
 ) -> tuple[int, dict[str, Span]]:
     """Write files, readings and derived tables in the caller's transaction.
 
-    Returns the number of readings newly stored and the span stored per station.
+    Returns the number of readings newly stored and the span stored per station. ``parsed``
+    False: the files are not parsed yet (PostgreSQL parses them part by part as it stores).
     """
-    requeued = [w.outcome.sha256 for w in work if w.outcome.file_id is not None]
-    if requeued:  # a quarantined file sent again (e.g. after its station was registered)
-        conn.execute(delete(ingested_files).where(ingested_files.c.sha256.in_(requeued)))
-    ids = record_files(conn, [_file_row(w, now) for w in work])
-    for w, file_id in zip(work, ids, strict=True):
-        w.outcome.file_id = file_id
-    accepted = [w for w in work if w.readings]
-    # Time order per station makes flat-line/spike checks compare true neighbours.
-    accepted.sort(key=lambda w: (min(w.stations), w.first))
-    keys, spans = _spans(accepted)
+    if not parsed:
+        from stations.ingest.pg_batches import store_streamed
+
+        return store_streamed(conn, work, sites, now, options)
+    forget_requeued(conn, work)
+    record_work(conn, work, now)
+    accepted = accepted_in(work)
+    keys, spans = batch_spans(accepted)
     checker = QcChecker(
         units=sites,
-        ranges=_ranges(),
+        ranges=qc_ranges(),
         now=now,
         config=options.qc,
         state=seed_state(conn, keys, options.qc),
     )
-    rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted])
     # An hour with no reading stored before this batch, whose readings were all new, holds
     # exactly the batch's readings: its mean is computed here. Other hours are recomputed
     # from storage (first value wins on duplicates, earlier files count).
-    before = stored_hours(conn, keys) if rows else set()
-    # PostgreSQL copies a batch of new keys straight in (SQLite's insert costs the same either way)
-    copy_in = conn.dialect.name == "postgresql" and not before and _distinct_keys(rows)
-    stored = insert_readings(conn, rows, all_new=copy_in)
+    before = stored_hours(conn, keys) if accepted else set()
+    stored, total = store_rows(conn, checker, accepted, before, now)
+    write_hours(conn, checker.hours, before, sites, all_new=stored == total)
+    refresh_latest(conn, keys)
+    return stored, spans
+
+
+def store_rows(
+    conn: Connection,
+    checker: QcChecker,
+    accepted: list[Work],
+    before: set[HourKey],
+    now: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> tuple[int, int]:
+    """QC ``accepted`` (sorted) with ``checker``, store the readings and record conflicts;
+    returns the readings newly stored and the readings flagged. ``before``: hours of the
+    files' spans holding stored readings (PostgreSQL looks up the keys in them first).
+    PostgreSQL calls ``meanwhile`` while the server is still storing the rows sent (the next
+    part of the batch is parsed then)."""
+    if conn.dialect.name == "postgresql":  # readings stream in while QC runs
+        stored, rows = stream_readings(conn, checker, accepted, before, meanwhile)
+        if not rows:
+            return stored, stored
+        stored = insert_readings(conn, rows)  # some key was stored already or repeats
+    else:
+        rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted])
+        stored = insert_readings(conn, rows)
     if stored < len(rows):  # some keys were stored before: a resent value may disagree
         record_conflicts(conn, rows, now)
-    hours = checker.hours
-    if stored == len(rows):
-        write_hourly(conn, _hourly_rows(hours, before, sites))
+    return stored, len(rows)
+
+
+def write_hours(
+    conn: Connection,
+    hours: dict[HourKey, list[Any]],
+    before: set[HourKey],
+    sites: Mapping[str, Mapping[str, str]],
+    *,
+    all_new: bool,
+) -> None:
+    """Hourly means of the hours QC saw: computed from QC's values for hours that held no
+    stored reading (``before``) when every reading was new, from storage otherwise."""
+    if all_new:
+        new_hours = _hourly_rows(hours, before, sites)
+        if not (conn.dialect.name == "postgresql" and copy_new_hourly(conn, new_hours)):
+            write_hourly(conn, new_hours)
         refresh_hourly(conn, [k for k in hours if k in before])
     else:
         refresh_hourly(conn, list(hours))
-    refresh_latest(conn, keys)
-    return stored, spans

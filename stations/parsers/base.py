@@ -53,6 +53,9 @@ class ParseOutcome:
     fatal: str | None = None
     station_id: str | None = None  # from the file name, when the format puts it there
     notes: list[str] = field(default_factory=list)  # how the file deviated from the canonical form
+    # ``(earliest, latest)`` observed_at of ``readings``, from a parser that knows it as it goes
+    # and whose readings are all of ``station_id`` (the ingest summary then skips a pass)
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,48 @@ def _fatal_if_empty(out: ParseOutcome) -> None:
         )
 
 
+def _span(stamps: dict[str, int | None]) -> tuple[int, int]:
+    """Earliest and latest of a file's stamps (all valid once its lines are all read)."""
+    times = [t for t in stamps.values() if t is not None]
+    return min(times), max(times)
+
+
+def _parse_canonical(lines: list[str], station: str, out: ParseOutcome) -> bool:
+    """The ingestion hot path: a file canonical on every line, read with no per-line checks
+    beyond what fails on a deviation (a wrong field count, an unknown code or spelling, a value
+    that is not a finite number, an impossible time, a status to strip or unknown). Returns
+    False, ``out`` untouched, at the first deviation: the caller then reads the file line by
+    line (:meth:`Tt10Parser._parse_lines`), which explains each line; when this accepts a file,
+    both give the same readings (tests/stations/test_parse_canonical.py)."""
+    tables = alias_tables()
+    params, units = tables.strict_params, tables.strict_units
+    stamps: dict[str, int | None] = {}  # a file's lines usually share one stamp
+    readings: list[Reading] = []
+    append = readings.append
+    new = tuple.__new__
+    try:
+        for line in lines:
+            if not line:  # the end of the last line (or a blank one)
+                continue
+            name, value_s, unit, stamp, status = line.split("\t")
+            value = float(value_s)
+            if not isfinite(value) or status not in STATUSES:
+                return False
+            observed_at = stamps.get(stamp, _UNSEEN)
+            if observed_at is _UNSEEN:
+                observed_at = stamps[stamp] = stamp_to_epoch(stamp.strip())
+            if observed_at is None:
+                return False
+            append(new(Reading, (station, params[name], observed_at, value, units[unit], status)))
+    except (ValueError, KeyError):
+        return False
+    if not readings:
+        return False
+    out.readings = readings
+    out.span = _span(stamps)
+    return True
+
+
 class Tt10Parser:
     """Parser for Circular 10/2021 text files (``format: tt10``)."""
 
@@ -105,6 +147,9 @@ class Tt10Parser:
         if options.separator not in ParserOptions.SEPARATORS:
             out.fatal = f"unknown separator option {options.separator!r}"
             return False
+        if options.separator == "tab" and not options.decimal_comma and not options.aliases:
+            if _parse_canonical(lines, station, out):
+                return True
         canonical_units = self._parse_lines(lines, station, options, out)
         _fatal_if_empty(out)
         return canonical_units
@@ -127,12 +172,14 @@ class Tt10Parser:
         new = tuple.__new__
         canonical_units = True
         for number, line in enumerate(lines, start=1):
-            if not line or line.isspace():
+            if not line:
                 continue
             fields = _fields(line, separator) if auto else line.split(sep)
             try:
                 name, value_s, unit, stamp, status = fields
             except ValueError:
+                if line.isspace():  # a blank line (checked here, off the hot path)
+                    continue
                 errors.append(
                     LineError(
                         number, f"cần 5 trường / expected 5 fields, found {len(fields)}", line
@@ -143,6 +190,8 @@ class Tt10Parser:
             if parameter is None:
                 parameter = tables.parameter(name.strip(), lenient)
                 if parameter is None:
+                    if line.isspace():  # blanks and separators only: a blank line
+                        continue
                     errors.append(
                         LineError(number, f"thông số lạ / unknown parameter {name!r}", line)
                     )
@@ -182,4 +231,7 @@ class Tt10Parser:
                 else:
                     unit = canonical
             append(new(Reading, (station, parameter, observed_at, value, unit, status)))
+        if not errors and out.readings:
+            # every stamp seen made a reading (a bad one is a line error): the file's span for free
+            out.span = _span(stamps)
         return canonical_units

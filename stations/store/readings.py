@@ -12,7 +12,7 @@ caller computed itself (hours new to the database) are upserted as they are.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -27,7 +27,6 @@ FILE_COLUMNS = (
     "line_errors, archive_path, format_notes"
 )
 """Column order of the tuples :func:`record_files` takes (``line_errors`` as JSON text)."""
-_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 _HOUR_KEY = {"station_id": "text", "parameter": "text", "hour_start": "bigint"}
 _SPAN_KEY = {"station_id": "text", "parameter": "text", "lo": "bigint", "hi": "bigint"}
 
@@ -65,14 +64,10 @@ def tune_for_batch(conn: Connection) -> None:
             cur.execute(f"PRAGMA cache_size=-{BATCH_CACHE_KIB}")
 
 
-def insert_readings(conn: Connection, rows: Sequence[ReadingRow], *, all_new: bool = False) -> int:
+def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
     """Insert readings, keeping existing keys untouched; returns the number newly stored.
 
-    ``all_new``: the caller checked that no key of ``rows`` is stored and that none repeats, so
-    PostgreSQL takes them by ``COPY`` straight into ``readings`` (no staging table). Should
-    another transaction have stored one of these keys meanwhile, the primary key refuses the
-    copy, which is undone to its savepoint and done again through the staging table: a key is
-    still never stored twice.
+    (PostgreSQL copies a batch whose keys are all new straight in: :mod:`.pg_ingest`.)
     """
     if not rows:
         return 0
@@ -83,19 +78,6 @@ def insert_readings(conn: Connection, rows: Sequence[ReadingRow], *, all_new: bo
             f"INSERT INTO readings ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?) {conflict}", rows
         )
         return int(cur.rowcount)
-    if all_new:
-        cur.execute("SAVEPOINT copy_in")
-        try:
-            with cur.copy(f"COPY readings ({_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except Exception as exc:
-            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
-                raise
-            cur.execute("ROLLBACK TO SAVEPOINT copy_in")  # then the staging path below
-        else:
-            cur.execute("RELEASE SAVEPOINT copy_in")
-            return len(rows)
     # COPY is the fastest way in; the staging table lets ON CONFLICT keep the first value.
     cur.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming_readings "
@@ -279,23 +261,21 @@ def _in_list(conn: Connection, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"IN ({','.join('?' * len(values))})", list(values)
 
 
+_HISTORY = """
+SELECT r.station_id, r.parameter, r.observed_at, r.value, r.status
+FROM {keys} CROSS JOIN readings r
+WHERE r.station_id = k.station_id AND r.parameter = k.parameter
+    AND r.observed_at >= k.lo AND r.observed_at < k.hi
+ORDER BY k.station_id, k.parameter, k.lo, k.hi, r.observed_at
+"""  # SQLite: in index order, no sort
+
+
 def history_before(
-    conn: Connection, station_id: str, parameters: Iterable[str], before: int, window_s: int
-) -> list[tuple[str, int, float | None, str]]:
-    """Stored ``(parameter, observed_at, value, status)`` in ``[before - window_s, before)``."""
-    params = sorted(set(parameters))
-    if not params:
-        return []
-    ph = "%s" if _is_pg(conn) else "?"
-    test, args = _in_list(conn, params)
-    cur = _cursor(conn)
-    cur.execute(
-        f"SELECT parameter, observed_at, value, status FROM readings WHERE station_id = {ph} "
-        f"AND parameter {test} AND observed_at >= {ph} AND observed_at < {ph} "
-        "ORDER BY parameter, observed_at",
-        [station_id, *args, before - window_s, before],
-    )
-    return cur.fetchall()  # type: ignore[no-any-return]
+    conn: Connection, spans: Collection[tuple[str, str, int, int]]
+) -> list[tuple[str, str, int, float | None, str]]:
+    """Stored ``(station, parameter, observed_at, value, status)`` in each ``(station,
+    parameter, lo, hi)`` span ``[lo, hi)``, in that order (one statement for a whole batch)."""
+    return _keyed(conn, _HISTORY, spans, "span_keys", _SPAN_KEY)
 
 
 def station_units(conn: Connection) -> dict[str, dict[str, str]]:
@@ -309,15 +289,22 @@ def station_units(conn: Connection) -> dict[str, dict[str, str]]:
     return out
 
 
-def known_hashes(conn: Connection, hashes: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """``{sha256: (file id, outcome)}`` for hashes already recorded."""
+def known_hashes(conn: Connection, files: Sequence[tuple[str, str]]) -> dict[str, tuple[int, str]]:
+    """``{sha256: (file id, outcome)}`` for the ``(name, sha256)`` of files already recorded.
+
+    Looked up by name (the leading column of the unique ``(name, sha256)`` index; stored names
+    are cut at 500 characters), then matched on the hash.
+    """
     found: dict[str, tuple[int, str]] = {}
+    wanted = {sha for _name, sha in files}
+    names = sorted({name[:500] for name, _sha in files})
     cur = _cursor(conn)
-    for i in range(0, len(hashes), 500):
-        test, args = _in_list(conn, hashes[i : i + 500])
-        cur.execute(f"SELECT sha256, id, outcome FROM ingested_files WHERE sha256 {test}", args)
+    for i in range(0, len(names), 500):
+        test, args = _in_list(conn, names[i : i + 500])
+        cur.execute(f"SELECT sha256, id, outcome FROM ingested_files WHERE name {test}", args)
         for sha, file_id, outcome in cur.fetchall():
-            found[sha] = (file_id, outcome)
+            if sha in wanted:
+                found[sha] = (file_id, outcome)
     return found
 
 

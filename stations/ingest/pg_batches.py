@@ -1,0 +1,147 @@
+"""PostgreSQL: store a batch in parts, parsing each part while the server stores the last.
+
+The client parses and flags, the server inserts and checks keys, each on its own core. A batch
+is stored in parts of :data:`SUB_BATCH` files within its one transaction: while the server
+still inserts the readings of one part, the client parses the next. The result is exactly what
+:func:`~stations.ingest.writer.store_work` gives for the whole batch, because a part is only
+stored this way when it continues every station of the earlier parts in time (QC then sees
+each station's readings in the same order, seeded from the same stored history). Otherwise
+(a station's earlier files arrive in a later part, or a file holds several stations) the parts
+stored so far are undone to a savepoint and the whole batch takes ``store_work``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import groupby
+from operator import itemgetter
+
+from sqlalchemy import Connection
+
+from stations.ingest.model import IngestOptions
+from stations.ingest.prepare import Work, prepare
+from stations.ingest.writer import (
+    Span,
+    accepted_in,
+    batch_spans,
+    forget_requeued,
+    qc_ranges,
+    record_work,
+    store_rows,
+    store_work,
+    write_hours,
+)
+from stations.qc import HourKey, QcChecker, QcState
+from stations.store.readings import _cursor, history_before, refresh_latest, stored_hours
+
+SUB_BATCH = 600
+"""Files per part: the server stores a part while the client parses the next one; fewer,
+larger parts send fewer statements."""
+FIRST_PART = 200
+"""Files in the first part, whose parsing nothing overlaps: small, so the server starts soon
+(200 + 3 × 600: a backfill batch of 2,000 files in four parts)."""
+
+
+def _parts(work: list[Work]) -> list[list[Work]]:
+    first = min(FIRST_PART, SUB_BATCH)
+    rest = range(first, len(work), SUB_BATCH)
+    return [work[:first]] + [work[i : i + SUB_BATCH] for i in rest]
+
+
+class _Order:
+    """Per station: the earliest file time of the batch and the latest file start so far."""
+
+    def __init__(self) -> None:
+        self.lo: dict[str, int] = {}
+        self.last_start: dict[str, int] = {}
+
+    def continues(self, accepted: list[Work]) -> bool:
+        """Whether ``accepted`` (one part, sorted) keeps every station's files in time order
+        after the earlier parts (single-station files only); records them if so."""
+        for w in accepted:
+            if len(w.stations) != 1:
+                return False
+            (s,) = w.stations
+            if w.first < self.last_start.get(s, w.first):
+                return False
+        for w in accepted:
+            (s,) = w.stations
+            self.lo.setdefault(s, w.first)
+            self.last_start[s] = w.first
+        return True
+
+
+def store_streamed(
+    conn: Connection,
+    work: list[Work],
+    sites: Mapping[str, Mapping[str, str]],
+    now: int,
+    options: IngestOptions,
+) -> tuple[int, dict[str, Span]]:
+    """:func:`~stations.ingest.writer.store_work` for ``work`` not parsed yet, part by part."""
+    forget_requeued(conn, work)
+    parts = _parts(work)
+    for w in parts[0]:
+        prepare(w, sites, options)
+    cur = _cursor(conn)
+    cur.execute("SAVEPOINT whole_batch")
+    state, order, seeded = QcState(), _Order(), set[tuple[str, str]]()
+    # One checker for the whole batch: each (station, parameter) is seeded before QC first
+    # meets it, and the hours it collects are written once, at the end, as store_work does.
+    checker = QcChecker(units=sites, ranges=qc_ranges(), now=now, config=options.qc, state=state)
+    window = options.qc.flatline_n * 600
+    before: set[HourKey] = set()  # hours holding a reading stored before this batch
+    created: set[HourKey] = set()  # hours whose first stored reading came from this batch
+    stored = total = 0
+    for k, part in enumerate(parts):
+        record_work(conn, part, now)
+        accepted = accepted_in(part)
+        if not order.continues(accepted):
+            return _whole(conn, work, parts[k + 1 :], sites, now, options)
+        keys, _spans = batch_spans(accepted)
+        # Flat-line/spike memory of the series new to the batch: the readings stored before
+        # their station's first file in the batch.
+        new = [
+            (s, p, order.lo[s] - window, order.lo[s]) for s, p, *_ in keys if (s, p) not in seeded
+        ]
+        seeded.update((s, p) for s, p, *_ in new)
+        for station, rows in groupby(history_before(conn, new), key=itemgetter(0)):
+            state.seed(station, (r[1:] for r in rows))
+        held = stored_hours(conn, keys) if accepted else set()
+        before |= held - created
+        following = parts[k + 1] if k + 1 < len(parts) else []
+
+        def parse_next(files: list[Work] = following) -> None:
+            for w in files:
+                prepare(w, sites, options)
+
+        seen = set(checker.hours)
+        # Only keys in hours stored before the batch are looked up ahead of the copy; a key
+        # repeating one of an earlier part (rare) makes the primary key refuse the copy.
+        fresh = held - created
+        n_stored, n_rows = store_rows(conn, checker, accepted, fresh, now, parse_next)
+        stored, total = stored + n_stored, total + n_rows
+        created |= set(checker.hours) - seen - before
+    write_hours(conn, checker.hours, before, sites, all_new=stored == total)
+    cur.execute("RELEASE SAVEPOINT whole_batch")
+    keys, spans = batch_spans([w for w in work if w.readings])
+    refresh_latest(conn, keys)
+    return stored, spans
+
+
+def _whole(
+    conn: Connection,
+    work: list[Work],
+    unparsed: list[list[Work]],
+    sites: Mapping[str, Mapping[str, str]],
+    now: int,
+    options: IngestOptions,
+) -> tuple[int, dict[str, Span]]:
+    """Undo the parts stored and store the whole batch at once."""
+    _cursor(conn).execute("ROLLBACK TO SAVEPOINT whole_batch")
+    for part in unparsed:
+        for w in part:
+            prepare(w, sites, options)
+    for w in work:
+        w.outcome.file_id = None  # recorded again (requeued files were forgotten already)
+    return store_work(conn, work, sites, now, options)
