@@ -138,23 +138,28 @@ from service.settings import Settings
 settings = Settings(_env_file=None, data_dir=Path(sys.argv[1]), scheduler_enabled=False,
                     auth_enabled=False, **({"database_url": sys.argv[2]} if sys.argv[2] else {}))
 out = {}
+distinct = sys.argv[3] == "1"  # a nonce per request: every answer built, none from the cache
 with TestClient(create_app(settings, scheduler=False)) as client:
     for path in json.loads(sys.stdin.read()):
         client.get(path, headers={"Accept-Encoding": "gzip"})  # warm
         n, t = 0, time.process_time()
         while n < 3 or (n < 50 and time.process_time() - t < 2):
-            client.get(path, headers={"Accept-Encoding": "gzip"})
+            client.get(f"{path}&nonce={n}" if distinct else path,
+                       headers={"Accept-Encoding": "gzip"})
             n += 1
         out[path] = (time.process_time() - t) / n * 1000
 print(json.dumps(out))
 """
 
 
-def cpu_ms(code: Path, settings: Settings, pg: str | None, paths: list[str]) -> dict[str, float]:
-    """``{path: CPU ms per request}`` (client and server in one process, so an upper bound)."""
+def cpu_ms(
+    code: Path, settings: Settings, pg: str | None, paths: list[str], distinct: bool = False
+) -> dict[str, float]:
+    """``{path: CPU ms per request}`` (client and server in one process, so an upper bound);
+    ``distinct``: every request with its own nonce, so no answer comes from the cache."""
     env = {**os.environ, "PYTHONPATH": str(code.resolve())}
     done = subprocess.run(
-        [sys.executable, "-c", _CPU_CHILD, str(settings.data_dir), pg or ""],
+        [sys.executable, "-c", _CPU_CHILD, str(settings.data_dir), pg or "", str(int(distinct))],
         input=json.dumps(paths), capture_output=True, text=True, env=env, check=True, cwd=code,
     )  # fmt: skip
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -175,6 +180,7 @@ def main() -> None:
     )
     parser.add_argument("--pg", help="PostgreSQL URL instead of a SQLite file")
     parser.add_argument("--cases", default="raw,hour,day,compliance")
+    parser.add_argument("--sizes", help="windows to measure, e.g. 1d,1y (default: all)")
     parser.add_argument("--cpu", action="store_true", help="CPU ms per request, no wrk")
     parser.add_argument(
         "--uncached",
@@ -183,6 +189,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = {"1d": 1, "30d": 30} if args.quick else dict(SIZES)
+    if args.sizes:
+        sizes = {k: SIZES[k] for k in args.sizes.split(",")}
     seconds = 2.0 if args.quick else args.seconds
     clients = [int(c) for c in args.clients.split(",")]
     cases = args.cases.split(",")
@@ -205,7 +213,10 @@ def main() -> None:
             codes = args.code or [ROOT]
             print("| case | window | " + " | ".join(f"{c.resolve().name} CPU ms" for c in codes)
                   + " |\n|---|---|" + "---|" * len(codes))  # fmt: skip
-            found = [cpu_ms(code, settings, args.pg, list(todo.values())) for code in codes]
+            found = [
+                cpu_ms(code, settings, args.pg, list(todo.values()), args.uncached)
+                for code in codes
+            ]
             for (case, size), path in todo.items():
                 print(f"| {case} | {size} | " + " | ".join(f"{f[path]:.1f}" for f in found) + " |")
             return

@@ -77,6 +77,8 @@ class Runtime:
     slim_layers: dict[tuple[str, bool], tuple[Any, bytes, bytes]] = field(default_factory=dict)
     # finished readings answers keyed by request and data version; see routes/readings.py
     readings_answers: AnswerCache = field(default_factory=AnswerCache)
+    # station id -> (registry revision, site) for readings answers; see web/readings_window.py
+    readings_sites: dict[str, tuple[int, Any]] = field(default_factory=dict)
     request_metrics: RequestMetrics = field(default_factory=RequestMetrics)
     login_limiter: LoginRateLimiter = field(default_factory=LoginRateLimiter)
     source_status: dict[str, SourceStatus] = field(default_factory=dict)

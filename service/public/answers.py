@@ -7,6 +7,7 @@ from email.utils import parsedate_to_datetime
 from fastapi import HTTPException, Request, Response
 
 from service.public.cache import Entry
+from service.web.json_answer import accepts_gzip
 
 # Browsers and the proxy may reuse an answer for a minute and serve it stale while revalidating.
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
@@ -37,7 +38,7 @@ def answer(request: Request, entry: Entry, cache_control: str = CACHE_CONTROL) -
     }
     if _not_modified(request, entry):
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", "") and len(entry.body) > 512:
+    if len(entry.body) > 512 and accepts_gzip(request.headers.get("accept-encoding")):
         headers["Content-Encoding"] = "gzip"
         return Response(entry.gz, media_type=entry.media_type, headers=headers)
     return Response(entry.body, media_type=entry.media_type, headers=headers)

@@ -141,4 +141,8 @@ def app_from_environment() -> FastAPI:
     (the parent wrote its options there) and the same logging as the CLI."""
     settings = Settings()
     configure_logging(logging.INFO, settings.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    from service.web.http_server import freeze_startup_heap  # uvicorn stays out of app's imports
+
+    freeze_startup_heap()
+    return app

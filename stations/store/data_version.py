@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from stations.store import revisions
+from stations.store.revisions import REGISTRY, revisions
 from stations.store.schema import ingested_files
+
+# Built once: constructing a statement costs several times its execution (every readings
+# request reads this, cached answer or not).
+_VERSION = select(
+    select(func.max(ingested_files.c.id)).scalar_subquery(),
+    select(revisions.c.value).where(revisions.c.name == REGISTRY).scalar_subquery(),
+)
 
 
 def readings_version(conn: Connection) -> tuple[int, int]:
     """``(newest file id, registry revision)``: equal values mean equal readings answers."""
-    newest = conn.execute(select(func.max(ingested_files.c.id))).scalar()
-    return int(newest or 0), revisions.current(conn, revisions.REGISTRY)[0]
+    newest, registry = conn.execute(_VERSION).one()
+    return int(newest or 0), int(registry or 0)

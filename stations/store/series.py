@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-RawRow = tuple[str, int, Any, Any, Any, int, Any]
-"""``(parameter, observed_at, value, unit, status, qc_flags, file_id)``."""
+RawRow = tuple[str, int, Any, Any, int, Any]
+"""``(parameter, observed_at, value, status, qc_flags, file_id)``: no unit, which is the same
+on nearly every row and costs more to decode than the value (see :func:`first_units`)."""
 
 
 def read_raw_page(
@@ -43,7 +44,7 @@ def read_raw_page(
     else:
         test, args = f"IN ({','.join('?' * len(parameters))})", list(parameters)
     sql = (
-        "SELECT parameter, observed_at, value, unit, status, qc_flags, file_id FROM readings "
+        "SELECT parameter, observed_at, value, status, qc_flags, file_id FROM readings "
         f"WHERE station_id = {ph} AND parameter {test} "
         f"AND observed_at >= {ph} AND observed_at < {ph}"
     )
@@ -60,3 +61,26 @@ def read_raw_page(
         return cur.fetchall()  # type: ignore[no-any-return]
     finally:
         cur.close()
+
+
+def first_units(conn: Connection, station_id: str, firsts: dict[str, int]) -> dict[str, str]:
+    """``{parameter: unit}`` as stored with the reading of each ``{parameter: observed_at}``
+    (a page's first row of a parameter whose site names no unit); one key lookup each."""
+    if not firsts:
+        return {}
+    ph = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = (
+        f"SELECT unit FROM readings WHERE station_id = {ph} AND parameter = {ph} "
+        f"AND observed_at = {ph}"
+    )
+    out = {}
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for code, t in firsts.items():
+            cur.execute(sql, [station_id, code, t])
+            found = cur.fetchone()
+            if found is not None:
+                out[code] = found[0]
+    finally:
+        cur.close()
+    return out

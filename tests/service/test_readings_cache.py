@@ -29,13 +29,13 @@ WINDOW = {"start": "2026-11-20T00:00:00+07:00", "end": "2026-11-21T00:00:00+07:0
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each answer actually built (not taken from the cache) appends its station."""
     made: list[str] = []
-    real = readings_route.station_body
+    real = readings_route.read_window
 
     def counted(station_id, *args, **kwargs):  # type: ignore[no-untyped-def]
         made.append(station_id)
         return real(station_id, *args, **kwargs)
 
-    monkeypatch.setattr(readings_route, "station_body", counted)
+    monkeypatch.setattr(readings_route, "read_window", counted)
     return made
 
 
@@ -86,3 +86,18 @@ def test_memory_is_bounded_by_bytes() -> None:
     assert cache.size_bytes == 80
     cache.put("big", b"w" * 61, {})  # over one entry's bound: never kept
     assert cache.get("big") is None and cache.size_bytes == 80
+
+
+def test_a_registry_change_is_in_the_next_answer(client, engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the site (its parameters and units) is kept per process by registry revision
+    registry = (ROOT / "stations" / "demo" / "stations.yaml").read_text(encoding="utf-8")
+    import_stations(engine, ROOT / "stations" / "demo" / "stations.yaml")
+    before = client.get(URL, params=WINDOW).json()
+    assert len(before["series"]) == 9
+    changed = tmp_path / "stations.yaml"
+    nine = "parameters: [PM2.5, PM10, TSP, SO2, NO2, CO, O3, Temp, RH]"
+    assert registry.index(nine) < registry.index("LS_SONNMT_KK02")  # KK01's list comes first
+    changed.write_text(registry.replace(nine, "parameters: [PM2.5, PM10]", 1), encoding="utf-8")
+    import_stations(engine, changed)
+    after = client.get(URL, params=WINDOW).json()
+    assert [s["parameter"] for s in after["series"]] == ["PM10", "PM2.5"]

@@ -148,6 +148,14 @@ def test_gzip_only_when_asked(client, two_days) -> None:  # type: ignore[no-unty
         ("br", False),
         ("", False),
         (None, False),
+        ("*, gzip;q=0", False),  # gzip named: its own weight wins over the wildcard
+        ("*;q=0", False),
+        ("identity, *;q=0", False),
+        ("gzip;level=1;q=0", False),  # q after another parameter
+        ("gzip;q=abc", False),
+        ("br;q=1, gzip;q=0.001", True),
+        ("x-gzip", False),
+        ("identity;q=0, gzip", True),
     ],
 )
 def test_accept_encoding(header: str | None, accepted: bool) -> None:

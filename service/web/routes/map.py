@@ -16,6 +16,7 @@ from maps.i18n import LANGUAGES
 from maps.payload import LAYER_COLLECTIONS, slim_layer
 from service.context import AppContext
 from service.web.deps import ContextDep, SettingsDep
+from service.web.json_answer import accepts_gzip
 
 router = APIRouter(tags=["map"])
 
@@ -89,7 +90,7 @@ def map_layer(layer: str, request: Request, ctx: ContextDep) -> Response:
     except ModuleNotFoundError as exc:
         raise HTTPException(404, "lớp chưa sẵn sàng / layer not available") from exc
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if accepts_gzip(request.headers.get("accept-encoding")):
         headers["Content-Encoding"] = "gzip"
         body = packed
     return Response(body, media_type="application/geo+json", headers=headers)

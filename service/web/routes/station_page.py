@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from service.auth.pages import render
 from service.web import readings_table
 from service.web.deps import ConnDep, SettingsDep
-from service.web.routes.readings import station_body
+from service.web.readings_window import read_window, window_body
 from stations.errors import InvalidRequest, UnknownStation
 from stations.parameters import catalogue
 from stations.store.sites import get_site
@@ -49,8 +49,10 @@ def station_data_page(
     parameters = [(c, names[c].name_vi if c in names else c) for c in sorted(site.parameters)]
     error, body, rows = None, None, []
     try:
-        body = station_body(
-            station_id, conn, settings, parameter or None, start or None, end or None, interval
+        body = window_body(
+            read_window(
+                station_id, conn, settings, parameter or None, start or None, end or None, interval
+            )
         )
         rows = readings_table.table_rows(body)
     except InvalidRequest as exc:
