@@ -41,19 +41,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from layers.communes import load_province_outline  # noqa: E402
-from service.bootstrap import import_points, import_stations, prepare_database  # noqa: E402
 from service.settings import Settings  # noqa: E402
-from stations.sites import Site  # noqa: E402
-from stations.store.sites import upsert_sites  # noqa: E402
 from tests.layers.helpers import free_port  # noqa: E402
 
-DEMO = ROOT / "stations" / "demo"
 PEERS = ROOT / "bench" / ".peers" / "venv" / "bin"
 LUA = ROOT / "bench" / "wrk_rotate.lua"
 BBOXES = [(106.2 + d / 100, 21.5, 106.8 + d / 100, 22.1) for d in range(20)]
@@ -61,40 +55,17 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 PROVINCE = (106.1, 21.35, 107.35, 22.45)
 
 
-def _extra_points(n: int) -> list[Site]:
-    rng = np.random.default_rng(7)
-    media = ["surface_water", "groundwater", "ambient_air", "noise", "soil"]
-    return [
-        Site(
-            id=f"BENCH-{i:05d}",
-            name=f"Điểm thử {i}",
-            site_type="point",
-            kind="point",
-            medium=media[i % 5],
-            lon=float(rng.uniform(106.1, 107.35)),
-            lat=float(rng.uniform(21.35, 22.45)),
-            synthetic=True,
-        )
-        for i in range(n)
-    ]
-
-
 def prepare(tmp: Path) -> Settings:
-    """Demo stations, 10,000 points and the province."""
-    settings = Settings(
+    """Demo stations, 10,000 points and the province (layers_peers.py writes the same data)."""
+    from layers_peers import prepare as write_layers
+
+    write_layers(tmp / "data")
+    return Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp / "data",
         scheduler_enabled=False,
         auth_enabled=False,
     )
-    engine = prepare_database(settings)
-    import_stations(engine, DEMO / "stations.yaml")
-    import_points(engine, DEMO / "points.csv")
-    with engine.begin() as conn:
-        upsert_sites(conn, _extra_points(10_000 - 163), 0)
-    load_province_outline(engine, 0)
-    engine.dispose()
-    return settings
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
