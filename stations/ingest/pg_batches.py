@@ -13,8 +13,6 @@ stored so far are undone to a savepoint and the whole batch takes ``store_work``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import groupby
-from operator import itemgetter
 
 from sqlalchemy import Connection
 
@@ -27,12 +25,13 @@ from stations.ingest.writer import (
     forget_requeued,
     qc_ranges,
     record_work,
+    seed_from_history,
     store_rows,
     store_work,
     write_hours,
 )
 from stations.qc import HourKey, QcChecker, QcState
-from stations.store.readings import _cursor, history_before, refresh_latest, stored_hours
+from stations.store.readings import _cursor, refresh_latest, stored_hours
 
 SUB_BATCH = 600
 """Files per part: the server stores a part while the client parses the next one; fewer,
@@ -89,7 +88,6 @@ def store_streamed(
     # One checker for the whole batch: each (station, parameter) is seeded before QC first
     # meets it, and the hours it collects are written once, at the end, as store_work does.
     checker = QcChecker(units=sites, ranges=qc_ranges(), now=now, config=options.qc, state=state)
-    window = options.qc.flatline_n * 600
     before: set[HourKey] = set()  # hours holding a reading stored before this batch
     created: set[HourKey] = set()  # hours whose first stored reading came from this batch
     stored = total = 0
@@ -101,12 +99,9 @@ def store_streamed(
         keys, _spans = batch_spans(accepted)
         # Flat-line/spike memory of the series new to the batch: the readings stored before
         # their station's first file in the batch.
-        new = [
-            (s, p, order.lo[s] - window, order.lo[s]) for s, p, *_ in keys if (s, p) not in seeded
-        ]
-        seeded.update((s, p) for s, p, *_ in new)
-        for station, rows in groupby(history_before(conn, new), key=itemgetter(0)):
-            state.seed(station, (r[1:] for r in rows))
+        new = [(s, p, order.lo[s]) for s, p, *_ in keys if (s, p) not in seeded]
+        seeded.update((s, p) for s, p, _lo in new)
+        seed_from_history(conn, state, new, options.qc)
         held = stored_hours(conn, keys) if accepted else set()
         before |= held - created
         following = parts[k + 1] if k + 1 < len(parts) else []

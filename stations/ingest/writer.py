@@ -12,7 +12,7 @@ values take one set-based statement per batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -67,14 +67,23 @@ def file_row(w: Work, now: int) -> tuple[object, ...]:
     )
 
 
+def seed_from_history(
+    conn: Connection, state: QcState, firsts: Iterable[tuple[str, str, int]], qc: QcConfig
+) -> None:
+    """Seed ``state`` (flat-line/spike memory) with the readings stored just before each
+    ``(station, parameter, lo)``, ``lo`` the station's earliest time in the batch; one
+    statement for them all."""
+    window = qc.flatline_n * 600  # covers cadences up to 10 minutes
+    rows = history_before(conn, [(s, p, lo - window, lo) for s, p, lo in firsts])
+    for station, group in groupby(rows, key=itemgetter(0)):
+        state.seed(station, (r[1:] for r in group))
+
+
 def seed_state(conn: Connection, keys: list[tuple[str, str, int, int]], qc: QcConfig) -> QcState:
     """Flat-line/spike memory from the readings stored just before each station's batch
     (``keys``: the batch's ``(station, parameter, lo, hi)``, ``lo`` the station's earliest)."""
     state = QcState()
-    window = qc.flatline_n * 600  # covers cadences up to 10 minutes
-    rows = history_before(conn, [(s, p, lo - window, lo) for s, p, lo, _hi in keys])
-    for station, group in groupby(rows, key=itemgetter(0)):
-        state.seed(station, (r[1:] for r in group))
+    seed_from_history(conn, state, [(s, p, lo) for s, p, lo, _hi in keys], qc)
     return state
 
 
