@@ -91,7 +91,7 @@ def local_isos(stamps: Iterable[int], tz: tzinfo) -> dict[int, str]:
             )
         known = hours[hour]
         if known is None:
-            out[t] = datetime.fromtimestamp(t, tz).isoformat()
+            out[t] = epoch_to_local_iso(t, tz)
             continue
         day, s = divmod(t + known[0], 86400)
         if day not in days:
