@@ -1,8 +1,9 @@
 """Readings API and compliance summary over long windows, under concurrency (issue 20, item 4).
 
 One air station (LS_SONNMT_KK01, 9 parameters) with a year of 5-minute readings (946,080
-rows, bulk-loaded with one ``executemany``; hourly means by one ``INSERT … SELECT … GROUP
-BY``). Cases, each for windows of 1 day, 30 days and 1 year ending at the data's last reading:
+rows from 105,120 files, one per 5 minutes, every 48th with format notes; bulk-loaded with one
+``executemany`` per table; hourly means by one ``INSERT … SELECT … GROUP BY``). Cases, each
+for windows of 1 day, 30 days and 1 year ending at the data's last reading:
 
 - ``raw``: ``/api/stations/{id}/readings?interval=raw`` (a window longer than one page gives the
   first page and a ``next`` link; no 1-year case: raw windows are bounded at 31 days);
@@ -46,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_layers import median_of, server, wrk  # noqa: E402
 from service.bootstrap import import_stations, prepare_database  # noqa: E402
 from service.settings import Settings  # noqa: E402
-from stations.store.readings import refresh_hourly  # noqa: E402
+from stations.store.readings import FILE_COLUMNS, refresh_hourly  # noqa: E402
 from stations.timeutil import VN_OFFSET  # noqa: E402
 from tests.layers.helpers import free_port  # noqa: E402
 
@@ -57,26 +58,43 @@ END = int(datetime(2026, 11, 1, tzinfo=VN_OFFSET).timestamp())
 COLUMNS = "station_id, parameter, observed_at, value, unit, status, qc_flags, file_id"
 GZIP = ("Accept-Encoding: gzip",)
 SIZES = {"1d": 1, "30d": 30, "1y": 365}
+NOTE = "CO mg/m³→µg/m³ ×1000"  # a converted unit, noted as stations/ingest/units.py notes it
 
 
 def build(settings: Settings, days: int) -> None:
-    """Migrate, import the demo stations, bulk-load ``days`` of 5-minute readings."""
+    """Migrate, import the demo stations, bulk-load ``days`` of 5-minute readings, each from
+    the station's file of its 5 minutes as ingest records them (one ``ingested_files`` row per
+    file, every 48th with format notes, as a converted unit leaves)."""
     engine = prepare_database(settings)
     import_stations(engine, DEMO)
     start = END - days * 86400
+    stamps = range(start, END, 300)
+    files = [
+        (k + 1, f"{k:064x}", f"{STATION}_{t}.txt", "bench", STATION, t + 60, 900, "ok", None,
+         len(PARAMS), "[]", None, NOTE if k % 48 == 0 else None)
+        for k, t in enumerate(stamps)
+    ]  # fmt: skip
     rows = [
-        (STATION, p, t, round(20 + 10 * ((t // 300 + i * 7) % 37) / 37, 2), "µg/m³", "00", 0, None)
+        (STATION, p, t, round(20 + 10 * ((t // 300 + i * 7) % 37) / 37, 2), "µg/m³", "00", 0, k + 1)
         for i, p in enumerate(PARAMS)
-        for t in range(start, END, 300)
+        for k, t in enumerate(stamps)
     ]
     hours = [(STATION, p, h) for p in PARAMS for h in range(start, END, 3600)]
     with engine.begin() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         if conn.dialect.name == "postgresql":
+            with cur.copy(f"COPY ingested_files (id, {FILE_COLUMNS}) FROM STDIN") as copy:
+                for row in files:
+                    copy.write_row(row)
+            cur.execute("SELECT setval(pg_get_serial_sequence('ingested_files', 'id'), %s)",
+                        [len(files)])  # fmt: skip
             with cur.copy(f"COPY readings ({COLUMNS}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
+            marks = ",".join("?" * 13)
+            cur.executemany(f"INSERT INTO ingested_files (id, {FILE_COLUMNS}) VALUES ({marks})",
+                            files)  # fmt: skip
             cur.executemany(f"INSERT INTO readings ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows)
         refresh_hourly(conn, hours)
     engine.dispose()
@@ -95,24 +113,44 @@ def paths(days_by_size: dict[str, int]) -> dict[tuple[str, str], str]:
     return out
 
 
-def _rotation(path: str, uncached: bool) -> list[str]:
+def _rotation(path: str, uncached: bool, run: int = 0) -> list[str]:
     """The paths wrk cycles over: the one path (repeat requests, as officers opening the same
-    chart), or the path with a distinct unused parameter per request (each answer built anew)."""
-    return [f"{path}&nonce={n}" for n in range(200_000)] if uncached else [path]
+    chart), or the path with a distinct unused parameter per request (each answer built anew).
+    ``run`` numbers the wrk run: every run gets nonces of its own, since a server keeps the
+    answers of an earlier run (64 MB per worker holds thousands of 1-day answers)."""
+    return [f"{path}&nonce={run}-{n}" for n in range(200_000)] if uncached else [path]
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) so far of process ``pid`` and its children (the server and
+    its workers): per request, a figure the other work on a shared machine hardly moves."""
+    pids, total = [pid], 0
+    while pids:
+        p = pids.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        pids += map(int, kids)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _iso(t: int) -> str:
     return datetime.fromtimestamp(t, VN_OFFSET).isoformat()
 
 
-def single(base: str, path: str) -> dict[str, float]:
-    """Status, gzip and plain sizes, and the median of 5 sequential latencies (ms)."""
+def single(base: str, path: str, uncached: bool = False) -> dict[str, float]:
+    """Status, gzip and plain sizes, and the median of 5 sequential latencies (ms);
+    ``uncached``: each of the 5 requests distinct (else all but the first are cache hits)."""
     with httpx.Client(base_url=base, timeout=120) as client:
         plain = client.get(path, headers={"Accept-Encoding": "identity"})
         times = []
-        for _ in range(5):
+        for n in range(5):
             t = time.perf_counter()
-            r = client.get(path, headers={"Accept-Encoding": "gzip"})
+            asked = f"{path}&nonce=alone-{n}" if uncached else path
+            r = client.get(asked, headers={"Accept-Encoding": "gzip"})
             r.read()
             times.append((time.perf_counter() - t) * 1000)
         wire = int(r.headers.get("content-length") or len(r.content))
@@ -220,7 +258,7 @@ def main() -> None:
             for (case, size), path in todo.items():
                 print(f"| {case} | {size} | " + " | ".join(f"{f[path]:.1f}" for f in found) + " |")
             return
-        bases = {}
+        bases, pids = {}, {}
         for k, code in enumerate(args.code or [ROOT]):
             port = free_port()
             bases[code.resolve().name if args.code else "this"] = base = f"http://127.0.0.1:{port}"
@@ -234,30 +272,38 @@ def main() -> None:
                 **env_db,
             }
             log = tmp / f"server{k}.log"
-            stack.enter_context(server(cmd, env, f"{base}/healthz", log, wait_s=600))
+            proc = stack.enter_context(server(cmd, env, f"{base}/healthz", log, wait_s=600))
+            pids[base] = proc.pid
         load = os.getloadavg()
         print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print("| case | window | code | status | plain KB | gzip KB | alone ms | "
-              + " | ".join(f"{c} cl. req/s · p50 · p99 ms" for c in clients) + " |")  # fmt: skip
+              + " | ".join(f"{c} cl. req/s · p50 · p99 ms · server CPU ms/req" for c in clients)
+              + " |")  # fmt: skip
         print("|---|---|---|---|---|---|---|" + "---|" * len(clients))
         for (case, size), path in paths(sizes).items():
             if case not in cases:
                 continue
-            alone = {label: single(base, path) for label, base in bases.items()}
+            alone = {label: single(base, path, args.uncached) for label, base in bases.items()}
             # runs interleaved across the servers, so load changes touch them alike
             runs: dict[tuple[str, int], list[dict[str, float]]] = {}
             for c in clients:
-                for _ in range(args.runs):
+                for run in range(args.runs):
                     for label, base in bases.items():
-                        r = wrk(base, _rotation(path, args.uncached), seconds, c, tmp,
+                        rotation = _rotation(path, args.uncached, run * 1000 + c)
+                        cpu = tree_cpu_s(pids[base])
+                        r = wrk(base, rotation, seconds, c, tmp,
                                 headers=GZIP, distinct=args.uncached)  # fmt: skip
+                        served = r["req_s"] * seconds  # wrk's count over its -d seconds
+                        r["cpu_ms"] = (tree_cpu_s(pids[base]) - cpu) * 1000 / max(served, 1)
                         runs.setdefault((label, c), []).append(r)
             for label, one in alone.items():
                 cells = []
                 for c in clients:
                     r = median_of(runs[(label, c)])
+                    r["cpu_ms"] = statistics.median(x["cpu_ms"] for x in runs[(label, c)])
                     bad = f" ({r['errors']:.0f} not 200)" if r["errors"] else ""
-                    cells.append(f"{r['req_s']:,.0f} · {r['p50_ms']:.0f} · {r['p99_ms']:.0f}{bad}")
+                    cells.append(f"{r['req_s']:,.0f} · {r['p50_ms']:.0f} · {r['p99_ms']:.0f} · "
+                                 f"{r['cpu_ms']:.1f}{bad}")  # fmt: skip
                 print(f"| {case} | {size} | {label} | {one['status']} | {one['plain_kb']:,.0f} | "
                       f"{one['wire_kb']:,.0f} | {one['alone_ms']:.1f} | " + " | ".join(cells)
                       + " |", flush=True)  # fmt: skip
