@@ -25,12 +25,12 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    bindparam,
     func,
     insert,
     select,
 )
 
+from stations.store.dbapi import fetch_all
 from stations.store.metadata import metadata
 from stations.store.readings import _cursor, _in_list, _is_pg
 
@@ -96,24 +96,19 @@ def record_conflicts(conn: Connection, rows: Sequence[tuple[Any, ...]], now: int
     return len(found)
 
 
-_COUNT = (
-    select(func.count())
-    .select_from(reading_conflicts)
-    .where(
-        reading_conflicts.c.station_id == bindparam("station"),
-        reading_conflicts.c.parameter.in_(bindparam("parameters", expanding=True)),
-        reading_conflicts.c.observed_at >= bindparam("start"),
-        reading_conflicts.c.observed_at < bindparam("end"),
-    )
-)  # built once: the readings API counts on every answer, and building costs 4x executing
-
-
 def count_conflicts(
     conn: Connection, station_id: str, parameters: Sequence[str], start: int, end: int
 ) -> int:
-    """Conflicting values recorded for a station's parameters in ``[start, end)``."""
-    args = {"station": station_id, "parameters": list(parameters), "start": start, "end": end}
-    return int(conn.scalar(_COUNT, args) or 0)
+    """Conflicting values recorded for a station's parameters in ``[start, end)`` (on the
+    DBAPI cursor: the readings API counts on every answer)."""
+    if not parameters:
+        return 0
+    test, args = _in_list(conn, parameters)
+    sql = (
+        f"SELECT count(*) FROM reading_conflicts WHERE station_id = ? AND parameter {test} "
+        "AND observed_at >= ? AND observed_at < ?"
+    )
+    return int(fetch_all(conn, sql, [station_id, *args, start, end])[0][0])
 
 
 def list_conflicts(

@@ -7,20 +7,18 @@ the site registry (units, parameters) has its own revision counter. Both are one
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
-from stations.store.revisions import REGISTRY, revisions
-from stations.store.schema import ingested_files
+from stations.store.dbapi import fetch_all
+from stations.store.revisions import REGISTRY
 
-# Built once: constructing a statement costs several times its execution (every readings
-# request reads this, cached answer or not).
-_VERSION = select(
-    select(func.max(ingested_files.c.id)).scalar_subquery(),
-    select(revisions.c.value).where(revisions.c.name == REGISTRY).scalar_subquery(),
+# On the DBAPI cursor: every readings request reads this, cached answer or not.
+_VERSION = (
+    "SELECT (SELECT max(id) FROM ingested_files), (SELECT value FROM revisions WHERE name = ?)"
 )
 
 
 def readings_version(conn: Connection) -> tuple[int, int]:
     """``(newest file id, registry revision)``: equal values mean equal readings answers."""
-    newest, registry = conn.execute(_VERSION).one()
+    newest, registry = fetch_all(conn, _VERSION, [REGISTRY])[0]
     return int(newest or 0), int(registry or 0)

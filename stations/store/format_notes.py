@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from stations.store.dbapi import fetch_all
+from stations.store.readings import _in_list
 from stations.store.schema import ingested_files
 
 
@@ -71,13 +73,12 @@ def format_summary(conn: Connection, since: int | None = None) -> dict[str, Any]
 
 
 def notes_of_files(conn: Connection, file_ids: set[int]) -> dict[int, str]:
-    """``{file id: format notes}`` of the files among ``file_ids`` that deviated."""
-    f = ingested_files.c
+    """``{file id: format notes}`` of the files among ``file_ids`` that deviated (on the DBAPI
+    cursor: the readings API asks this for every page, a day's page has 288 files)."""
     out: dict[int, str] = {}
     ids = sorted(file_ids)
+    sql = "SELECT id, format_notes FROM ingested_files WHERE id {} AND format_notes IS NOT NULL"
     for i in range(0, len(ids), 500):
-        query = select(f.id, f.format_notes).where(
-            f.id.in_(ids[i : i + 500]), f.format_notes.is_not(None)
-        )
-        out.update(conn.execute(query).tuples().all())
+        test, args = _in_list(conn, ids[i : i + 500])
+        out.update(fetch_all(conn, sql.format(test), args))
     return out

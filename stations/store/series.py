@@ -14,6 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from stations.store.dbapi import fetch_all
+from stations.store.readings import _in_list
+
 RawRow = tuple[str, int, Any, Any, int, Any]
 """``(parameter, observed_at, value, status, qc_flags, file_id)``: no unit, which is the same
 on nearly every row and costs more to decode than the value (see :func:`first_units`)."""
@@ -36,31 +39,19 @@ def read_raw_page(
     """
     if not parameters:
         return []
-    pg = conn.dialect.name == "postgresql"
-    ph = "%s" if pg else "?"
-    args: list[Any]
-    if pg:
-        test, args = f"= ANY({ph})", [list(parameters)]
-    else:
-        test, args = f"IN ({','.join('?' * len(parameters))})", list(parameters)
+    test, args = _in_list(conn, parameters)
     sql = (
         "SELECT parameter, observed_at, value, status, qc_flags, file_id FROM readings "
-        f"WHERE station_id = {ph} AND parameter {test} "
-        f"AND observed_at >= {ph} AND observed_at < {ph}"
+        f"WHERE station_id = ? AND parameter {test} AND observed_at >= ? AND observed_at < ?"
     )
     params: list[Any] = [station_id, *args, start, end]
     if after is not None:
-        sql += f" AND (parameter > {ph} OR (parameter = {ph} AND observed_at > {ph}))"
+        sql += " AND (parameter > ? OR (parameter = ? AND observed_at > ?))"
         params += [after[0], after[0], after[1]]
     sql += " ORDER BY parameter, observed_at"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cur.execute(sql, params)
-        return cur.fetchall()  # type: ignore[no-any-return]
-    finally:
-        cur.close()
+    return fetch_all(conn, sql, params)
 
 
 def first_units(conn: Connection, station_id: str, firsts: dict[str, int]) -> dict[str, str]:
@@ -68,19 +59,10 @@ def first_units(conn: Connection, station_id: str, firsts: dict[str, int]) -> di
     (a page's first row of a parameter whose site names no unit); one key lookup each."""
     if not firsts:
         return {}
-    ph = "%s" if conn.dialect.name == "postgresql" else "?"
-    sql = (
-        f"SELECT unit FROM readings WHERE station_id = {ph} AND parameter = {ph} "
-        f"AND observed_at = {ph}"
-    )
+    sql = "SELECT unit FROM readings WHERE station_id = ? AND parameter = ? AND observed_at = ?"
     out = {}
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for code, t in firsts.items():
-            cur.execute(sql, [station_id, code, t])
-            found = cur.fetchone()
-            if found is not None:
-                out[code] = found[0]
-    finally:
-        cur.close()
+    for code, t in firsts.items():
+        found = fetch_all(conn, sql, [station_id, code, t])
+        if found:
+            out[code] = found[0][0]
     return out
