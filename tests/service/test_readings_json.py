@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from service.bootstrap import import_stations
 from service.web.json_answer import encode, encode_text
-from service.web.readings_json import window_text
+from service.web.readings_json import window_json
 from service.web.readings_paging import decode_cursor
 from service.web.readings_window import Window, read_window, window_body
 from stations.ingest.pipeline import IncomingFile, ingest_batch
@@ -76,6 +76,17 @@ CASES = {
         rows={"NO2": _raw("NO2", [1.0, 2.0, 3.0, 4.0], files=[11, 12, None, 13])},
         notes={11: "đơn vị mg/m³ → µg/m³", 13: ""},
     ),
+    "statuses and flags varying within a series, some files noted": _window(
+        rows={
+            "NO2": [
+                ("NO2", T0 + 300 * i, 1.5 * i, ("00", "01", "00")[i % 3], (0, CAL, 0)[i % 3],
+                 (21, 22, None, 23)[i % 4])
+                for i in range(12)
+            ],  # fmt: skip
+            "PM2.5": _raw("PM2.5", [1.0, 2.0, 3.0], flags=CAL, files=[22, 24]),
+        },
+        notes={22: "LF; PM2.5 mg/m³→µg/m³ ×1000", 23: "spaces"},
+    ),
     "empty series, unknown parameter, stored unit": _window(
         params=["NO2", "XYZ", "CO"],
         rows={"XYZ": _raw("XYZ", [5.0]), "CO": _raw("CO", [0.5])},
@@ -104,8 +115,8 @@ CASES = {
 def test_same_text_as_the_dict_path(name: str) -> None:
     w = CASES[name]
     extra = {"page_limit": 10_000, "next": None} if w.interval == "raw" else {}
-    assert window_text(w, extra) == encode_text({**window_body(w), **extra})
-    body = json.loads(window_text(w, extra))  # and it is JSON
+    assert window_json(w, extra) == encode({**window_body(w), **extra})
+    body = json.loads(window_json(w, extra))  # and it is JSON
     if name == "offsets across a DST change":
         assert {p["time"][-6:] for p in body["series"][0]["points"]} == {"+02:00", "+01:00"}
 
@@ -116,7 +127,7 @@ def test_not_a_number_is_refused_as_before(value: float) -> None:
     with pytest.raises(ValueError, match="Out of range float"):
         encode_text(window_body(w))
     with pytest.raises(ValueError, match="Out of range float"):
-        window_text(w)
+        window_json(w)
 
 
 def test_route_bytes_page_by_page_on_both_backends(

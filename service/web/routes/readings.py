@@ -15,7 +15,7 @@ from service.web import readings_table
 from service.web.cpu_slots import CPU_SLOTS
 from service.web.deps import EngineDep, RuntimeDep, SettingsDep
 from service.web.json_answer import accepts_gzip, encoded_answer
-from service.web.readings_json import window_text
+from service.web.readings_json import window_json
 from service.web.readings_paging import decode_cursor, encode_cursor, page_limit
 from service.web.readings_window import WINDOWS, parse_time, read_window, window_body
 from service.web.routes.answers import ReadingsAnswer
@@ -140,4 +140,4 @@ def _answer(
         extra["next"] = (
             str(request.url.include_query_params(cursor=encode_cursor(nxt))) if nxt else None
         )
-    return encoded_answer(request, window_text(w, extra).encode())
+    return encoded_answer(request, window_json(w, extra))
