@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Engine
 
 from service.bootstrap import import_stations
+from service.web import readings_json
 from service.web.json_answer import encode, encode_text
 from service.web.readings_json import window_json
 from service.web.readings_paging import decode_cursor
@@ -79,10 +80,16 @@ CASES = {
     "statuses and flags varying within a series, some files noted": _window(
         rows={
             "NO2": [
-                ("NO2", T0 + 300 * i, 1.5 * i, ("00", "01", "00")[i % 3], (0, CAL, 0)[i % 3],
-                 (21, 22, None, 23)[i % 4])
+                (
+                    "NO2",
+                    T0 + 300 * i,
+                    1.5 * i,
+                    ("00", "01", "00")[i % 3],
+                    (0, CAL, 0)[i % 3],
+                    (21, 22, None, 23)[i % 4],
+                )
                 for i in range(12)
-            ],  # fmt: skip
+            ],
             "PM2.5": _raw("PM2.5", [1.0, 2.0, 3.0], flags=CAL, files=[22, 24]),
         },
         notes={22: "LF; PM2.5 mg/m³→µg/m³ ×1000", 23: "spaces"},
@@ -161,3 +168,22 @@ def test_route_bytes_page_by_page_on_both_backends(
         if not cursor:
             break
     assert pages > 1 and noted > 0  # several pages, and some points carry their file's notes
+
+
+def test_times_kept_per_zone_and_kind_stay_right_and_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The time prefixes kept across answers: the same instants in another zone or another
+    interval get their own text, and past the bound a new set starts with answers still right."""
+    monkeypatch.setattr(readings_json, "KEPT_TIMES", 40)
+    rows = {"NO2": _raw("NO2", [1.0] * 30)}
+    hours = {"NO2": _hours("NO2", [(1.0, 1.0, 1.0, 12, 12)] * 30, False)}
+    cases = [
+        _window(rows=rows),
+        _window(rows=rows, tz=ZoneInfo("Europe/Paris")),
+        _window("hour", rows=hours),
+        _window(rows={"NO2": _raw("NO2", [2.0] * 60)}),  # past the bound
+        _window(rows=rows),
+    ]
+    for w in cases:
+        extra = {"page_limit": 10_000, "next": None} if w.interval == "raw" else {}
+        assert window_json(w, extra) == encode({**window_body(w), **extra})
+    assert all(len(kept) <= 40 + 60 for kept in readings_json._kept_times.values())
