@@ -94,6 +94,10 @@ CASES = {
         },
         notes={22: "LF; PM2.5 mg/m³→µg/m³ ×1000", 23: "spaces"},
     ),
+    "a non-ASCII note at the last point only": _window(
+        rows={"NO2": _raw("NO2", [1.0, 2.0, 3.0], files=[31, 31, 32])},
+        notes={32: "NO2 ppb→µg/m³ ×1.88"},
+    ),
     "empty series, unknown parameter, stored unit": _window(
         params=["NO2", "XYZ", "CO"],
         rows={"XYZ": _raw("XYZ", [5.0]), "CO": _raw("CO", [0.5])},
