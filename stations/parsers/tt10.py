@@ -70,7 +70,7 @@ def _parse_canonical(lines: list[str], station: str, out: ParseOutcome) -> bool:
     both give the same readings (tests/stations/test_parse_canonical.py)."""
     tables = alias_tables()
     params, units = tables.strict_params, tables.strict_units
-    stamps: dict[str, int] = {}  # a file's lines usually share one stamp
+    stamps: dict[str, int] = {}  # the valid stamps seen
     readings: list[Reading] = []
     append = readings.append
     new = tuple.__new__
@@ -85,14 +85,14 @@ def _parse_canonical(lines: list[str], station: str, out: ParseOutcome) -> bool:
             # value - value is 0.0 for a finite value and NaN (true) for an infinity or a NaN
             if value - value or status not in statuses:
                 return False
-            if stamp != last_stamp:
-                observed_at = stamps.get(stamp, _UNSEEN)  # type: ignore[assignment]
-                if observed_at is _UNSEEN:
-                    observed_at = stamp_to_epoch(stamp.strip())  # type: ignore[assignment]
-                    if observed_at is None:
+            if stamp != last_stamp:  # a file's lines usually share one stamp
+                known = stamps.get(stamp)
+                if known is None:
+                    known = stamp_to_epoch(stamp.strip())
+                    if known is None:
                         return False
-                    stamps[stamp] = observed_at
-                last_stamp = stamp
+                    stamps[stamp] = known
+                last_stamp, observed_at = stamp, known
             append(new(Reading, (station, params[name], observed_at, value, units[unit], status)))
     except (ValueError, KeyError):
         return False
