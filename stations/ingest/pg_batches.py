@@ -22,15 +22,16 @@ from stations.ingest.writer import (
     Span,
     accepted_in,
     batch_spans,
+    file_row,
     forget_requeued,
     qc_ranges,
-    record_work,
     seed_from_history,
     store_rows,
     store_work,
     write_hours,
 )
 from stations.qc import HourKey, QcChecker, QcState
+from stations.store.pg_ingest import copy_files, reserve_file_ids
 from stations.store.readings import _cursor, refresh_latest, stored_hours
 
 SUB_BATCH = 600
@@ -79,9 +80,18 @@ def store_streamed(
 ) -> tuple[int, dict[str, Span]]:
     """:func:`~stations.ingest.writer.store_work` for ``work`` not parsed yet, part by part."""
     forget_requeued(conn, work)
+    # The batch's file ids in one round trip: a part's file records are then built while
+    # the server stores the part before, and copied in one statement.
+    for w, file_id in zip(work, reserve_file_ids(conn, len(work)), strict=True):
+        w.outcome.file_id = file_id
+
+    def parsed(files: list[Work]) -> list[tuple[object, ...]]:
+        for w in files:
+            prepare(w, sites, options)
+        return [file_row(w, now) for w in files]
+
     parts = _parts(work)
-    for w in parts[0]:
-        prepare(w, sites, options)
+    records = parsed(parts[0])
     cur = _cursor(conn)
     cur.execute("SAVEPOINT whole_batch")
     state, order, seeded = QcState(), _Order(), set[tuple[str, str]]()
@@ -92,7 +102,7 @@ def store_streamed(
     created: set[HourKey] = set()  # hours whose first stored reading came from this batch
     stored = total = 0
     for k, part in enumerate(parts):
-        record_work(conn, part, now)
+        copy_files(conn, records, [w.outcome.file_id for w in part])
         accepted = accepted_in(part)
         if not order.continues(accepted):
             return _whole(conn, work, parts[k + 1 :], sites, now, options)
@@ -107,8 +117,8 @@ def store_streamed(
         following = parts[k + 1] if k + 1 < len(parts) else []
 
         def parse_next(files: list[Work] = following) -> None:
-            for w in files:
-                prepare(w, sites, options)
+            nonlocal records
+            records = parsed(files)
 
         seen = set(checker.hours)
         # Only keys in hours stored before the batch are looked up ahead of the copy; a key

@@ -45,9 +45,12 @@ def reserve_file_ids(conn: Connection, n: int) -> list[int]:
     return [i for (i,) in cur.fetchall()]
 
 
-def copy_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]:
-    """Insert ``ingested_files`` rows (:data:`FILE_COLUMNS` order) by ``COPY``; their ids."""
-    ids = reserve_file_ids(conn, len(rows))
+def copy_files(
+    conn: Connection, rows: Sequence[tuple[Any, ...]], ids: Sequence[int] | None = None
+) -> list[int]:
+    """Insert ``ingested_files`` rows (:data:`FILE_COLUMNS` order) by ``COPY``; their ids
+    (``ids``, reserved by :func:`reserve_file_ids`, or reserved here)."""
+    ids = reserve_file_ids(conn, len(rows)) if ids is None else list(ids)
     if ids:
         with cursor_of(conn).copy(f"COPY ingested_files (id, {FILE_COLUMNS}) FROM STDIN") as cp:
             for file_id, row in zip(ids, rows, strict=True):

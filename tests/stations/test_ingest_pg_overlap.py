@@ -2,10 +2,10 @@
 on either side undoes the whole batch, and the files can be sent again.
 
 The batch goes in parts of two files. A failure is injected in the third part: the server
-refuses its readings when the ``COPY`` ends (a reading naming no file breaks the foreign key,
-checked then), or the parse of the fourth part fails while the server is ending the third's
-copy. Either way nothing of the batch remains, no thread is left holding the connection, and
-the same files ingested again are all stored.
+refuses its readings when the ``COPY`` ends (readings naming no recorded file break the
+foreign key, checked then), or the parse of the fourth part fails while the server is ending
+the third's copy. Either way nothing of the batch remains, no thread is left holding the
+connection, and the same files ingested again are all stored.
 """
 
 from __future__ import annotations
@@ -75,19 +75,19 @@ def test_a_part_the_server_refuses_undoes_the_batch(
     engine: Engine, setup: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sites, files = setup
-    real, calls = batches.record_work, []
+    real, calls = batches.copy_files, []
 
-    def record_work(conn: Any, part: Any, now: int) -> None:
-        real(conn, part, now)
-        calls.append(len(part))
-        if len(calls) == 3:  # the third part's readings name a file that does not exist
-            part[0].outcome.file_id = -1
+    def copy_files(conn: Any, rows: Any, ids: list[int]) -> list[int]:
+        calls.append(len(rows))
+        if len(calls) == 3:  # the third part's first file is recorded under another id
+            ids = [ids[0] + 10**6, *ids[1:]]
+        return real(conn, rows, ids)
 
-    monkeypatch.setattr(batches, "record_work", record_work)
+    monkeypatch.setattr(batches, "copy_files", copy_files)
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         ingest_batch(engine, files, sites=sites, now=NOW, archive_dir=tmp_path)
     assert calls == [2, 2, 2]  # the failure came from the third part's copy
-    monkeypatch.setattr(batches, "record_work", real)
+    monkeypatch.setattr(batches, "copy_files", real)
     _retry_stores_everything(engine, sites, files, tmp_path)
 
 
