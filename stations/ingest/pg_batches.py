@@ -2,7 +2,8 @@
 
 The client parses and flags, the server inserts and checks keys, each on its own core. A batch
 is stored in parts of :data:`SUB_BATCH` files within its one transaction: while the server
-still inserts the readings of one part, the client parses the next. The result is exactly what
+still checks the foreign keys of one part's readings (when its ``COPY`` ends), the client
+parses the next and builds its file records. The result is exactly what
 :func:`~stations.ingest.writer.store_work` gives for the whole batch, because a part is only
 stored this way when it continues every station of the earlier parts in time (QC then sees
 each station's readings in the same order, seeded from the same stored history). Otherwise
