@@ -14,6 +14,7 @@ stored so far are undone to a savepoint and the whole batch takes ``store_work``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -35,6 +36,8 @@ from stations.qc import HourKey, QcChecker, QcState
 from stations.store.pg_ingest import copy_files, reserve_file_ids
 from stations.store.readings import _cursor, refresh_latest, stored_hours
 
+_T = TypeVar("_T")
+
 SUB_BATCH = 600
 """Files per part: the server stores a part while the client parses the next one; fewer,
 larger parts send fewer statements."""
@@ -43,7 +46,7 @@ FIRST_PART = 200
 (200 + 3 × 600: a backfill batch of 2,000 files in four parts)."""
 
 
-def _parts(work: list[Work]) -> list[list[Work]]:
+def _parts(work: list[_T]) -> list[list[_T]]:
     first = min(FIRST_PART, SUB_BATCH)
     rest = range(first, len(work), SUB_BATCH)
     return [work[:first]] + [work[i : i + SUB_BATCH] for i in rest]
@@ -83,7 +86,8 @@ def store_streamed(
     forget_requeued(conn, work)
     # The batch's file ids in one round trip: a part's file records are then built while
     # the server stores the part before, and copied in one statement.
-    for w, file_id in zip(work, reserve_file_ids(conn, len(work)), strict=True):
+    ids = reserve_file_ids(conn, len(work))
+    for w, file_id in zip(work, ids, strict=True):
         w.outcome.file_id = file_id
 
     def parsed(files: list[Work]) -> list[tuple[object, ...]]:
@@ -102,8 +106,8 @@ def store_streamed(
     before: set[HourKey] = set()  # hours holding a reading stored before this batch
     created: set[HourKey] = set()  # hours whose first stored reading came from this batch
     stored = total = 0
-    for k, part in enumerate(parts):
-        copy_files(conn, records, [w.outcome.file_id for w in part])
+    for k, (part, part_ids) in enumerate(zip(parts, _parts(ids), strict=True)):
+        copy_files(conn, records, part_ids)
         accepted = accepted_in(part)
         if not order.continues(accepted):
             return _whole(conn, work, parts[k + 1 :], sites, now, options)
