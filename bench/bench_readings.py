@@ -17,8 +17,10 @@ Load: wrk (``bench/wrk_rotate.lua``, 2 threads) at 1, 10 and 50 clients; server
 ``quantrac serve --no-scheduler --workers 2`` as in bench/bench_layers.py, one per ``--code``
 checkout (default: this one), all on the same database; wrk runs alternate between them, so a
 before/after comparison is side by side (``git archive main | tar -x -C /tmp/before`` then
-``--code /tmp/before --code .``). Also prints each answer's size and the single-request
-latency (median of 5, httpx).
+``--code /tmp/before --code .``). Also prints each answer's size, the single-request
+latency (median of 5, httpx) and each server's CPU ms per request (its processes' user + system
+time over a wrk run ÷ the run's requests: the machine's other work moves it far less than
+req/s).
 
 Usage: .venv/bin/python bench/bench_readings.py [--quick] [--seconds 4] [--runs 3]
        [--clients 1,10,50] [--cases raw,hour,day,compliance] [--code DIR ...] [--pg URL]
