@@ -13,7 +13,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.web import readings_table
 from service.web.cpu_slots import CPU_SLOTS
-from service.web.deps import EngineDep, RuntimeDep, SettingsDep
+from service.web.deps import get_runtime
 from service.web.json_answer import accepts_gzip, encoded_answer
 from service.web.readings_json import window_json
 from service.web.readings_paging import decode_cursor, encode_cursor, page_limit
@@ -35,9 +35,6 @@ __all__ = ["WINDOWS", "parse_time", "router"]  # importers of the former home
 async def station_readings(
     station_id: str,
     request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    runtime: RuntimeDep,
     parameter: str | None = None,
     start: str | None = None,
     end: str | None = None,
@@ -59,9 +56,11 @@ async def station_readings(
     if format not in ("json", *readings_table.MEDIA_TYPES):
         raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
     q = _Question(station_id, parameter, start, end, interval, format, limit, cursor)
-    # One hop to a worker thread for the whole answer (the connection, the cache lookup and
-    # the build), where a sync route with a sync connection dependency took three.
-    return await run_in_threadpool(_respond, request, engine, settings, runtime, q)
+    # The runtime read as service.web.deps.get_runtime reads it, without resolving three
+    # dependencies per request; then one hop to a worker thread for the whole answer (the
+    # connection, the cache lookup and the build), where a sync route took three.
+    runtime = await get_runtime(request)
+    return await run_in_threadpool(_respond, request, runtime.engine, runtime.settings, runtime, q)
 
 
 @dataclass(frozen=True, slots=True)
