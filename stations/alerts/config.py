@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from stations.alerts.bands import Severity
 from stations.alerts.channels import CHANNELS
@@ -224,6 +224,8 @@ class AlertConfig(_Strict):
     # commune code (communes.id, the place_id of /api/warnings) → contacts or lists told about
     # the rain warnings of that commune and of the hazard zones touching it
     communes: dict[str, list[str]] = {}
+    # rule_for answers by scope: the alert pass asks the same questions after every batch
+    _rules_for: dict[tuple[Any, ...], Rule | None] = PrivateAttr(default_factory=dict)
     timing: Timing = Timing()
     delivery: Delivery = Delivery()
 
@@ -279,6 +281,16 @@ class AlertConfig(_Strict):
         destination: str | None = None,
     ) -> Rule | None:
         """The most specific rule of ``rule_type`` for this scope, or None if none/disabled."""
+        key = (rule_type, station, facility, kind, parameter, destination)
+        if key in self._rules_for:
+            return self._rules_for[key]
+        if len(self._rules_for) >= 100_000:
+            self._rules_for.clear()
+        found = self._rules_for[key] = self._find_rule(key)
+        return found
+
+    def _find_rule(self, key: tuple[Any, ...]) -> Rule | None:
+        rule_type, station, facility, kind, parameter, destination = key
         best: Rule | None = None
         for rule in self.rules:
             if rule.type != rule_type or not rule.match.matches(
