@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stations.alerts.bands import Severity
 from stations.alerts.channels import CHANNELS
@@ -224,8 +224,6 @@ class AlertConfig(_Strict):
     # commune code (communes.id, the place_id of /api/warnings) → contacts or lists told about
     # the rain warnings of that commune and of the hazard zones touching it
     communes: dict[str, list[str]] = {}
-    # rule_for answers by scope: the alert pass asks the same questions after every batch
-    _rules_for: dict[tuple[Any, ...], Rule | None] = PrivateAttr(default_factory=dict)
     timing: Timing = Timing()
     delivery: Delivery = Delivery()
 
@@ -281,13 +279,19 @@ class AlertConfig(_Strict):
         destination: str | None = None,
     ) -> Rule | None:
         """The most specific rule of ``rule_type`` for this scope, or None if none/disabled."""
+        # memoised per config (frozen): the alert pass asks the same questions every batch
+        entry = _RULES_FOR.get(id(self))
+        if entry is None or entry[0] is not self:
+            if len(_RULES_FOR) >= 8:
+                _RULES_FOR.clear()
+            entry = _RULES_FOR[id(self)] = (self, {})
+        memo = entry[1]
         key = (rule_type, station, facility, kind, parameter, destination)
-        if key in self._rules_for:
-            return self._rules_for[key]
-        if len(self._rules_for) >= 100_000:
-            self._rules_for.clear()
-        found = self._rules_for[key] = self._find_rule(key)
-        return found
+        if key not in memo:
+            if len(memo) >= 100_000:
+                memo.clear()
+            memo[key] = self._find_rule(key)
+        return memo[key]
 
     def _find_rule(self, key: tuple[Any, ...]) -> Rule | None:
         rule_type, station, facility, kind, parameter, destination = key
@@ -304,3 +308,7 @@ class AlertConfig(_Strict):
             if best is None or rule.match.specificity > best.match.specificity:
                 best = rule
         return best if best is not None and best.enabled else None
+
+
+# rule_for's answers: id(config) -> (config, {scope: rule}); a reloaded file is a new config
+_RULES_FOR: dict[int, tuple[AlertConfig, dict[tuple[Any, ...], Rule | None]]] = {}
