@@ -64,26 +64,9 @@ def refresh_normalised_many(
     deletes: list[dict[str, Any]] = []
     for group in group_windows((s.id, lo, hi) for s, lo, hi in windows if s.id in sites):
         wanted = sorted({p for sid in group.windows for p in params[sid]} | {"O2"})
-        # Joined in Python: SQLite's planner turns the self-join on observed_at into a range
-        # scan per O2 row (quadratic); index range reads are linear on both backends.
-        query = select(
-            readings.c.station_id,
-            readings.c.parameter,
-            readings.c.observed_at,
-            readings.c.value,
-            readings.c.unit,
-        ).where(
-            readings.c.station_id.in_(list(group.windows)),
-            readings.c.parameter.in_(wanted),
-            readings.c.observed_at >= group.lo,
-            readings.c.observed_at < group.hi,
-            readings.c.status == MEASURING,
-            # same validity rule as hourly_means: flat-line and spike flags are informational
-            readings.c.qc_flags.op("&")(INVALID_MASK) == 0,
-            readings.c.value.is_not(None),
-        )
+        query_args = {"ids": list(group.windows), "params": wanted, "lo": group.lo, "hi": group.hi}
         by_station: dict[str, list[Any]] = {sid: [] for sid in group.windows}
-        for row in conn.execute(query).all():
+        for row in conn.execute(_NORMALISING_READINGS, query_args).all():
             by_station[row[0]].append(row)
         for sid, found in by_station.items():
             lo, hi = group.windows[sid]
@@ -97,6 +80,22 @@ def refresh_normalised_many(
     return len(rows)
 
 
+# Joined in Python: SQLite's planner turns the self-join on observed_at into a range scan per
+# O2 row (quadratic); index range reads are linear on both backends. Built once: the step runs
+# after every polled batch, and building a statement was a fair part of running it.
+_R = readings.c
+_NORMALISING_READINGS = select(
+    _R.station_id, _R.parameter, _R.observed_at, _R.value, _R.unit
+).where(
+    _R.station_id.in_(bindparam("ids", expanding=True)),
+    _R.parameter.in_(bindparam("params", expanding=True)),
+    _R.observed_at >= bindparam("lo"),
+    _R.observed_at < bindparam("hi"),
+    _R.status == MEASURING,
+    # same validity rule as hourly_means: flat-line and spike flags are informational
+    _R.qc_flags.op("&")(INVALID_MASK) == 0,
+    _R.value.is_not(None),
+)
 _N = normalised_hourly_means.c
 _DELETE_NORMALISED = delete(normalised_hourly_means).where(
     _N.station_id == bindparam("sid"),
@@ -170,6 +169,21 @@ def load_hours(
     return load_hours_many(conn, [(site, start, end)], min_fraction)[site.id]
 
 
+def _means_query(table: Any) -> Any:
+    return select(
+        table.c.station_id, table.c.parameter, table.c.hour_start, table.c.mean, table.c.n_valid
+    ).where(
+        table.c.station_id.in_(bindparam("ids", expanding=True)),
+        # naming the parameters lets both backends seek the (station, parameter, hour) key
+        table.c.parameter.in_(bindparam("params", expanding=True)),
+        table.c.hour_start >= bindparam("lo"),
+        table.c.hour_start < bindparam("hi"),
+    )
+
+
+_MEANS = {t.name: _means_query(t) for t in (hourly_means, normalised_hourly_means)}
+
+
 def load_hours_many(
     conn: Connection, windows: Sequence[tuple[Site, int, int]], min_fraction: float = 0.75
 ) -> dict[str, dict[str, dict[int, float]]]:
@@ -184,19 +198,10 @@ def load_hours_many(
             params = sorted({p for sid in group.windows for p in wanted[sid]})
             if not params:
                 continue
-            query = select(
-                table.c.station_id, table.c.parameter, table.c.hour_start, table.c.mean,
-                table.c.n_valid,
-            ).where(
-                table.c.station_id.in_(list(group.windows)),
-                # naming the parameters lets both backends seek the (station, parameter, hour) key
-                table.c.parameter.in_(params),
-                table.c.hour_start >= group.lo,
-                table.c.hour_start < group.hi,
-            )  # fmt: skip
+            args = {"ids": list(group.windows), "params": params, "lo": group.lo, "hi": group.hi}
             # .all(): one DBAPI fetch; iterating fetched row by row (a year is 78,840 rows)
             shared = len(group.windows) > 1
-            for sid, p, h, mean, n in conn.execute(query).all():
+            for sid, p, h, mean, n in conn.execute(_MEANS[table.name], args).all():
                 if p in wanted[sid] and (not shared or group.holds(sid, h)):
                     raw[sid].setdefault(p, []).append((int(h), mean, int(n)))
     return {

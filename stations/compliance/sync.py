@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from stations.compliance.episodes import EXCEEDANCE, EpisodeDraft, EventDraft
 from stations.compliance.rules import AppliedLimit
@@ -49,6 +49,18 @@ def load_stored(
     return rows[station_id], known
 
 
+# Built once (the after-ingest step reads them after every polled batch).
+_EPISODES_SINCE = select(E).where(
+    E.c.station_id.in_(bindparam("ids", expanding=True)),
+    # an episode opened at or after ``since`` also closes after it
+    or_(E.c.closed_at.is_(None), E.c.closed_at > bindparam("since")),
+)
+_EV = compliance_events.c
+_EVENTS_OF = select(_EV.episode_id, _EV.event, _EV.at).where(
+    _EV.episode_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def load_stored_many(
     conn: Connection, since: Mapping[str, int]
 ) -> tuple[dict[str, list[Any]], dict[int, set[tuple[str, int]]]]:
@@ -58,22 +70,14 @@ def load_stored_many(
     known: dict[int, set[tuple[str, int]]] = {}
     for ids in chunks(since):
         first = min(since[sid] for sid in ids)
-        query = select(E).where(
-            E.c.station_id.in_(ids),
-            # an episode opened at or after ``since`` also closes after it
-            or_(E.c.closed_at.is_(None), E.c.closed_at > first),
-        )
         found = []
-        for r in conn.execute(query).all():
+        for r in conn.execute(_EPISODES_SINCE, {"ids": ids, "since": first}).all():
             if r.closed_at is None or r.closed_at > since[r.station_id]:
                 rows[r.station_id].append(r)
                 found.append(r.id)
                 known[r.id] = set()
         for episode_ids in chunks(found):
-            query = select(
-                compliance_events.c.episode_id, compliance_events.c.event, compliance_events.c.at
-            ).where(compliance_events.c.episode_id.in_(episode_ids))
-            for episode_id, event, at in conn.execute(query):
+            for episode_id, event, at in conn.execute(_EVENTS_OF, {"ids": episode_ids}):
                 known[episode_id].add((event, at))
     return rows, known
 
