@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from stations.parameters import catalogue
 from stations.sites import Permit, Site
@@ -154,20 +154,25 @@ def list_sites(
 
 def get_sites(conn: Connection, site_ids: Iterable[str]) -> dict[str, Site]:
     """Several sites by id (those that exist), in three queries whatever their number."""
-    ids = list(site_ids)
-    if not ids:
+    ids = {"ids": list(site_ids)}
+    if not ids["ids"]:
         return {}
     params: dict[str, dict[str, str]] = {}
-    for p in conn.execute(select(site_parameters).where(site_parameters.c.site_id.in_(ids))):
+    for p in conn.execute(_PARAMETERS_OF, ids):
         params.setdefault(p.site_id, {})[p.parameter] = p.unit
-    found = {
-        p.site_id: _permit_from_row(p)
-        for p in conn.execute(select(permits).where(permits.c.site_id.in_(ids)))
-    }
+    found = {p.site_id: _permit_from_row(p) for p in conn.execute(_PERMITS_OF, ids)}
     return {
         row.id: _site_from_row(row, params.get(row.id, {}), found.get(row.id))
-        for row in conn.execute(select(sites).where(sites.c.id.in_(ids)))
+        for row in conn.execute(_SITES_OF, ids)
     }
+
+
+# get_sites' statements, built once (the after-ingest step reads a batch's sites every batch)
+_PARAMETERS_OF = select(site_parameters).where(
+    site_parameters.c.site_id.in_(bindparam("ids", expanding=True))
+)
+_PERMITS_OF = select(permits).where(permits.c.site_id.in_(bindparam("ids", expanding=True)))
+_SITES_OF = select(sites).where(sites.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def get_site(conn: Connection, site_id: str) -> Site | None:
