@@ -206,14 +206,32 @@ _station_cache: dict[str, tuple[tuple[Any, ...], list[Site]]] = {}
 _station_cache_lock = threading.Lock()
 
 
+def _scalar(*columns: Any, where: Any = None, table: Any = None) -> Any:
+    query = select(*columns)
+    if table is not None:
+        query = query.select_from(table)
+    return (query if where is None else query.where(where)).scalar_subquery()
+
+
+_STATION = sites.c.site_type == "station"
+# The fingerprint in one statement (the alert pass after every polled batch reads it).
+_FINGERPRINT = select(
+    _scalar(func.count(), where=_STATION, table=sites),
+    _scalar(func.max(sites.c.updated_at), where=_STATION),
+    _scalar(func.count(), table=permits),
+    _scalar(func.max(permits.c.updated_at)),
+    _scalar(func.count(), table=site_parameters),
+    *(
+        func.coalesce(
+            _scalar(revisions.revisions.c.value, where=revisions.revisions.c.name == n), 0
+        )
+        for n in (revisions.REGISTRY, revisions.PERMITS)
+    ),
+)
+
+
 def _stations_fingerprint(conn: Connection) -> tuple[Any, ...]:
-    site_fp = conn.execute(
-        select(func.count(), func.max(sites.c.updated_at)).where(sites.c.site_type == "station")
-    ).one()
-    permit_fp = conn.execute(select(func.count(), func.max(permits.c.updated_at))).one()
-    params = conn.execute(select(func.count()).select_from(site_parameters)).scalar()
-    counters = revisions.current(conn, revisions.REGISTRY, revisions.PERMITS)
-    return (*site_fp, *permit_fp, params, *counters)
+    return tuple(conn.execute(_FINGERPRINT).one())
 
 
 def cached_stations(conn: Connection) -> list[Site]:
