@@ -199,10 +199,12 @@ def load_hours_many(
             if not params:
                 continue
             args = {"ids": list(group.windows), "params": params, "lo": group.lo, "hi": group.hi}
+            # a row outside its station's own window or parameters is another station's read
+            keep = {sid: (wanted[sid], *window) for sid, window in group.windows.items()}
             # .all(): one DBAPI fetch; iterating fetched row by row (a year is 78,840 rows)
-            shared = len(group.windows) > 1
             for sid, p, h, mean, n in conn.execute(_MEANS[table.name], args).all():
-                if p in wanted[sid] and (not shared or group.holds(sid, h)):
+                own, lo, hi = keep[sid]
+                if p in own and lo <= h < hi:
                     raw[sid].setdefault(p, []).append((int(h), mean, int(n)))
     return {
         sid: {

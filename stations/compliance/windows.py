@@ -28,11 +28,6 @@ class WindowGroup(Generic[K]):
     windows: dict[K, tuple[int, int]] = field(default_factory=dict)
     _weight: int = 0
 
-    def holds(self, key: K, at: int) -> bool:
-        """Whether ``at`` is in ``key``'s own window (rows outside it belong to another key's)."""
-        lo, hi = self.windows[key]
-        return lo <= at < hi
-
 
 def group_windows(windows: Iterable[tuple[K, int, int]]) -> list[WindowGroup[K]]:
     """Group ``(key, lo, hi)`` windows (each key once) for shared range reads."""
