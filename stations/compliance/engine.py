@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert
 
 from stations.aqi import NOWCAST_HOURS
-from stations.averaging import HOUR, hour_floor, local_day_start, periods_for
+from stations.averaging import DAY, HOUR, hour_floor, local_day_start, periods_for
 from stations.compliance.aqi_store import store_aqi_many
 from stations.compliance.episodes import derive_episodes
 from stations.compliance.inputs import load_hours_many, refresh_normalised_many
@@ -155,7 +155,10 @@ def _plan(site: Site, start: int, end: int, table: LimitTable) -> _Plan:
         for key in cache.limits(day)
     }
     air = site.kind == "air"
-    needs_day = air or any(averaging == "24h" for _, averaging in series)
+    # The day's hours feed its 24-h means and daily AQI, which exist only once the day has
+    # ended in the window; before that, the 8-h windows and the NowCast need fewer hours.
+    day_ended = end >= day_start + DAY
+    needs_day = day_ended and (air or any(averaging == "24h" for _, averaging in series))
     lookback = NOWCAST_HOURS * HOUR if air else 8 * HOUR
     # the daily AQI's O3 8-h maximum starts 7 hours before the day
     day_from = day_start - 8 * HOUR if air else day_start
