@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from service.bootstrap import import_stations
 from service.demo.simulator.model import StationModel, demo_scenario, history
@@ -27,6 +27,7 @@ from stations.store.compliance_tables import (
     normalised_hourly_means,
 )
 from stations.store.readings import station_units
+from stations.store.schema import hourly_means
 from stations.store.sites import list_sites
 from stations.timeutil import VN_OFFSET
 
@@ -137,3 +138,42 @@ def test_a_station_given_twice_is_refused(engine: Engine) -> None:
         site = next(s for s in list_sites(conn, site_type="station"))
     with engine.begin() as conn, pytest.raises(ValueError, match="at most once"):
         compliance_engine.evaluate_stations(conn, [(site, T0, T0 + H), (site, T0, T0 + H)], T0)
+
+
+def test_a_failing_pass_falls_back_to_one_station_at_a_time(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the batched pass fails, each station is evaluated in its own transaction, so one
+    station's failure does not stop the others (the catch-up job retries it)."""
+    import_stations(engine, DEMO)
+    stations = ("LS_KCNDB_NT01", "LS_CCNHL_NT01")  # COD 300 mg/L exceeds both limits
+    with engine.begin() as conn:
+        conn.execute(insert(hourly_means), [
+            {"station_id": s, "parameter": "COD", "hour_start": T0 + i * H, "mean": 300.0,
+             "min": 300.0, "max": 300.0, "n_valid": 12, "n_total": 12, "unit": "mg/L"}
+            for s in stations for i in range(3)
+        ])  # fmt: skip
+    rt = Runtime(Settings(database_url=str(engine.url), data_dir=tmp_path), engine)
+
+    def broken_pass(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("batched pass failed")
+
+    def one(conn: Any, site: Any, *args: Any, **kwargs: Any) -> Any:
+        if site.id == stations[0]:
+            raise RuntimeError("this station failed")
+        return compliance_engine.evaluate_station(conn, site, *args, **kwargs)
+
+    monkeypatch.setattr(after_ingest, "evaluate_stations", broken_pass)
+    monkeypatch.setattr(after_ingest, "evaluate_station", one)
+    after_ingest.compliance(rt, dict.fromkeys(stations, (T0, T0 + 3 * H - 300)))
+    with engine.connect() as conn:
+        found = (
+            conn.execute(
+                select(exceedance_episodes.c.station_id).where(
+                    exceedance_episodes.c.kind == "exceedance"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert found == [stations[1]]
