@@ -1,4 +1,4 @@
-"""XYZ PNG tiles (Web Mercator) of the hazard level rasters, with a bounded LRU cache.
+"""XYZ PNG tiles (Web Mercator) of the hazard level rasters, with an LRU cache bounded by bytes.
 
 The stored rasters hold levels 1..5 (0 = no data) in their own CRS (often VN-2000). A tile is
 sampled with nearest neighbour, like a GDAL warp with nearest resampling: the centres of a
@@ -20,7 +20,6 @@ import math
 import struct
 import threading
 import zlib
-from collections import OrderedDict
 from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -32,6 +31,7 @@ from pyproj import Transformer
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
+from layers.byte_lru import ByteLRU
 from layers.errors import BadQuery
 from layers.rasters import colour_table
 
@@ -219,29 +219,43 @@ def etag_of(png: bytes) -> str:
     return '"' + hashlib.blake2b(png, digest_size=10).hexdigest() + '"'
 
 
+TILE_CACHE_BYTES = 64 * 1024 * 1024
+"""Per process: a detailed 256×256 paletted tile is a few kB, the empty tile 100 bytes."""
+MAX_TILE_BYTES = 1024 * 1024
+
+
 class TileCache:
-    """A bounded LRU of rendered tiles (bytes and ETag) keyed by (raster, version, z, x, y), and
-    the open rasters by (path, version); thread-safe.
+    """Rendered tiles (bytes and ETag) keyed by (raster, version, z, x, y) in an LRU bounded by
+    bytes (:class:`layers.byte_lru.ByteLRU`), and the open rasters by (path, version);
+    thread-safe.
 
     A lookup (:meth:`cached_entry`) does no I/O and holds the lock for a dict access only, so the
     tile route answers a hit on the event loop; rendering (:meth:`render`) belongs in a thread.
     """
 
-    def __init__(self, max_tiles: int = 4096) -> None:
-        self.max_tiles = max_tiles
-        self._tiles: OrderedDict[tuple[object, ...], tuple[bytes, str]] = OrderedDict()
+    def __init__(self, max_bytes: int = TILE_CACHE_BYTES) -> None:
+        self._tiles: ByteLRU[str] = ByteLRU(max_bytes, MAX_TILE_BYTES)
         self._rasters: dict[Path, tuple[object, RasterTiles]] = {}
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+
+    @property
+    def hits(self) -> int:
+        return self._tiles.hits
+
+    @property
+    def misses(self) -> int:
+        return self._tiles.misses
+
+    @property
+    def size_bytes(self) -> int:
+        return self._tiles.size_bytes
+
+    def __len__(self) -> int:
+        return len(self._tiles)
 
     def cached_entry(self, key: tuple[object, ...]) -> tuple[bytes, str] | None:
-        """The cached (tile, ETag), or None (a miss is counted when the tile is rendered)."""
-        with self._lock:
-            entry = self._tiles.get(key)
-            if entry is not None:
-                self._tiles.move_to_end(key)
-                self.hits += 1
-            return entry
+        """The cached (tile, ETag), or None (counted as a miss: the caller renders it)."""
+        return self._tiles.get(key)
 
     def cached(self, key: tuple[object, ...]) -> bytes | None:
         """The cached tile, or None."""
@@ -270,13 +284,9 @@ class TileCache:
     ) -> tuple[bytes, str]:
         """Render a tile (after a miss), keep it and return it with its ETag."""
         tile = self.raster(path, version).render(z, x, y)
-        entry = (tile, etag_of(tile))
-        with self._lock:
-            self.misses += 1
-            self._tiles[key] = entry
-            while len(self._tiles) > self.max_tiles:
-                self._tiles.popitem(last=False)
-        return entry
+        etag = etag_of(tile)
+        self._tiles.put(key, tile, etag)
+        return tile, etag
 
     def render(
         self, key: tuple[object, ...], path: Path, version: object, z: int, x: int, y: int

@@ -78,13 +78,27 @@ def test_png_is_paletted_with_class_colours() -> None:
 
 
 def test_cache_reopens_a_raster_when_its_version_changes(level_raster: Path) -> None:
-    cache = TileCache(max_tiles=2)
+    cache = TileCache()
     first = cache.raster(level_raster, 1)
     assert cache.raster(level_raster, 1) is first
     assert cache.raster(level_raster, 2) is not first
     z, x, y = TILES[0]
     png = cache.get(("r", 2, z, x, y), level_raster, z, x, y)
-    assert cache.get(("r", 2, z, x, y), level_raster, z, x, y) == png and cache.hits == 1
-    for k in range(3):
-        cache.get(("r", 2, z, x, y + k + 1), level_raster, z, x, y + k + 1)
-    assert len(cache._tiles) == 2  # bounded
+    assert cache.get(("r", 2, z, x, y), level_raster, z, x, y) == png
+    assert (cache.hits, cache.misses) == (1, 1)
+
+
+def test_cache_memory_is_bounded_by_bytes(level_raster: Path) -> None:
+    tiles = RasterTiles(level_raster)
+    pngs = [tiles.render(z, x, y) for z, x, y in TILES]
+    tiles.close()
+    assert len(pngs) >= 3 and all(len(p) > len(EMPTY_TILE) for p in pngs)
+    bound = len(pngs[-1]) + len(pngs[-2])  # room for the last two, not for a third
+    cache = TileCache(max_bytes=bound)
+    for z, x, y in TILES:
+        cache.get(("r", 1, z, x, y), level_raster, z, x, y)
+    assert cache.size_bytes <= bound and len(cache) == 2
+    z, x, y = TILES[-1]
+    assert cache.cached(("r", 1, z, x, y)) == pngs[-1]  # the most recent is kept
+    z, x, y = TILES[0]
+    assert cache.cached(("r", 1, z, x, y)) is None  # the least recent left
