@@ -9,6 +9,7 @@ one the per-period path gives; tests/stations/test_period_counts.py compares the
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,13 +64,27 @@ def hour_grid(rows: HourColumns, lo: int, end: int, need: int) -> HourGrid:
     return HourGrid(lo, values, present)
 
 
+# ``sum()`` of floats adds one value at a time up to Python 3.11 and, from 3.12, keeps a
+# Neumaier compensation term it adds at the end (CPython's bltinmodule.c); the period means
+# here must be the floats ``periods_for`` gets from ``sum()`` on the running interpreter.
+COMPENSATED_SUM = sys.version_info >= (3, 12)
+
+
 def _window_sums(values: Floats, present: Bools, width: int) -> tuple[Floats, Ints]:
-    """Sums and counts of ``width`` consecutive columns of 2-D grids, added left to right."""
+    """Sums and counts of ``width`` consecutive columns of 2-D grids, added left to right as
+    ``sum()`` adds them (an absent value is 0.0, which changes neither sum nor compensation)."""
     total = np.zeros(values.shape[0], dtype=np.float64)
+    low = np.zeros(values.shape[0], dtype=np.float64)
     count = np.zeros(values.shape[0], dtype=np.int64)
     for j in range(width):
-        total = total + values[:, j]
+        x = values[:, j]
+        t = total + x
+        if COMPENSATED_SUM:
+            low = low + np.where(np.abs(total) >= np.abs(x), (total - t) + x, (x - t) + total)
+        total = t
         count = count + present[:, j]
+    if COMPENSATED_SUM:
+        total = np.where((low != 0) & np.isfinite(low), total + low, total)
     return total, count
 
 

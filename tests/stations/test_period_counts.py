@@ -165,3 +165,22 @@ def test_the_cases_reach_every_outcome() -> None:
 )
 def test_min_valid_is_the_completeness_rule(expected: int, fraction: float, need: int) -> None:
     assert min_valid(expected, fraction) == need
+
+
+SUMS = [
+    [1e16, 1.0, -1e16],  # plain addition loses the 1.0; Python ≥ 3.12's sum() keeps it
+    [0.1] * 10,
+    [7e15, 0.1, 3.3333, -7e15, 1e-3],
+    [round(random.Random(3).uniform(0, 300), 3) for _ in range(24)],
+]
+
+
+@pytest.mark.parametrize("values", SUMS)
+def test_window_sums_are_the_interpreters_sum(values: list[float]) -> None:
+    """Means must be the floats ``sum()`` gives (compensated from Python 3.12), gaps included."""
+    from stations.compliance.period_counts import _window_sums
+
+    row = [x for v in values for x in (v, 0.0)]  # an absent hour after every value
+    grid = np.array([row]), np.array([[i % 2 == 0 for i in range(len(row))]])
+    total, count = _window_sums(*grid, len(row))
+    assert (total[0], int(count[0])) == (sum(values), len(values))
