@@ -243,7 +243,7 @@ def run(pg: str | None, files: list[IncomingFile], tmp: Path, repeats: int) -> d
         assert stored == n, (stored, n)
         wc, cc, sc = ceiling(fresh_db(pg, tmp, f"ceil{i}"), rows)
         fk_url = fresh_db(pg, tmp, f"ceilfk{i}")
-        wk, _ck, _sk = ceiling(fk_url, with_file_ids(fk_url, files))
+        wk, _ck, sk = ceiling(fk_url, with_file_ids(fk_url, files))
         stored_w.append(n / wk)
         stored_ratio.append(wk / we)
         e2e_w.append(n / we)
@@ -257,7 +257,8 @@ def run(pg: str | None, files: list[IncomingFile], tmp: Path, repeats: int) -> d
             f"  run {i + 1}: end-to-end {n / we:,.0f}/s wall, {n / ce:,.0f}/s CPU; "
             f"ceiling {n / wc:,.0f}/s wall, {n / cc:,.0f}/s CPU; ratio {wc / we:.0%}"
             f"{server}; client+server CPU ratio {total[-1]:.0%}; "
-            f"ceiling with file ids {n / wk:,.0f}/s wall, ratio {wk / we:.0%}",
+            f"ceiling with file ids {n / wk:,.0f}/s wall, ratio {wk / we:.0%}"
+            + (f", its server CPU {sk:.2f} s" if pg else ""),
             file=sys.stderr,
         )
     med = statistics.median

@@ -2,7 +2,8 @@
 
 The client parses and flags, the server inserts and checks keys, each on its own core. A batch
 is stored in parts of :data:`SUB_BATCH` files within its one transaction: while the server
-still inserts the readings of one part, the client parses the next. The result is exactly what
+still checks the foreign keys of one part's readings (when its ``COPY`` ends), the client
+parses the next and builds its file records. The result is exactly what
 :func:`~stations.ingest.writer.store_work` gives for the whole batch, because a part is only
 stored this way when it continues every station of the earlier parts in time (QC then sees
 each station's readings in the same order, seeded from the same stored history). Otherwise
@@ -13,6 +14,7 @@ stored so far are undone to a savepoint and the whole batch takes ``store_work``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -22,16 +24,19 @@ from stations.ingest.writer import (
     Span,
     accepted_in,
     batch_spans,
+    file_row,
     forget_requeued,
     qc_ranges,
-    record_work,
     seed_from_history,
     store_rows,
     store_work,
     write_hours,
 )
 from stations.qc import HourKey, QcChecker, QcState
+from stations.store.pg_ingest import copy_files, reserve_file_ids
 from stations.store.readings import _cursor, refresh_latest, stored_hours
+
+_T = TypeVar("_T")
 
 SUB_BATCH = 600
 """Files per part: the server stores a part while the client parses the next one; fewer,
@@ -41,7 +46,7 @@ FIRST_PART = 200
 (200 + 3 × 600: a backfill batch of 2,000 files in four parts)."""
 
 
-def _parts(work: list[Work]) -> list[list[Work]]:
+def _parts(work: list[_T]) -> list[list[_T]]:
     first = min(FIRST_PART, SUB_BATCH)
     rest = range(first, len(work), SUB_BATCH)
     return [work[:first]] + [work[i : i + SUB_BATCH] for i in rest]
@@ -79,9 +84,19 @@ def store_streamed(
 ) -> tuple[int, dict[str, Span]]:
     """:func:`~stations.ingest.writer.store_work` for ``work`` not parsed yet, part by part."""
     forget_requeued(conn, work)
+    # The batch's file ids in one round trip: a part's file records are then built while
+    # the server stores the part before, and copied in one statement.
+    ids = reserve_file_ids(conn, len(work))
+    for w, file_id in zip(work, ids, strict=True):
+        w.outcome.file_id = file_id
+
+    def parsed(files: list[Work]) -> list[tuple[object, ...]]:
+        for w in files:
+            prepare(w, sites, options)
+        return [file_row(w, now) for w in files]
+
     parts = _parts(work)
-    for w in parts[0]:
-        prepare(w, sites, options)
+    records = parsed(parts[0])
     cur = _cursor(conn)
     cur.execute("SAVEPOINT whole_batch")
     state, order, seeded = QcState(), _Order(), set[tuple[str, str]]()
@@ -91,8 +106,8 @@ def store_streamed(
     before: set[HourKey] = set()  # hours holding a reading stored before this batch
     created: set[HourKey] = set()  # hours whose first stored reading came from this batch
     stored = total = 0
-    for k, part in enumerate(parts):
-        record_work(conn, part, now)
+    for k, (part, part_ids) in enumerate(zip(parts, _parts(ids), strict=True)):
+        copy_files(conn, records, part_ids)
         accepted = accepted_in(part)
         if not order.continues(accepted):
             return _whole(conn, work, parts[k + 1 :], sites, now, options)
@@ -107,8 +122,8 @@ def store_streamed(
         following = parts[k + 1] if k + 1 < len(parts) else []
 
         def parse_next(files: list[Work] = following) -> None:
-            for w in files:
-                prepare(w, sites, options)
+            nonlocal records
+            records = parsed(files)
 
         seen = set(checker.hours)
         # Only keys in hours stored before the batch are looked up ahead of the copy; a key

@@ -40,15 +40,20 @@ def stream_readings(
     before: set[HourKey],
     meanwhile: Callable[[], None] | None = None,
 ) -> tuple[int, list[ReadingRow]]:
-    """QC ``accepted`` (in order) and store its readings; ``meanwhile`` is called once all
-    rows are sent, before waiting for the server to finish storing them.
+    """QC ``accepted`` (in order) and store its readings; ``meanwhile`` (no database work) is
+    called once, when all rows are sent, while the server finishes storing them.
 
     Returns the number of readings stored by ``COPY`` and ``[]``, or ``0`` and every QC'd row
     when the copy could not be used: the caller then inserts those rows with ``ON CONFLICT``.
     """
+    pending = [meanwhile] if meanwhile is not None else []
+
+    def once() -> None:
+        while pending:
+            pending.pop()()
+
     if not accepted:
-        if meanwhile is not None:
-            meanwhile()
+        once()
         return 0, []
     per_file: list[list[ReadingRow]] = []
 
@@ -57,12 +62,14 @@ def stream_readings(
             rows = checker.rows_of([(w.readings, w.outcome.file_id)])
             per_file.append(rows)
             yield rows
-        if meanwhile is not None:
-            meanwhile()
 
     chunks = flagged()
-    if not any_stored(conn, _keys_in_hours(accepted, before)) and copy_new_readings(conn, chunks):
-        return sum(map(len, per_file)), []
+    copied = not any_stored(conn, _keys_in_hours(accepted, before)) and copy_new_readings(
+        conn, chunks, once
+    )
     for _ in chunks:  # QC the files the copy did not reach, in the same order
         pass
+    once()
+    if copied:
+        return sum(map(len, per_file)), []
     return 0, [row for rows in per_file for row in rows]

@@ -37,6 +37,27 @@ class Work:
     last: int = 0  # latest observed_at
 
 
+def _parameters(
+    readings: Sequence[Reading],
+    sites: Mapping[str, Mapping[str, str]],
+    span: tuple[int, int] | None,
+    named: str | None,
+) -> tuple[set[str], bool]:
+    """A one-station file's parameters, and whether every reading is in the station's
+    registered unit (one pass for both); ``(empty, False)`` for other files."""
+    parameters: set[str] = set()
+    if span is None or named is None:
+        return parameters, False
+    add, unit_of = parameters.add, sites.get(named, {}).get
+    registered = True
+    for r in readings:
+        parameter = r[1]
+        add(parameter)
+        if registered and unit_of(parameter) != r[4]:
+            registered = False
+    return parameters, registered
+
+
 def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOptions) -> None:
     """Parse one file, decide its outcome and summarise its accepted readings (sets ``w``)."""
     f, o = w.incoming, w.outcome
@@ -49,13 +70,14 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
         reason = parsed.fatal
         if reason is None:
             readings = parsed.readings
-            if not options.parser.strict or options.parser.aliases:
+            span = parsed.span  # set: every reading is of the named station
+            named = parsed.station_id
+            parameters, registered = _parameters(readings, sites, span, named)
+            if not registered and (not options.parser.strict or options.parser.aliases):
                 converted: list[str] = []
                 readings = harmonise_units(readings, sites, converted)
                 if converted:
                     o.notes = [*o.notes, *converted]
-            span = parsed.span  # set: every reading is of the named station
-            named = parsed.station_id
             stations: set[str] = (
                 {named}
                 if span is not None and named is not None
@@ -80,8 +102,6 @@ def prepare(w: Work, sites: Mapping[str, Mapping[str, str]], options: IngestOpti
         parameters = set(next(columns))
         times = next(columns)
         span = (min(times), max(times))
-    else:
-        parameters = {r[1] for r in readings}
     w.readings, w.stations, w.parameters = readings, stations, parameters
     w.first, w.last = span
 

@@ -70,30 +70,37 @@ def _parse_canonical(lines: list[str], station: str, out: ParseOutcome) -> bool:
     both give the same readings (tests/stations/test_parse_canonical.py)."""
     tables = alias_tables()
     params, units = tables.strict_params, tables.strict_units
-    stamps: dict[str, int | None] = {}  # a file's lines usually share one stamp
+    stamps: dict[str, int] = {}  # the valid stamps seen
     readings: list[Reading] = []
     append = readings.append
     new = tuple.__new__
+    statuses = STATUSES
+    last_stamp, observed_at = None, 0
     try:
         for line in lines:
             if not line:  # the end of the last line (or a blank one)
                 continue
             name, value_s, unit, stamp, status = line.split("\t")
             value = float(value_s)
-            if not isfinite(value) or status not in STATUSES:
+            # value - value is 0.0 for a finite value and NaN (true) for an infinity or a NaN
+            if value - value or status not in statuses:
                 return False
-            observed_at = stamps.get(stamp, _UNSEEN)
-            if observed_at is _UNSEEN:
-                observed_at = stamps[stamp] = stamp_to_epoch(stamp.strip())
-            if observed_at is None:
-                return False
+            if stamp != last_stamp:  # a file's lines usually share one stamp
+                known = stamps.get(stamp)
+                if known is None:
+                    known = stamp_to_epoch(stamp.strip())
+                    if known is None:
+                        return False
+                    stamps[stamp] = known
+                last_stamp, observed_at = stamp, known
             append(new(Reading, (station, params[name], observed_at, value, units[unit], status)))
     except (ValueError, KeyError):
         return False
     if not readings:
         return False
     out.readings = readings
-    out.span = _span(stamps)
+    times = stamps.values()  # every stamp seen made a reading
+    out.span = (min(times), max(times))
     return True
 
 

@@ -7,14 +7,19 @@ hourly means of hours new to the database are copied in too. Every ``COPY`` of r
 should be new runs under a savepoint: should a key exist after all (another transaction stored
 it meanwhile), the primary key refuses the copy, which is undone, and the caller takes the
 ``ON CONFLICT`` path, so the first value received still wins and nothing is stored twice.
+The server checks each copied reading's foreign key (its file) when the ``COPY`` ends (the
+checks are after-row triggers), so the end of a readings ``COPY`` is awaited by a thread while
+the caller parses the next part of its batch.
 SQLite never comes here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from threading import Event, Thread
 from typing import Any
 
+from psycopg.copy import LibpqWriter
 from sqlalchemy import Connection
 
 from stations.qc import ReadingRow
@@ -40,9 +45,12 @@ def reserve_file_ids(conn: Connection, n: int) -> list[int]:
     return [i for (i,) in cur.fetchall()]
 
 
-def copy_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]:
-    """Insert ``ingested_files`` rows (:data:`FILE_COLUMNS` order) by ``COPY``; their ids."""
-    ids = reserve_file_ids(conn, len(rows))
+def copy_files(
+    conn: Connection, rows: Sequence[tuple[Any, ...]], ids: Sequence[int] | None = None
+) -> list[int]:
+    """Insert ``ingested_files`` rows (:data:`FILE_COLUMNS` order) by ``COPY``; their ids
+    (``ids``, reserved by :func:`reserve_file_ids`, or reserved here)."""
+    ids = reserve_file_ids(conn, len(rows)) if ids is None else list(ids)
     if ids:
         with cursor_of(conn).copy(f"COPY ingested_files (id, {FILE_COLUMNS}) FROM STDIN") as cp:
             for file_id, row in zip(ids, rows, strict=True):
@@ -50,17 +58,67 @@ def copy_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]:
     return ids
 
 
-def _copy_new(conn: Connection, sql: str, types: Sequence[str], chunks: Iterable[Any]) -> bool:
-    """Binary ``COPY`` of row chunks under a savepoint; False (and undone) on a key clash."""
+class _EndInThread(LibpqWriter):
+    """Sends a ``COPY``'s end and awaits its result in a thread, holding the connection's
+    lock meanwhile (anything else sent on the connection waits for it)."""
+
+    def __init__(self, cursor: Any) -> None:
+        super().__init__(cursor)
+        self._thread: Thread | None = None
+        self._holding = Event()
+        self._error: BaseException | None = None
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        if exc is not None:  # the copy failed on this side: end it now, with the error
+            super().finish(exc)
+            return
+        self._thread = Thread(target=self._end, name="copy-end", daemon=True)
+        self._thread.start()
+
+    def _end(self) -> None:
+        with self.connection.lock:  # free once ``cursor.copy`` has returned
+            self._holding.set()
+            try:
+                super().finish(None)
+            except BaseException as exc:  # re-raised by ``overlap`` in the caller's thread
+                self._error = exc
+
+    def overlap(self, meanwhile: Callable[[], None]) -> None:
+        """Run ``meanwhile`` while the server ends the copy; raise the copy's error if any."""
+        if self._thread is None:
+            meanwhile()
+            return
+        self._holding.wait()
+        try:
+            meanwhile()
+        finally:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _copy_new(
+    conn: Connection,
+    sql: str,
+    types: Sequence[str],
+    chunks: Iterable[Any],
+    meanwhile: Callable[[], None] | None = None,
+) -> bool:
+    """Binary ``COPY`` of row chunks under a savepoint; False (and undone) on a key clash.
+    ``meanwhile`` (which must not use the connection) runs once every row is sent, while the
+    server ends the statement."""
     cur = cursor_of(conn)
     cur.execute("SAVEPOINT copy_new")
+    writer = _EndInThread(cur) if meanwhile else None
     try:
-        with cur.copy(sql) as cp:
+        with cur.copy(sql, writer=writer) as cp:
             cp.set_types(types)
             write = cp.write_row
             for chunk in chunks:
                 for row in chunk:
                     write(row)
+        if writer is not None and meanwhile is not None:
+            writer.overlap(meanwhile)
     except Exception as exc:
         if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
             raise
@@ -70,15 +128,21 @@ def _copy_new(conn: Connection, sql: str, types: Sequence[str], chunks: Iterable
     return True
 
 
-def copy_new_readings(conn: Connection, chunks: Iterable[Sequence[ReadingRow]]) -> bool:
+def copy_new_readings(
+    conn: Connection,
+    chunks: Iterable[Sequence[ReadingRow]],
+    meanwhile: Callable[[], None] | None = None,
+) -> bool:
     """Stream readings whose keys should all be new (and distinct) into ``readings``.
 
     ``chunks`` may be a generator (QC producing each file's rows): the server inserts one
-    chunk while the client prepares the next. False when some key was stored after all: then
-    nothing of the copy remains and the caller inserts through ``ON CONFLICT``.
+    chunk while the client prepares the next. ``meanwhile`` (no database work) runs while the
+    server ends the copy, checking the readings' file keys; it runs even if the copy is then
+    refused. False when some key was stored after all: then nothing of the copy remains and
+    the caller inserts through ``ON CONFLICT``.
     """
     sql = f"COPY readings ({READING_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-    return _copy_new(conn, sql, _READING_TYPES, chunks)
+    return _copy_new(conn, sql, _READING_TYPES, chunks, meanwhile)
 
 
 def copy_new_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> bool:

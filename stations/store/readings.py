@@ -1,7 +1,7 @@
 """Bulk writes and range reads on ``readings``, ``latest_values`` and ``hourly_means``.
 
 The write path is the ingestion hot path: rows go to the DBAPI driver as plain tuples, skipping
-SQLAlchemy's per-row work: one ``executemany`` on SQLite, ``COPY`` into a staging table then one
+SQLAlchemy's per-row work: statements of 64 rows on SQLite, ``COPY`` into a staging table then one
 ``INSERT … SELECT`` on PostgreSQL. Keys are (station, parameter, observed_at) and inserts are
 ``ON CONFLICT DO NOTHING``: the first value received for a key is kept, so re-ingesting can
 never change stored evidence. Derived tables are refreshed with one set-based statement per
@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Sequence
 from contextlib import suppress
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -74,10 +75,7 @@ def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
     cur = _cursor(conn)
     conflict = "ON CONFLICT (station_id, parameter, observed_at) DO NOTHING"
     if not _is_pg(conn):
-        cur.executemany(
-            f"INSERT INTO readings ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?) {conflict}", rows
-        )
-        return int(cur.rowcount)
+        return _insert_sqlite(cur, rows, conflict)
     # COPY is the fastest way in; the staging table lets ON CONFLICT keep the first value.
     cur.execute(
         "CREATE TEMP TABLE IF NOT EXISTS incoming_readings "
@@ -92,6 +90,30 @@ def insert_readings(conn: Connection, rows: Sequence[ReadingRow]) -> int:
     stored = int(cur.rowcount)
     cur.execute("DELETE FROM incoming_readings")  # a second batch in this transaction
     return stored
+
+
+ROWS_PER_INSERT = 64
+"""SQLite: readings per ``INSERT … VALUES (…), (…)`` statement. One statement step for 64 rows
+costs the driver about 40 % less CPU than 64 steps of ``executemany`` (bench/README.md); 512
+parameters stay far under SQLite's limit of 32,766."""
+_ONE_ROW = "(?,?,?,?,?,?,?,?)"
+
+
+def _insert_sqlite(cur: Any, rows: Sequence[ReadingRow], conflict: str) -> int:
+    """Rows in statements of :data:`ROWS_PER_INSERT`, in order (a key repeated in a batch keeps
+    its first value, as row-by-row inserts do); the rest in one ``executemany``."""
+    values = ",".join([_ONE_ROW] * ROWS_PER_INSERT)
+    many = f"INSERT INTO readings ({_COLUMNS}) VALUES {values} {conflict}"
+    full = len(rows) - len(rows) % ROWS_PER_INSERT
+    stored = 0
+    for i in range(0, full, ROWS_PER_INSERT):
+        cur.execute(many, list(chain.from_iterable(rows[i : i + ROWS_PER_INSERT])))
+        stored += cur.rowcount
+    if full < len(rows):
+        sql = f"INSERT INTO readings ({_COLUMNS}) VALUES {_ONE_ROW} {conflict}"
+        cur.executemany(sql, rows[full:])
+        stored += cur.rowcount
+    return int(stored)
 
 
 def record_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]:

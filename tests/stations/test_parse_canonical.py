@@ -25,6 +25,8 @@ CASES = [
     ("canonical", [GOOD, OTHER, ""], True),
     ("no final line end", [GOOD, OTHER], True),
     ("two stamps", [GOOD, OTHER.replace("080000", "080500"), ""], True),
+    ("stamps alternate", [GOOD, OTHER.replace("080000", "080500"), GOOD, ""], True),
+    ("good stamp, then an impossible one", [GOOD, OTHER.replace("080000", "086100"), ""], False),
     ("Circular symbol PM2,5", [GOOD.replace("PM2.5", "PM2,5"), ""], True),
     ("blank line inside", [GOOD, "", OTHER, ""], True),
     ("padded value", [GOOD.replace("12.5", " 12.5 "), ""], True),
@@ -35,6 +37,8 @@ CASES = [
     ("ASCII unit", [GOOD.replace("µg/Nm³", "ug/Nm3"), ""], False),
     ("NaN", [GOOD.replace("12.5", "nan"), ""], False),
     ("infinity", [GOOD.replace("12.5", "1e400"), ""], False),
+    ("minus infinity", [GOOD.replace("12.5", "-inf"), ""], False),
+    ("largest finite value", [GOOD.replace("12.5", "1.7976931348623157e308"), ""], True),
     ("decimal comma", [GOOD.replace("12.5", "12,5"), ""], False),
     ("impossible time", [GOOD.replace("20261120", "20261320"), ""], False),
     ("padded time", [GOOD.replace("\t2026", "\t 2026"), ""], True),  # both strip it
