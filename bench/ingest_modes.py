@@ -38,7 +38,7 @@ from service.worker.jobs.ingest import CHAIN_EVERY_S
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.parsers import ParserOptions, parse
 from stations.parsers.common import local_stamp
-from stations.store.readings import station_units
+from stations.store.readings import ROWS_PER_INSERT, station_units
 
 LIVE_BATCH = 100
 
@@ -172,8 +172,13 @@ def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: 
             we, ce, stored = _timed(e2e, files, 2000, archive_dir=tmp / "archive")
             assert stored == len(rows), (stored, len(rows))
             wc, cc, _ = ceiling(_copy(template, tmp, "ceil"), rows)
+            wm, _, _ = ceiling(_copy(template, tmp, "ceilm"), rows, ROWS_PER_INSERT)
             runs.append((we, ce, wc, cc))
-            print(f"  run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%})", file=sys.stderr)
+            print(
+                f"  run {i + 1}: ratio {wc / we:.0%} (CPU {cc / ce:.0%}); to the ceiling in "
+                f"{ROWS_PER_INSERT}-row statements ({len(rows) / wm:,.0f}/s) {wm / we:.0%}",
+                file=sys.stderr,
+            )
         _report(f"SQLite, {days} days prior ({n_prior:,} readings)", len(rows), runs)
         for p in tmp.glob("*.db*"):
             if p.name.startswith(("prior", "e2e", "ceil")):

@@ -37,9 +37,14 @@ def expected_per_hour(interval_minutes: float) -> int:
     return max(1, round(60 / interval_minutes))
 
 
+def readings_needed(expected: int, min_fraction: float = MIN_FRACTION) -> int:
+    """Valid readings that make an hour complete: ``⌈0.75·expected⌉`` (9 of 12)."""
+    return math.ceil(min_fraction * expected - 1e-9)
+
+
 def hour_is_complete(n_valid: int, expected: int, min_fraction: float = MIN_FRACTION) -> bool:
     """True when an hour holds enough valid readings: ``n_valid ≥ ⌈0.75·expected⌉`` (9 of 12)."""
-    return n_valid >= math.ceil(min_fraction * expected - 1e-9)
+    return n_valid >= readings_needed(expected, min_fraction)
 
 
 def complete_hours(
@@ -49,11 +54,8 @@ def complete_hours(
 
     ``rows`` are ``(hour_start, mean, n_valid)``, e.g. from ``hourly_means``.
     """
-    return {
-        start: mean
-        for start, mean, n_valid in rows
-        if mean is not None and hour_is_complete(n_valid, expected, min_fraction)
-    }
+    need = readings_needed(expected, min_fraction)  # once: a year is 78,840 rows
+    return {start: mean for start, mean, n_valid in rows if mean is not None and n_valid >= need}
 
 
 def local_day_start(epoch: int) -> int:

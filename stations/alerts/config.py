@@ -279,6 +279,22 @@ class AlertConfig(_Strict):
         destination: str | None = None,
     ) -> Rule | None:
         """The most specific rule of ``rule_type`` for this scope, or None if none/disabled."""
+        # memoised per config (frozen): the alert pass asks the same questions every batch
+        entry = _RULES_FOR.get(id(self))
+        if entry is None or entry[0] is not self:
+            if len(_RULES_FOR) >= 8:
+                _RULES_FOR.clear()
+            entry = _RULES_FOR[id(self)] = (self, {})
+        memo = entry[1]
+        key = (rule_type, station, facility, kind, parameter, destination)
+        if key not in memo:
+            if len(memo) >= 100_000:
+                memo.clear()
+            memo[key] = self._find_rule(key)
+        return memo[key]
+
+    def _find_rule(self, key: tuple[Any, ...]) -> Rule | None:
+        rule_type, station, facility, kind, parameter, destination = key
         best: Rule | None = None
         for rule in self.rules:
             if rule.type != rule_type or not rule.match.matches(
@@ -292,3 +308,7 @@ class AlertConfig(_Strict):
             if best is None or rule.match.specificity > best.match.specificity:
                 best = rule
         return best if best is not None and best.enabled else None
+
+
+# rule_for's answers: id(config) -> (config, {scope: rule}); a reloaded file is a new config
+_RULES_FOR: dict[int, tuple[AlertConfig, dict[tuple[Any, ...], Rule | None]]] = {}

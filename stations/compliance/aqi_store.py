@@ -3,10 +3,10 @@ the window's rows are replaced)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert
+from sqlalchemy import Connection, bindparam, delete, insert
 
 from stations.aqi import (
     AQI_PARAMETERS,
@@ -74,44 +74,57 @@ def store_aqi(
 ) -> tuple[int, int]:
     """Replace the station's hourly AQI for hours ending in (start, end] and the daily AQI of
     local days that ended in that window; returns (hours written, days written)."""
-    first, last = hour_floor(start), hour_floor(end) - HOUR
-    hourly = hourly_rows(hours, first, last) if last >= first else {}
-    conn.execute(
-        delete(aqi_hourly).where(
-            aqi_hourly.c.station_id == station_id,
-            aqi_hourly.c.hour_start >= first,
-            aqi_hourly.c.hour_start <= last,
-        )
-    )
-    if hourly:
-        conn.execute(
-            insert(aqi_hourly),
-            [
-                {"station_id": station_id, "hour_start": h, **_row(r, now)}
-                for h, r in hourly.items()
-            ],
-        )
-    days = list(range(local_day_start(start), end - DAY + 1, DAY))
-    daily = daily_rows(hours, days)
-    if days:
-        conn.execute(
-            delete(aqi_daily).where(
-                aqi_daily.c.station_id == station_id,
-                aqi_daily.c.day_start >= days[0],
-                aqi_daily.c.day_start <= days[-1],
-            )
-        )
-    if daily:
-        conn.execute(
-            insert(aqi_daily),
-            [
-                {
-                    "station_id": station_id,
-                    "day_start": d,
-                    "day": from_epoch(d, VN_OFFSET).date().isoformat(),
-                    **_row(r, now),
-                }
-                for d, r in daily.items()
-            ],
-        )
-    return len(hourly), len(daily)
+    return store_aqi_many(conn, [(station_id, hours, start, end)], now)[station_id]
+
+
+AqiWindow = tuple[str, Mapping[str, Mapping[int, float]], int, int]
+_H, _D = aqi_hourly.c, aqi_daily.c
+_DELETE_HOURS = delete(aqi_hourly).where(
+    _H.station_id == bindparam("sid"),
+    _H.hour_start >= bindparam("lo"),
+    _H.hour_start <= bindparam("hi"),
+)
+_DELETE_DAYS = delete(aqi_daily).where(
+    _D.station_id == bindparam("sid"),
+    _D.day_start >= bindparam("lo"),
+    _D.day_start <= bindparam("hi"),
+)
+
+
+def store_aqi_many(
+    conn: Connection, windows: Sequence[AqiWindow], now: int
+) -> dict[str, tuple[int, int]]:
+    """:func:`store_aqi` for several ``(station_id, hours, start, end)``: one delete and one
+    insert per table for all of them; ``{station_id: (hours written, days written)}``."""
+    counts: dict[str, tuple[int, int]] = {}
+    hour_rows: list[dict[str, Any]] = []
+    day_rows: list[dict[str, Any]] = []
+    hour_deletes, day_deletes = [], []
+    for station_id, hours, start, end in windows:
+        first, last = hour_floor(start), hour_floor(end) - HOUR
+        hourly = hourly_rows(hours, first, last) if last >= first else {}
+        hour_deletes.append({"sid": station_id, "lo": first, "hi": last})
+        hour_rows += [
+            {"station_id": station_id, "hour_start": h, **_row(r, now)} for h, r in hourly.items()
+        ]
+        days = list(range(local_day_start(start), end - DAY + 1, DAY))
+        daily = daily_rows(hours, days)
+        if days:
+            day_deletes.append({"sid": station_id, "lo": days[0], "hi": days[-1]})
+        day_rows += [
+            {
+                "station_id": station_id,
+                "day_start": d,
+                "day": from_epoch(d, VN_OFFSET).date().isoformat(),
+                **_row(r, now),
+            }
+            for d, r in daily.items()
+        ]
+        counts[station_id] = (len(hourly), len(daily))
+    for statement, params in ((_DELETE_HOURS, hour_deletes), (_DELETE_DAYS, day_deletes)):
+        if params:
+            conn.execute(statement, params)
+    for table, rows in ((aqi_hourly, hour_rows), (aqi_daily, day_rows)):
+        if rows:
+            conn.execute(insert(table), rows)
+    return counts

@@ -6,21 +6,29 @@ range) run; evaluating the same data twice writes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, insert
 
 from stations.aqi import NOWCAST_HOURS
-from stations.averaging import HOUR, hour_floor, local_day_start, periods_for
-from stations.compliance.aqi_store import store_aqi
+from stations.averaging import DAY, HOUR, hour_floor, local_day_start, periods_for
+from stations.compliance.aqi_store import store_aqi_many
 from stations.compliance.episodes import derive_episodes
-from stations.compliance.inputs import load_hours, refresh_normalised
+from stations.compliance.inputs import load_hours_many, refresh_normalised_many
 from stations.compliance.rules import AppliedLimit, resolve_limits
-from stations.compliance.sync import SyncStats, load_stored, seed_draft, stored_seed, sync_series
+from stations.compliance.sync import (
+    SyncStats,
+    load_stored_many,
+    seed_draft,
+    stored_seed,
+    sync_series,
+)
 from stations.limits import LimitTable, load_limits
 from stations.sites import Site
+from stations.store.compliance_tables import compliance_events
 from stations.store.sites import get_sites, list_sites
 from stations.timeutil import VN_OFFSET
 
@@ -66,11 +74,7 @@ class LimitCache:
         """``{(parameter, averaging): limit}`` in force on ``day``."""
         found = self._by_day.get(day)
         if found is None:
-            applied, _ = resolve_limits(
-                self.site.kind, self.site.parameters, self.site.permit, day, table=self.table
-            )
-            found = {(a.parameter, a.averaging): a for a in applied}
-            self._by_day[day] = found
+            found = self._by_day[day] = _resolved(self.table, self.site, day)
         return found
 
     def at(self, parameter: str, averaging: str, epoch: int) -> AppliedLimit | None:
@@ -80,6 +84,32 @@ class LimitCache:
         if found is None:
             found = self._by_index[index] = self.limits(local_day(epoch))
         return found.get((parameter, averaging))
+
+
+# Resolved limits per limits table, by what they depend on: the after-ingest step evaluates
+# the same stations every few seconds and resolving took a fifth of its time. A table is
+# read-only and replaced (a new object) when the administrator's overlay changes.
+_Memo = dict[tuple[Any, ...], dict[tuple[str, str], AppliedLimit]]
+_RESOLVED: dict[int, tuple[LimitTable, _Memo]] = {}
+_MAX_RESOLVED = 20_000
+
+
+def _resolved(table: LimitTable, site: Site, day: date) -> dict[tuple[str, str], AppliedLimit]:
+    """``{(parameter, averaging): limit}`` of ``site`` on ``day`` (memoised per table)."""
+    entry = _RESOLVED.get(id(table))
+    if entry is None or entry[0] is not table:
+        if len(_RESOLVED) >= 4:
+            _RESOLVED.clear()
+        entry = _RESOLVED[id(table)] = (table, {})
+    memo = entry[1]
+    key = (site.kind, tuple(site.parameters.items()), repr(site.permit), day)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _MAX_RESOLVED:
+            memo.clear()
+        applied, _ = resolve_limits(site.kind, site.parameters, site.permit, day, table=table)
+        found = memo[key] = {(a.parameter, a.averaging): a for a in applied}
+    return found
 
 
 def evaluate_station(
@@ -97,64 +127,127 @@ def evaluate_station(
     ``end`` is the time up to which data is in (last reading + one interval); periods ending
     later are left for the next run.
     """
-    opts = options or EngineOptions()
-    stats = EvalStats(stations=1)
+    return evaluate_stations(conn, [(site, start, end)], now, options, table)
+
+
+@dataclass
+class _Plan:
+    """One station's evaluation window (see :func:`evaluate_station`)."""
+
+    site: Site
+    start: int
+    end: int
+    cache: LimitCache
+    series: set[tuple[str, str]]
+    hour_start: int
+    day_start: int
+    load_start: int
+
+
+def _plan(site: Site, start: int, end: int, table: LimitTable) -> _Plan:
     # 1-h and 8-h periods resume at the hour of the first new reading; a 24-h period needs its
     # whole local day. Hours before that feed the 8-h windows and the 12-h NowCast.
     hour_start, day_start = hour_floor(start), local_day_start(start)
-    if site.kind == "fluegas":
-        refresh_normalised(conn, site, hour_start, hour_floor(end) + HOUR, now, opts.o2_constant)
-    if hour_floor(end) <= hour_start:  # no period ends in the window: nothing else can change
-        return stats
-    cache = LimitCache(site, table or load_limits())
+    cache = LimitCache(site, table)
     series = {
         key
         for day in {local_day(day_start), local_day(max(day_start, end - 1))}
         for key in cache.limits(day)
     }
     air = site.kind == "air"
-    needs_day = air or any(averaging == "24h" for _, averaging in series)
+    # The day's hours feed its 24-h means and daily AQI, which exist only once the day has
+    # ended in the window; before that, the 8-h windows and the NowCast need fewer hours.
+    day_ended = end >= day_start + DAY
+    needs_day = day_ended and (air or any(averaging == "24h" for _, averaging in series))
     lookback = NOWCAST_HOURS * HOUR if air else 8 * HOUR
-    hours = load_hours(
-        conn,
-        site,
-        min(day_start - 8 * HOUR if needs_day else hour_start, hour_start - lookback),
-        end,
-        opts.min_fraction,
-    )
-    stored, known = load_stored(conn, site.id, day_start)
-    for parameter, averaging in sorted(series):
-        window_start = day_start if averaging == "24h" else hour_start
-        periods = periods_for(hours.get(parameter, {}), averaging, window_start, end)
-        pairs = [(p, cache.at(parameter, averaging, p.start)) for p in periods]
-        seed_row = stored_seed(stored, parameter, averaging, window_start)
-        seed = None
-        if seed_row is not None:
-            limit = cache.at(parameter, averaging, window_start) or next(
-                (lim for _, lim in pairs if lim is not None), None
-            )
-            seed = seed_draft(seed_row, limit) if limit is not None else None
-        drafts = derive_episodes(
-            pairs, near_fraction=opts.near_fraction, hysteresis=opts.hysteresis, initial=seed
-        )
-        stats.episodes.add(
-            sync_series(
-                conn,
-                site.id,
-                parameter,
-                averaging,
-                drafts,
-                window_start,
-                end,
-                now,
-                seed_id=seed_row.id if seed_row is not None else None,
-                stored_rows=stored,
-                known_events=known,
-            )
-        )
-    if site.kind == "air":
-        stats.aqi_hours, stats.aqi_days = store_aqi(conn, site.id, hours, start, end, now)
+    # the daily AQI's O3 8-h maximum starts 7 hours before the day
+    day_from = day_start - 8 * HOUR if air else day_start
+    load_start = min(day_from if needs_day else hour_start, hour_start - lookback)
+    return _Plan(site, start, end, cache, series, hour_start, day_start, load_start)
+
+
+def evaluate_stations(
+    conn: Connection,
+    due: Sequence[tuple[Site, int, int]],
+    now: int,
+    options: EngineOptions | None = None,
+    table: LimitTable | None = None,
+) -> EvalStats:
+    """:func:`evaluate_station` for several ``(site, start, end)`` (each station once) in one
+    pass: the means, normalised means and stored episodes of all of them are read together
+    (one query per table for stations sharing their hours) and the new events and AQI rows
+    written together; what is stored is what evaluating them one by one stores."""
+    if len({site.id for site, _, _ in due}) != len(due):
+        raise ValueError("evaluate_stations: each station at most once")
+    opts = options or EngineOptions()
+    stats = EvalStats(stations=len(due))
+    flue = [(s, hour_floor(a), hour_floor(b) + HOUR) for s, a, b in due if s.kind == "fluegas"]
+    if flue:
+        refresh_normalised_many(conn, flue, now, opts.o2_constant)
+    limits = table or load_limits()
+    # a window in which no period ends changes nothing else
+    plans = [_plan(s, a, b, limits) for s, a, b in due if hour_floor(b) > hour_floor(a)]
+    if not plans:
+        return stats
+    windows = [(p.site, p.load_start, p.end) for p in plans]
+    hours = load_hours_many(conn, windows, opts.min_fraction)
+    stored, known = load_stored_many(conn, {p.site.id: p.day_start for p in plans})
+    events: list[dict[str, Any]] = []
+    for plan in plans:
+        site_hours, site_stored = hours[plan.site.id], stored[plan.site.id]
+        for parameter, averaging in sorted(plan.series):
+            synced = _sync(conn, plan, parameter, averaging, site_hours, site_stored, known, now,
+                           opts, events)  # fmt: skip
+            stats.episodes.add(synced)
+    if events:
+        conn.execute(insert(compliance_events), events)
+    air = [(p.site.id, hours[p.site.id], p.start, p.end) for p in plans if p.site.kind == "air"]
+    for h, d in store_aqi_many(conn, air, now).values():
+        stats.aqi_hours += h
+        stats.aqi_days += d
     return stats
+
+
+def _sync(
+    conn: Connection,
+    plan: _Plan,
+    parameter: str,
+    averaging: str,
+    hours: Mapping[str, Mapping[int, float]],
+    stored: list[Any],
+    known: dict[int, set[tuple[str, int]]],
+    now: int,
+    opts: EngineOptions,
+    events: list[dict[str, Any]],
+) -> SyncStats:
+    """Derive one series' episodes over the plan's window and store them (events to ``events``)."""
+    window_start = plan.day_start if averaging == "24h" else plan.hour_start
+    periods = periods_for(hours.get(parameter, {}), averaging, window_start, plan.end)
+    pairs = [(p, plan.cache.at(parameter, averaging, p.start)) for p in periods]
+    seed_row = stored_seed(stored, parameter, averaging, window_start)
+    seed = None
+    if seed_row is not None:
+        limit = plan.cache.at(parameter, averaging, window_start) or next(
+            (lim for _, lim in pairs if lim is not None), None
+        )
+        seed = seed_draft(seed_row, limit) if limit is not None else None
+    drafts = derive_episodes(
+        pairs, near_fraction=opts.near_fraction, hysteresis=opts.hysteresis, initial=seed
+    )
+    return sync_series(
+        conn,
+        plan.site.id,
+        parameter,
+        averaging,
+        drafts,
+        window_start,
+        plan.end,
+        now,
+        seed_id=seed_row.id if seed_row is not None else None,
+        stored_rows=stored,
+        known_events=known,
+        events_out=events,
+    )
 
 
 def after_ingest(

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, insert, select
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from stations.averaging import HOUR, O2_CONSTANT, complete_hours, expected_per_hour, o2_normalise
+from stations.compliance.windows import group_windows
 from stations.qc import INVALID_MASK
 from stations.sites import Site
 from stations.store.compliance_tables import normalised_hourly_means
@@ -43,34 +47,88 @@ def refresh_normalised(
     Each reading is normalised with the O2 reading of the same timestamp (both QC-passed,
     status 00), then the hour is averaged: C_ref = C·(K − O2_ref)/(K − O2).
     """
-    params = normalised_parameters(site)
-    if not params:
-        return 0
+    return refresh_normalised_many(conn, [(site, start, end)], now, o2_constant)
+
+
+def refresh_normalised_many(
+    conn: Connection,
+    windows: Sequence[tuple[Site, int, int]],
+    now: int,
+    o2_constant: float = O2_CONSTANT,
+) -> int:
+    """:func:`refresh_normalised` for several stations (each with its window): one read of the
+    readings per group of stations with the same hours, one delete and one insert in all."""
+    params = {site.id: normalised_parameters(site) for site, _, _ in windows}
+    sites = {site.id: site for site, _, _ in windows if params[site.id]}
+    rows: list[dict[str, Any]] = []
+    deletes: list[dict[str, Any]] = []
+    for group in group_windows((s.id, lo, hi) for s, lo, hi in windows if s.id in sites):
+        wanted = sorted({p for sid in group.windows for p in params[sid]} | {"O2"})
+        query_args = {"ids": list(group.windows), "params": wanted, "lo": group.lo, "hi": group.hi}
+        by_station: dict[str, list[Any]] = {sid: [] for sid in group.windows}
+        for row in conn.execute(_NORMALISING_READINGS, query_args).all():
+            by_station[row[0]].append(row)
+        for sid, found in by_station.items():
+            lo, hi = group.windows[sid]
+            site = sites[sid]
+            rows += _normalised_rows(site, params[sid], found, lo, hi, now, o2_constant)
+            deletes += [{"sid": sid, "p": p, "lo": lo, "hi": hi} for p in params[sid]]
+    if deletes:
+        conn.execute(_DELETE_NORMALISED, deletes)
+    if rows:
+        conn.execute(insert(normalised_hourly_means), rows)
+    return len(rows)
+
+
+# Joined in Python: SQLite's planner turns the self-join on observed_at into a range scan per
+# O2 row (quadratic); index range reads are linear on both backends. Built once: the step runs
+# after every polled batch, and building a statement was a fair part of running it.
+_R = readings.c
+_NORMALISING_READINGS = select(
+    _R.station_id, _R.parameter, _R.observed_at, _R.value, _R.unit
+).where(
+    _R.station_id.in_(bindparam("ids", expanding=True)),
+    _R.parameter.in_(bindparam("params", expanding=True)),
+    _R.observed_at >= bindparam("lo"),
+    _R.observed_at < bindparam("hi"),
+    _R.status == MEASURING,
+    # same validity rule as hourly_means: flat-line and spike flags are informational
+    _R.qc_flags.op("&")(INVALID_MASK) == 0,
+    _R.value.is_not(None),
+)
+_N = normalised_hourly_means.c
+_DELETE_NORMALISED = delete(normalised_hourly_means).where(
+    _N.station_id == bindparam("sid"),
+    _N.parameter == bindparam("p"),
+    _N.hour_start >= bindparam("lo"),
+    _N.hour_start < bindparam("hi"),
+)
+
+
+def _normalised_rows(
+    site: Site,
+    params: list[str],
+    found: list[Any],
+    start: int,
+    end: int,
+    now: int,
+    o2_constant: float,
+) -> list[dict[str, Any]]:
+    """Normalised hourly means of one station from its ``(station, parameter, t, value,
+    unit)`` readings (those outside [start, end) or its parameters are another window's)."""
     assert site.permit is not None and site.permit.o2_ref is not None
     o2_ref = float(site.permit.o2_ref)
-    # Joined in Python: SQLite's planner turns the self-join on observed_at into a range scan
-    # per O2 row (quadratic); two index range reads are linear on both backends.
-    window = (
-        readings.c.station_id == site.id,
-        readings.c.observed_at >= start,
-        readings.c.observed_at < end,
-        readings.c.status == MEASURING,
-        # same validity rule as hourly_means: flat-line and spike flags are informational
-        readings.c.qc_flags.op("&")(INVALID_MASK) == 0,
-        readings.c.value.is_not(None),
-    )
-    # One read for O2 and the concentrations (the after-ingest step runs this for every
-    # flue-gas station of every batch); O2 is split out before anything is normalised.
-    query = select(
-        readings.c.parameter, readings.c.observed_at, readings.c.value, readings.c.unit
-    ).where(readings.c.parameter.in_([*params, "O2"]), *window)
+    wanted = set(params)
     concentrations = []
     o2: dict[int, float] = {}
-    for row in conn.execute(query):
-        if row[0] != "O2":
-            concentrations.append(row)
-        elif row[2] < o2_constant:
-            o2[int(row[1])] = float(row[2])
+    for _sid, parameter, t, value, unit in found:
+        if not start <= t < end:
+            continue
+        if parameter == "O2":
+            if value < o2_constant:
+                o2[int(t)] = float(value)
+        elif parameter in wanted:
+            concentrations.append((parameter, t, value, unit))
     sums: dict[tuple[str, int], list[float]] = {}
     units: dict[str, str] = {}
     for parameter, t, value, unit in concentrations:
@@ -84,7 +142,7 @@ def refresh_normalised(
         acc[0] += normalised
         acc[1] += 1
         units[parameter] = unit
-    rows = [
+    return [
         {
             "station_id": site.id,
             "parameter": parameter,
@@ -98,17 +156,6 @@ def refresh_normalised(
         }
         for (parameter, hour), (total, n) in sums.items()
     ]
-    conn.execute(
-        delete(normalised_hourly_means).where(
-            normalised_hourly_means.c.station_id == site.id,
-            normalised_hourly_means.c.parameter.in_(params),
-            normalised_hourly_means.c.hour_start >= start,
-            normalised_hourly_means.c.hour_start < end,
-        )
-    )
-    if rows:
-        conn.execute(insert(normalised_hourly_means), rows)
-    return len(rows)
 
 
 def load_hours(
@@ -119,40 +166,53 @@ def load_hours(
     Flue-gas concentrations come from the O2-normalised table, everything else from
     ``hourly_means``.
     """
-    expected = expected_readings(site)
-    normalised = set(normalised_parameters(site))
-    raw: dict[str, list[tuple[int, float | None, int]]] = {}
-    query = select(
-        hourly_means.c.parameter,
-        hourly_means.c.hour_start,
-        hourly_means.c.mean,
-        hourly_means.c.n_valid,
+    return load_hours_many(conn, [(site, start, end)], min_fraction)[site.id]
+
+
+def _means_query(table: Any) -> Any:
+    return select(
+        table.c.station_id, table.c.parameter, table.c.hour_start, table.c.mean, table.c.n_valid
     ).where(
-        hourly_means.c.station_id == site.id,
+        table.c.station_id.in_(bindparam("ids", expanding=True)),
         # naming the parameters lets both backends seek the (station, parameter, hour) key
-        hourly_means.c.parameter.in_(sorted(set(site.parameters) - normalised)),
-        hourly_means.c.hour_start >= start,
-        hourly_means.c.hour_start < end,
+        table.c.parameter.in_(bindparam("params", expanding=True)),
+        table.c.hour_start >= bindparam("lo"),
+        table.c.hour_start < bindparam("hi"),
     )
-    # .all(): one DBAPI fetch; iterating the result fetched row by row (a year is 78,840 rows)
-    for p, h, mean, n in conn.execute(query).all():
-        if p not in normalised:
-            raw.setdefault(p, []).append((int(h), mean, int(n)))
-    if normalised:
-        nq = select(
-            normalised_hourly_means.c.parameter,
-            normalised_hourly_means.c.hour_start,
-            normalised_hourly_means.c.mean,
-            normalised_hourly_means.c.n_valid,
-        ).where(
-            normalised_hourly_means.c.station_id == site.id,
-            normalised_hourly_means.c.parameter.in_(sorted(normalised)),
-            normalised_hourly_means.c.hour_start >= start,
-            normalised_hourly_means.c.hour_start < end,
-        )
-        for p, h, mean, n in conn.execute(nq).all():
-            raw.setdefault(p, []).append((int(h), mean, int(n)))
-    return {p: complete_hours(rows, expected, min_fraction) for p, rows in raw.items()}
+
+
+_MEANS = {t.name: _means_query(t) for t in (hourly_means, normalised_hourly_means)}
+
+
+def load_hours_many(
+    conn: Connection, windows: Sequence[tuple[Site, int, int]], min_fraction: float = 0.75
+) -> dict[str, dict[str, dict[int, float]]]:
+    """:func:`load_hours` of several stations, each over its own window, keyed by station:
+    one read of each means table per group of stations with the same hours."""
+    sites = {site.id: site for site, _, _ in windows}
+    normalised = {sid: set(normalised_parameters(site)) for sid, site in sites.items()}
+    plain = {sid: set(site.parameters) - normalised[sid] for sid, site in sites.items()}
+    raw: dict[str, dict[str, list[tuple[int, float | None, int]]]] = {sid: {} for sid in sites}
+    for group in group_windows((s.id, lo, hi) for s, lo, hi in windows):
+        for table, wanted in ((hourly_means, plain), (normalised_hourly_means, normalised)):
+            params = sorted({p for sid in group.windows for p in wanted[sid]})
+            if not params:
+                continue
+            args = {"ids": list(group.windows), "params": params, "lo": group.lo, "hi": group.hi}
+            # a row outside its station's own window or parameters is another station's read
+            keep = {sid: (wanted[sid], *window) for sid, window in group.windows.items()}
+            # .all(): one DBAPI fetch; iterating fetched row by row (a year is 78,840 rows)
+            for sid, p, h, mean, n in conn.execute(_MEANS[table.name], args).all():
+                own, lo, hi = keep[sid]
+                if p in own and lo <= h < hi:
+                    raw[sid].setdefault(p, []).append((int(h), mean, int(n)))
+    return {
+        sid: {
+            p: complete_hours(rows, expected_readings(sites[sid]), min_fraction)
+            for p, rows in by_parameter.items()
+        }
+        for sid, by_parameter in raw.items()
+    }
 
 
 def data_end(conn: Connection, site: Site) -> int | None:

@@ -3,14 +3,15 @@ ones, void the ones no longer derived, and append only the events not yet record
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from stations.compliance.episodes import EXCEEDANCE, EpisodeDraft, EventDraft
 from stations.compliance.rules import AppliedLimit
+from stations.compliance.windows import chunks
 from stations.store.compliance_tables import compliance_events, exceedance_episodes
 from stations.store.ids import inserted_id
 
@@ -44,22 +45,40 @@ def load_stored(
 ) -> tuple[list[Any], dict[int, set[tuple[str, int]]]]:
     """Episodes of a station a window from ``since`` can touch (opened since, or still open
     then), and the (event, at) pairs already recorded for them: two queries per evaluation."""
-    rows = list(
-        conn.execute(
-            select(E).where(
-                E.c.station_id == station_id,
-                # an episode opened at or after ``since`` also closes after it
-                or_(E.c.closed_at.is_(None), E.c.closed_at > since),
-            )
-        )
-    )
-    known: dict[int, set[tuple[str, int]]] = {r.id: set() for r in rows}
-    if rows:
-        query = select(
-            compliance_events.c.episode_id, compliance_events.c.event, compliance_events.c.at
-        ).where(compliance_events.c.episode_id.in_(list(known)))
-        for episode_id, event, at in conn.execute(query):
-            known[episode_id].add((event, at))
+    rows, known = load_stored_many(conn, {station_id: since})
+    return rows[station_id], known
+
+
+# Built once (the after-ingest step reads them after every polled batch).
+_EPISODES_SINCE = select(E).where(
+    E.c.station_id.in_(bindparam("ids", expanding=True)),
+    # an episode opened at or after ``since`` also closes after it
+    or_(E.c.closed_at.is_(None), E.c.closed_at > bindparam("since")),
+)
+_EV = compliance_events.c
+_EVENTS_OF = select(_EV.episode_id, _EV.event, _EV.at).where(
+    _EV.episode_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def load_stored_many(
+    conn: Connection, since: Mapping[str, int]
+) -> tuple[dict[str, list[Any]], dict[int, set[tuple[str, int]]]]:
+    """:func:`load_stored` of several stations (``{station_id: since}``): their episodes by
+    station and the recorded (event, at) pairs by episode, in two queries per 500 stations."""
+    rows: dict[str, list[Any]] = {sid: [] for sid in since}
+    known: dict[int, set[tuple[str, int]]] = {}
+    for ids in chunks(since):
+        first = min(since[sid] for sid in ids)
+        found = []
+        for r in conn.execute(_EPISODES_SINCE, {"ids": ids, "since": first}).all():
+            if r.closed_at is None or r.closed_at > since[r.station_id]:
+                rows[r.station_id].append(r)
+                found.append(r.id)
+                known[r.id] = set()
+        for episode_ids in chunks(found):
+            for episode_id, event, at in conn.execute(_EVENTS_OF, {"ids": episode_ids}):
+                known[episode_id].add((event, at))
     return rows, known
 
 
@@ -167,8 +186,10 @@ def sync_series(
     seed_id: int | None = None,
     stored_rows: list[Any] | None = None,
     known_events: dict[int, set[tuple[str, int]]] | None = None,
+    events_out: list[dict[str, Any]] | None = None,
 ) -> SyncStats:
-    """Make the stored episodes of a series opened in [start, end) (and the seed) match."""
+    """Make the stored episodes of a series opened in [start, end) (and the seed) match.
+    New event rows go to ``events_out`` when given (the caller inserts a batch's at once)."""
     stats = SyncStats()
     if stored_rows is None or known_events is None:
         stored_rows, known_events = load_stored(conn, station_id, start)
@@ -238,7 +259,10 @@ def sync_series(
             )
     if events:
         events.sort(key=lambda e: e["at"])
-        conn.execute(insert(compliance_events), events)
+        if events_out is None:
+            conn.execute(insert(compliance_events), events)
+        else:
+            events_out += events
         stats.events += len(events)
     return stats
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from stations.parameters import catalogue
 from stations.sites import Permit, Site
@@ -154,20 +154,25 @@ def list_sites(
 
 def get_sites(conn: Connection, site_ids: Iterable[str]) -> dict[str, Site]:
     """Several sites by id (those that exist), in three queries whatever their number."""
-    ids = list(site_ids)
-    if not ids:
+    ids = {"ids": list(site_ids)}
+    if not ids["ids"]:
         return {}
     params: dict[str, dict[str, str]] = {}
-    for p in conn.execute(select(site_parameters).where(site_parameters.c.site_id.in_(ids))):
+    for p in conn.execute(_PARAMETERS_OF, ids):
         params.setdefault(p.site_id, {})[p.parameter] = p.unit
-    found = {
-        p.site_id: _permit_from_row(p)
-        for p in conn.execute(select(permits).where(permits.c.site_id.in_(ids)))
-    }
+    found = {p.site_id: _permit_from_row(p) for p in conn.execute(_PERMITS_OF, ids)}
     return {
         row.id: _site_from_row(row, params.get(row.id, {}), found.get(row.id))
-        for row in conn.execute(select(sites).where(sites.c.id.in_(ids)))
+        for row in conn.execute(_SITES_OF, ids)
     }
+
+
+# get_sites' statements, built once (the after-ingest step reads a batch's sites every batch)
+_PARAMETERS_OF = select(site_parameters).where(
+    site_parameters.c.site_id.in_(bindparam("ids", expanding=True))
+)
+_PERMITS_OF = select(permits).where(permits.c.site_id.in_(bindparam("ids", expanding=True)))
+_SITES_OF = select(sites).where(sites.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def get_site(conn: Connection, site_id: str) -> Site | None:
@@ -201,14 +206,32 @@ _station_cache: dict[str, tuple[tuple[Any, ...], list[Site]]] = {}
 _station_cache_lock = threading.Lock()
 
 
+def _scalar(*columns: Any, where: Any = None, table: Any = None) -> Any:
+    query = select(*columns)
+    if table is not None:
+        query = query.select_from(table)
+    return (query if where is None else query.where(where)).scalar_subquery()
+
+
+_STATION = sites.c.site_type == "station"
+# The fingerprint in one statement (the alert pass after every polled batch reads it).
+_FINGERPRINT = select(
+    _scalar(func.count(), where=_STATION, table=sites),
+    _scalar(func.max(sites.c.updated_at), where=_STATION),
+    _scalar(func.count(), table=permits),
+    _scalar(func.max(permits.c.updated_at)),
+    _scalar(func.count(), table=site_parameters),
+    *(
+        func.coalesce(
+            _scalar(revisions.revisions.c.value, where=revisions.revisions.c.name == n), 0
+        )
+        for n in (revisions.REGISTRY, revisions.PERMITS)
+    ),
+)
+
+
 def _stations_fingerprint(conn: Connection) -> tuple[Any, ...]:
-    site_fp = conn.execute(
-        select(func.count(), func.max(sites.c.updated_at)).where(sites.c.site_type == "station")
-    ).one()
-    permit_fp = conn.execute(select(func.count(), func.max(permits.c.updated_at))).one()
-    params = conn.execute(select(func.count()).select_from(site_parameters)).scalar()
-    counters = revisions.current(conn, revisions.REGISTRY, revisions.PERMITS)
-    return (*site_fp, *permit_fp, params, *counters)
+    return tuple(conn.execute(_FINGERPRINT).one())
 
 
 def cached_stations(conn: Connection) -> list[Site]:

@@ -293,13 +293,13 @@ def test_flue_gas_files_inside_an_hour_refresh_only_the_normalised_means(
     station = "LS_XMDB_KHI01"  # Dust limit 216 mg/Nm³ at O2_ref 10 % (test above)
     partial_means = []
     derived_at: list[int] = []  # files after which the means were read to derive periods
-    real_load_hours = compliance_engine.load_hours
+    real_load_hours = compliance_engine.load_hours_many
 
     def load_hours(*args: object, **kwargs: object) -> object:
         derived_at.append(len(partial_means))
         return real_load_hours(*args, **kwargs)
 
-    monkeypatch.setattr(compliance_engine, "load_hours", load_hours)
+    monkeypatch.setattr(compliance_engine, "load_hours_many", load_hours)
     for i in range(36):
         t = T0 + i * 300
         dust = 300.0 if i // 12 == 1 else 100.0  # the second hour exceeds
