@@ -23,7 +23,6 @@ from stations.averaging import (
     LOCAL_OFFSET,
     ROLLING_HOURS,
     ROLLING_MIN_HOURS,
-    hour_is_complete,
 )
 from stations.compliance.rules import AppliedLimit
 from stations.store.hour_columns import HourColumns
@@ -40,14 +39,6 @@ class HourGrid:
     lo: int
     values: Floats
     present: Bools
-
-
-def min_valid(expected: int, min_fraction: float) -> int:
-    """The fewest valid readings that make an hour complete (:func:`hour_is_complete`)."""
-    return next(
-        (n for n in range(expected + 1) if hour_is_complete(n, expected, min_fraction)),
-        expected + 1,
-    )
 
 
 def hour_grid(rows: HourColumns, lo: int, end: int, need: int) -> HourGrid:

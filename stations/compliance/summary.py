@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from stations.averaging import HOUR, MIN_FRACTION, hour_floor
+from stations.averaging import HOUR, MIN_FRACTION, hour_floor, readings_needed
 from stations.compliance.engine import LimitCache, local_day
 from stations.compliance.inputs import expected_readings, normalised_parameters
-from stations.compliance.period_counts import HourGrid, count_periods, hour_grid, min_valid, periods
+from stations.compliance.period_counts import HourGrid, count_periods, hour_grid, periods
 from stations.compliance.rules import resolve_limits
 from stations.limits import LimitTable, load_limits
 from stations.sites import Site
@@ -57,7 +57,7 @@ def _grids(
     them (flue-gas concentrations from the O2-normalised table), and the valid readings in
     [start, end) of those read from ``hourly_means``."""
     normalised = normalised_parameters(site)
-    need = min_valid(expected_readings(site), MIN_FRACTION)
+    need = readings_needed(expected_readings(site), MIN_FRACTION)
     grids, captured = {}, {}
     for parameter in parameters:
         table = normalised_hourly_means if parameter in normalised else hourly_means

@@ -11,8 +11,8 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from stations.averaging import DAY, HOUR, complete_hours, periods_for
-from stations.compliance.period_counts import count_periods, hour_grid, min_valid, periods
+from stations.averaging import DAY, HOUR, complete_hours, periods_for, readings_needed
+from stations.compliance.period_counts import count_periods, hour_grid, periods
 from stations.compliance.rules import AppliedLimit
 from stations.store.hour_columns import HourColumns
 from stations.timeutil import VN_OFFSET
@@ -76,7 +76,7 @@ def _vectorised(
         np.array([rows[h][1] for h in keys], dtype=np.int64),
         np.array([rows[h][0] is not None for h in keys], dtype=np.bool_),
     )
-    grid = hour_grid(columns, start - 8 * HOUR, end, min_valid(EXPECTED, 0.75))
+    grid = hour_grid(columns, start - 8 * HOUR, end, readings_needed(EXPECTED, 0.75))
     starts, means = periods(grid, averaging, start, end)
     return count_periods(starts, means, limit_at, near)
 
@@ -158,13 +158,6 @@ def test_the_cases_reach_every_outcome() -> None:
         _reference(rows, "8h", start, end, with_missing, 0.9)[0]
         < (_reference(rows, "8h", start, end, _const(PM), 0.9)[0])
     )
-
-
-@pytest.mark.parametrize(
-    ("expected", "fraction", "need"), [(12, 0.75, 9), (60, 0.75, 45), (1, 0.75, 1)]
-)
-def test_min_valid_is_the_completeness_rule(expected: int, fraction: float, need: int) -> None:
-    assert min_valid(expected, fraction) == need
 
 
 SUMS = [
