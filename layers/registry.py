@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from layers.points_layer import point_features
+from layers.points_layer import streamed_point_features
 from layers.stations_layer import station_features
 from layers.zone_index import ZoneIndex
 from layers.zones_layer import commune_features, zone_features
@@ -228,7 +228,7 @@ COLLECTIONS: dict[str, Collection] = {
             "their latest results and zone levels",
             "Point",
             POINT_PROPS,
-            lambda conn, ctx, zi: point_features(conn, zones=zi),
+            lambda conn, ctx, zi: streamed_point_features(conn, zi),
             _points_fp,
         ),
         Collection(

@@ -8,7 +8,6 @@ max timestamps of small tables). Fingerprints are checked at most every ``check_
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -22,6 +21,12 @@ import shapely
 from sqlalchemy import Engine
 
 from layers import revision
+from layers.encoded_features import (
+    DecodedFeatures,
+    EncodedBytes,
+    FeatureBuffer,
+    encode_feature,
+)
 from layers.errors import UnknownCollection
 from layers.query import FeatureQuery
 from layers.registry import COLLECTIONS, BuildContext, Collection
@@ -41,12 +46,12 @@ def _epoch(value: Any) -> float:
 
 @dataclass(slots=True)
 class Snapshot:
-    """One collection at one moment."""
+    """One collection at one moment: its features as encoded bytes in one buffer
+    (:mod:`layers.encoded_features`), with the bounds, times and ids the queries need."""
 
     collection: Collection
     key: tuple[Any, ...]
-    features: list[dict[str, Any]]
-    encoded: list[bytes]
+    encoded: EncodedBytes
     bounds: np.ndarray
     times: np.ndarray
     index: dict[str, int]
@@ -57,18 +62,25 @@ class Snapshot:
 
     @classmethod
     def build(cls, collection: Collection, key: tuple[Any, ...], fc: dict[str, Any]) -> Snapshot:
-        """Index a FeatureCollection."""
-        features = fc["features"]
-        bounds = _bounds([f["geometry"] for f in features])
+        """Index a FeatureCollection; its ``features`` may be any iterable (a generator keeps
+        one feature's dict alive at a time)."""
         prop = collection.temporal
-        times = np.array(
-            [_epoch(f["properties"].get(prop)) if prop else math.nan for f in features],
-            dtype="float64",
-        )
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        encoded = [encode(f).encode() for f in features]
-        index = {str(f["id"]): i for i, f in enumerate(features)}
-        return cls(collection, key, features, encoded, bounds, times, index)
+        buffer = FeatureBuffer()
+        boxes: list[tuple[float, float, float, float]] = []
+        times: list[float] = []
+        index: dict[str, int] = {}
+        for i, f in enumerate(fc["features"]):
+            buffer.append(encode_feature(f))
+            boxes.append(_box(f["geometry"]))
+            times.append(_epoch(f["properties"].get(prop)) if prop else math.nan)
+            index[str(f["id"])] = i
+        bounds = np.array(boxes, dtype="float64").reshape(-1, 4)
+        return cls(collection, key, buffer.freeze(), bounds, np.array(times, "float64"), index)
+
+    @property
+    def features(self) -> DecodedFeatures:
+        """The features as GeoJSON dicts, decoded on access (the bytes are what is kept)."""
+        return DecodedFeatures(self.encoded)
 
     @property
     def extent(self) -> list[float] | None:
@@ -91,7 +103,7 @@ class Snapshot:
 
     def select(self, query: FeatureQuery) -> np.ndarray:
         """Indices of the features matching the query's filters (before paging)."""
-        keep = np.ones(len(self.features), dtype=bool)
+        keep = np.ones(len(self.encoded), dtype=bool)
         if query.bbox is not None and len(keep):
             minx, miny, maxx, maxy = query.bbox
             b = self.bounds
@@ -101,7 +113,7 @@ class Snapshot:
             keep &= (self.times >= lo) & (self.times <= hi)
         if query.where is not None:
             keep &= np.fromiter(
-                (query.where(f) for f in self.features), dtype=bool, count=len(self.features)
+                (query.where(f) for f in self.features), dtype=bool, count=len(self.encoded)
             )
         for name, target in query.equals.items():
             match = np.zeros(len(keep), dtype=bool)
@@ -222,16 +234,14 @@ class SnapshotCache:
 _NONE = np.empty(0, dtype=np.intp)
 
 
-def _bounds(geometries: list[dict[str, Any]]) -> np.ndarray:
-    """(n, 4) minx, miny, maxx, maxy of GeoJSON geometries; points are read straight from
-    their coordinates (a shapely object per point cost most of a 100k-point build)."""
-    if not geometries:
-        return np.empty((0, 4))
-    if all(g["type"] == "Point" for g in geometries):
-        xy = np.array([g["coordinates"][:2] for g in geometries], dtype="float64")
-        return np.hstack([xy, xy])
-    geoms = [shapely.geometry.shape(g) for g in geometries]
-    return shapely.bounds(np.array(geoms, dtype=object))
+def _box(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
+    """minx, miny, maxx, maxy of a GeoJSON geometry; a point is read straight from its
+    coordinates (a shapely object per point cost most of a 100k-point build)."""
+    if geometry["type"] == "Point":
+        x, y = geometry["coordinates"][:2]
+        return (float(x), float(y), float(x), float(y))
+    minx, miny, maxx, maxy = shapely.bounds(shapely.geometry.shape(geometry)).tolist()
+    return (minx, miny, maxx, maxy)
 
 
 def _generation(collection: Collection) -> tuple[int, int]:

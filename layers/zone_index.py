@@ -26,6 +26,8 @@ class ZoneIndex:
     # levels_at per coordinate: sites do not move, and the stations layer is rebuilt after
     # every ingest batch; the index itself is replaced when zones change.
     _levels: dict[tuple[float, float], dict[str, Any]] = field(default_factory=dict)
+    # the distinct answers (a few dozen level combinations), shared by every cached point
+    _shared: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, zones: list[ZoneRecord]) -> ZoneIndex:
@@ -54,6 +56,7 @@ class ZoneIndex:
         if held is None:
             held = self._levels_at(lon, lat)
             if len(self._levels) < MAX_CACHED_POINTS:  # bounded: /api/zones/at takes any point
+                held = self._shared.setdefault(tuple(held.items()), held)
                 self._levels[(lon, lat)] = held
         return dict(held)
 

@@ -7,6 +7,7 @@ the map draws slim layers and asks for one feature's full record when its popup 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import shapely
@@ -61,7 +62,7 @@ def slim_geometry(
     return {"type": out["type"], "coordinates": _round(out["coordinates"], digits)}
 
 
-def slim_points(features: list[dict[str, Any]], *, results: bool = False) -> dict[str, Any]:
+def slim_points(features: Sequence[dict[str, Any]], *, results: bool = False) -> dict[str, Any]:
     """Monitoring points with the marker properties (and the results, for a snapshot)."""
     out = []
     for f in features:
@@ -94,7 +95,7 @@ def slim_points(features: list[dict[str, Any]], *, results: bool = False) -> dic
 
 
 def slim_polygons(
-    features: list[dict[str, Any]], *, tolerance: float = SIMPLIFY_DEGREES
+    features: Sequence[dict[str, Any]], *, tolerance: float = SIMPLIFY_DEGREES
 ) -> dict[str, Any]:
     """Zones or communes with simplified, rounded outlines and their properties unchanged."""
     out = [
@@ -118,7 +119,7 @@ LAYER_COLLECTIONS: dict[str, str] = {
 }
 
 
-def slim_layer(layer: str, features: list[dict[str, Any]], *, results: bool = False) -> dict:
+def slim_layer(layer: str, features: Sequence[dict[str, Any]], *, results: bool = False) -> dict:
     """The slim FeatureCollection of one map layer (a key of :data:`LAYER_COLLECTIONS`)."""
     if layer == "points":
         return slim_points(features, results=results)

@@ -17,6 +17,8 @@ HOUR = 3600
 DAY = 86400
 LOCAL_OFFSET = 7 * HOUR  # Vietnam, no daylight saving since 1975
 MIN_FRACTION = 0.75
+ROLLING_HOURS, ROLLING_MIN_HOURS = 8, 6  # QCVN 05 8-h mean: valid with 6 of its 8 hours
+DAY_MIN_HOURS = 18  # a local-day mean: valid with 18 of its 24 hours
 O2_CONSTANT = 21.0  # QCVN 22:2009 form; QCVN 19:2024 may use 20.9 (regulations.md §5.3)
 
 
@@ -67,7 +69,11 @@ def hour_floor(epoch: int) -> int:
 
 
 def rolling_periods(
-    hours: Mapping[int, float], start: int, end: int, window_h: int = 8, min_hours: int = 6
+    hours: Mapping[int, float],
+    start: int,
+    end: int,
+    window_h: int = ROLLING_HOURS,
+    min_hours: int = ROLLING_MIN_HOURS,
 ) -> list[Period]:
     """Rolling means ending at each hour end in (start, end]: the 8-h mean of QCVN 05.
 
@@ -83,7 +89,7 @@ def rolling_periods(
 
 
 def daily_periods(
-    hours: Mapping[int, float], start: int, end: int, min_hours: int = 18
+    hours: Mapping[int, float], start: int, end: int, min_hours: int = DAY_MIN_HOURS
 ) -> list[Period]:
     """Local-day means (00:00–24:00 UTC+7) of the days overlapping [start, end)."""
     by_day: dict[int, list[float]] = {}

@@ -7,6 +7,7 @@ rules are tested without a server. Every object is built key by key from ``allow
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -38,8 +39,8 @@ class Disclosure:
 class Inputs:
     """Everything the document is built from (read once per data change)."""
 
-    stations: list[dict[str, Any]]  # features of the ``stations`` layer
-    points: list[dict[str, Any]]  # features of the ``monitoring-points`` layer
+    stations: Sequence[dict[str, Any]]  # features of the ``stations`` layer
+    points: Sequence[dict[str, Any]]  # features of the ``monitoring-points`` layer
     hourly: dict[str, dict[str, Any]]  # stations.store.compliance.latest_aqi
     daily: dict[str, dict[str, Any]]  # newest daily AQI per station (same keys, ``at`` = day)
     communes: list[str]  # commune names of the communes layer

@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from stations.averaging import HOUR, hour_floor, periods_for
+from stations.averaging import HOUR, MIN_FRACTION, hour_floor, readings_needed
 from stations.compliance.engine import LimitCache, local_day
-from stations.compliance.inputs import expected_readings, load_hours, normalised_parameters
+from stations.compliance.inputs import expected_readings, normalised_parameters
+from stations.compliance.period_counts import HourGrid, count_periods, hour_grid, periods
 from stations.compliance.rules import resolve_limits
 from stations.limits import LimitTable, load_limits
 from stations.sites import Site
 from stations.store.compliance import list_episodes
 from stations.store.compliance_tables import normalised_hourly_means
+from stations.store.hour_columns import NO_ROWS, read_hour_columns
 from stations.store.schema import hourly_means
 
 
-def _captured(conn: Connection, site: Site, start: int, end: int) -> dict[str, int]:
-    """Valid readings per parameter in [start, end) (normalised ones for flue-gas stacks)."""
-    out: dict[str, int] = {}
+def _captured(
+    conn: Connection, site: Site, start: int, end: int, known: Mapping[str, int]
+) -> dict[str, int]:
+    """Valid readings per parameter in [start, end) (normalised ones for flue-gas stacks);
+    ``known``: the sums of ``hourly_means`` parameters already read as columns."""
+    out: dict[str, int] = dict(known)
     for table in (hourly_means, normalised_hourly_means):
+        wanted = sorted(site.parameters)
+        if table is hourly_means:
+            wanted = [p for p in wanted if p not in known]
+            if not wanted:
+                continue
         query = (
             select(table.c.parameter, func.sum(table.c.n_valid))
             .where(
                 table.c.station_id == site.id,
-                table.c.parameter.in_(sorted(site.parameters)),
+                table.c.parameter.in_(wanted),
                 table.c.hour_start >= start,
                 table.c.hour_start < end,
             )
@@ -36,6 +48,28 @@ def _captured(conn: Connection, site: Site, start: int, end: int) -> dict[str, i
                 continue
             out[parameter] = int(n or 0)
     return out
+
+
+def _grids(
+    conn: Connection, site: Site, parameters: Iterable[str], start: int, end: int
+) -> tuple[dict[str, HourGrid], dict[str, int]]:
+    """Complete hourly means of [start − 8 h, end) per parameter, as :func:`load_hours` reads
+    them (flue-gas concentrations from the O2-normalised table), and the valid readings in
+    [start, end) of those read from ``hourly_means``."""
+    normalised = normalised_parameters(site)
+    need = readings_needed(expected_readings(site), MIN_FRACTION)
+    grids, captured = {}, {}
+    for parameter in parameters:
+        table = normalised_hourly_means if parameter in normalised else hourly_means
+        lo = start - 8 * HOUR
+        if parameter not in site.parameters:  # a limit for a parameter not measured: no periods
+            grids[parameter] = hour_grid(NO_ROWS, lo, end, need)
+            continue
+        rows = read_hour_columns(conn, table.name, site.id, parameter, lo, end)
+        grids[parameter] = hour_grid(rows, lo, end, need)
+        if table is hourly_means:
+            captured[parameter] = int(rows.n_valid[rows.hour_start >= start].sum())
+    return grids, captured
 
 
 _caches: dict[str, tuple[tuple[Any, ...], LimitCache]] = {}
@@ -61,8 +95,6 @@ def station_summary(
     start, end = hour_floor(start), hour_floor(end)
     hours_in_window = max(0, (end - start) // HOUR)
     expected = expected_readings(site) * hours_in_window
-    captured = _captured(conn, site, start, end)
-    hours = load_hours(conn, site, start - 8 * HOUR, end)
     cache = _limit_cache(site, load_limits())
     _, unresolved = resolve_limits(
         site.kind, site.parameters, site.permit, local_day(max(start, end - 1))
@@ -70,16 +102,12 @@ def station_summary(
     series: list[dict[str, Any]] = []
     total_eval = total_ok = 0
     keys = sorted({k for day in {local_day(start), local_day(end - 1)} for k in cache.limits(day)})
+    grids, known = _grids(conn, site, sorted({p for p, _ in keys}), start, end)
+    captured = _captured(conn, site, start, end, known)
     for parameter, averaging in keys:
-        evaluated = compliant = near = 0
-        for p in periods_for(hours.get(parameter, {}), averaging, start, end):
-            limit = cache.at(parameter, averaging, p.start)
-            if limit is None or p.mean is None:
-                continue
-            ratio = limit.ratio(p.mean)
-            evaluated += 1
-            compliant += ratio <= 1
-            near += near_fraction <= ratio <= 1
+        starts, means = periods(grids[parameter], averaging, start, end)
+        limit_at = partial(cache.at, parameter, averaging)
+        evaluated, compliant, near = count_periods(starts, means, limit_at, near_fraction)
         total_eval += evaluated
         total_ok += compliant
         current = cache.at(parameter, averaging, end - 1)

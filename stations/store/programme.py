@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -18,10 +18,15 @@ from stations.programme.rounds import UnknownRound
 from stations.store.programme_tables import lab_results, programme_rounds
 from stations.store.schema import sites
 
+MAX_ID_LIST = 1000
 
-def points(conn: Connection) -> dict[str, PointInfo]:
-    """Every periodic monitoring point: ``{id: PointInfo}``."""
-    rows = conn.execute(select(sites).where(sites.c.site_type == "point").order_by(sites.c.id))
+
+def points(conn: Connection, ids: Collection[str] | None = None) -> dict[str, PointInfo]:
+    """Every periodic monitoring point (or those of ``ids``): ``{id: PointInfo}``."""
+    query = select(sites).where(sites.c.site_type == "point")
+    if ids is not None:
+        query = query.where(sites.c.id.in_(sorted(ids)))
+    rows = conn.execute(query.order_by(sites.c.id))
     return {
         r.id: PointInfo(
             id=r.id,
@@ -177,13 +182,15 @@ def latest_point_results(conn: Connection) -> dict[str, dict[str, Any]]:
     ``exceeds`` | ``no_limit`` | ``no_data``; ``results`` is ``{parameter: {value, unit,
     qualifier, limit, ratio, verdict, ...}}``. Points without results are absent.
     """
-    known = points(conn)
     rounds = {r["id"]: r for r in list_rounds(conn)}
     order = {rid: (r["year"], r["number"]) for rid, r in rounds.items()}
     latest_round: dict[str, int] = {}
     for pid, rid in conn.execute(select(lab_results.c.point_id, lab_results.c.round_id).distinct()):
         if pid not in latest_round or order[rid] > order[latest_round[pid]]:
             latest_round[pid] = rid
+    # only the points with results (a layer of 100,000 points has results at a few hundred);
+    # a long id list would outgrow the backends' parameter limits, so then all are read
+    known = points(conn, latest_round if len(latest_round) <= MAX_ID_LIST else None)
     wanted = set(latest_round.values())
     rows: Iterable[Any] = (
         conn.execute(select(lab_results).where(lab_results.c.round_id.in_(wanted)))

@@ -94,3 +94,26 @@ def test_filtered_walks_match_the_stored_points(client: Any, points: list[Site])
         ids, matched = _walk(client, f"{ITEMS}?{query}&limit=50", 50)
         expected = sorted(p.id for p in points if keep(p))
         assert ids == expected and matched == len(expected), query
+
+
+def test_cached_pages_of_earlier_seconds_are_dropped(  # type: ignore[no-untyped-def]
+    client, points: list[Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached page only answers within its second; a walk must not leave every page it
+    served in the worker (100 pages of 1,000 points held ~50 MB, bench/points_scale.py)."""
+    from service.web.routes import ogc as route
+
+    now = [1_800_000_000]
+    monkeypatch.setattr(route.time, "time", lambda: now[0])
+    pages = [f"{ITEMS}?limit=100&offset={o}" for o in range(0, 500, 100)]
+    first = [client.get(p).content for p in pages]
+    snap = client.app.state.ctx.snapshots.get("monitoring-points")
+
+    def cached() -> int:
+        return sum(1 for k in snap.responses if k[0] == "items")
+
+    assert cached() == len(pages)
+    now[0] += 1
+    again = client.get(pages[0]).content
+    assert cached() == 1
+    assert again.split(b'"timeStamp"')[0] == first[0].split(b'"timeStamp"')[0]  # same bytes
