@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from stations.alerts.bands import Severity
 from stations.alerts.channels import CHANNELS
 from stations.config_fields import AtLeastOne, NonNegative, Positive
+from stations.memo import OwnerMemo
 
 
 class RuleType(StrEnum):
@@ -280,18 +281,8 @@ class AlertConfig(_Strict):
     ) -> Rule | None:
         """The most specific rule of ``rule_type`` for this scope, or None if none/disabled."""
         # memoised per config (frozen): the alert pass asks the same questions every batch
-        entry = _RULES_FOR.get(id(self))
-        if entry is None or entry[0] is not self:
-            if len(_RULES_FOR) >= 8:
-                _RULES_FOR.clear()
-            entry = _RULES_FOR[id(self)] = (self, {})
-        memo = entry[1]
         key = (rule_type, station, facility, kind, parameter, destination)
-        if key not in memo:
-            if len(memo) >= 100_000:
-                memo.clear()
-            memo[key] = self._find_rule(key)
-        return memo[key]
+        return _RULES_FOR.get(self, key, lambda: self._find_rule(key))
 
     def _find_rule(self, key: tuple[Any, ...]) -> Rule | None:
         rule_type, station, facility, kind, parameter, destination = key
@@ -310,5 +301,5 @@ class AlertConfig(_Strict):
         return best if best is not None and best.enabled else None
 
 
-# rule_for's answers: id(config) -> (config, {scope: rule}); a reloaded file is a new config
-_RULES_FOR: dict[int, tuple[AlertConfig, dict[tuple[Any, ...], Rule | None]]] = {}
+# rule_for's answers per config and scope; a reloaded file is a new config
+_RULES_FOR: OwnerMemo[Rule | None] = OwnerMemo(8, 100_000)

@@ -27,6 +27,7 @@ from stations.compliance.sync import (
     sync_series,
 )
 from stations.limits import LimitTable, load_limits
+from stations.memo import OwnerMemo
 from stations.sites import Site
 from stations.store.compliance_tables import compliance_events
 from stations.store.sites import get_sites, list_sites
@@ -89,27 +90,18 @@ class LimitCache:
 # Resolved limits per limits table, by what they depend on: the after-ingest step evaluates
 # the same stations every few seconds and resolving took a fifth of its time. A table is
 # read-only and replaced (a new object) when the administrator's overlay changes.
-_Memo = dict[tuple[Any, ...], dict[tuple[str, str], AppliedLimit]]
-_RESOLVED: dict[int, tuple[LimitTable, _Memo]] = {}
-_MAX_RESOLVED = 20_000
+_RESOLVED: OwnerMemo[dict[tuple[str, str], AppliedLimit]] = OwnerMemo(4, 20_000)
 
 
 def _resolved(table: LimitTable, site: Site, day: date) -> dict[tuple[str, str], AppliedLimit]:
     """``{(parameter, averaging): limit}`` of ``site`` on ``day`` (memoised per table)."""
-    entry = _RESOLVED.get(id(table))
-    if entry is None or entry[0] is not table:
-        if len(_RESOLVED) >= 4:
-            _RESOLVED.clear()
-        entry = _RESOLVED[id(table)] = (table, {})
-    memo = entry[1]
-    key = (site.kind, tuple(site.parameters.items()), repr(site.permit), day)
-    found = memo.get(key)
-    if found is None:
-        if len(memo) >= _MAX_RESOLVED:
-            memo.clear()
+
+    def resolve() -> dict[tuple[str, str], AppliedLimit]:
         applied, _ = resolve_limits(site.kind, site.parameters, site.permit, day, table=table)
-        found = memo[key] = {(a.parameter, a.averaging): a for a in applied}
-    return found
+        return {(a.parameter, a.averaging): a for a in applied}
+
+    key = (site.kind, tuple(site.parameters.items()), repr(site.permit), day)
+    return _RESOLVED.get(table, key, resolve)
 
 
 def evaluate_station(
