@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from service.bootstrap import import_stations
+from service.cli.ingest import BATCH_FILES
 from service.database import make_engine, upgrade
 from service.demo.simulator.model import (
     Scenario,
@@ -54,7 +55,7 @@ from stations.store.sites import list_sites, sync_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = 1_795_140_000
-BATCH = 2000
+BATCH = BATCH_FILES  # as `quantrac ingest` commits a backfill
 
 
 _CREATED: list[tuple[str, str]] = []  # (server URL, database) to drop when the bench ends

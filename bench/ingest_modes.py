@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench_ingest import NOW, ceiling, fresh_db
+from bench_ingest import BATCH, NOW, ceiling, fresh_db
 
 from service.database import make_engine
 from service.runtime import Runtime
@@ -169,7 +169,7 @@ def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: 
         runs = []
         for i in range(repeats):
             e2e = _copy(template, tmp, "e2e")
-            we, ce, stored = _timed(e2e, files, 2000, archive_dir=tmp / "archive")
+            we, ce, stored = _timed(e2e, files, BATCH, archive_dir=tmp / "archive")
             assert stored == len(rows), (stored, len(rows))
             wc, cc, _ = ceiling(_copy(template, tmp, "ceil"), rows)
             wm, _, _ = ceiling(_copy(template, tmp, "ceilm"), rows, ROWS_PER_INSERT)
