@@ -13,22 +13,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 
+from service.admin.preview import PREVIEW_MAX_BYTES, preview_sample, too_large
 from service.auth.deps import AdminDep
 from service.web.deps import ContextDep
-from stations.ingest.units import harmonise_units
-from stations.parsers import ParserOptions, parse
-from stations.parsers.common import unsafe_name
-from stations.qc import Flag
+from stations.errors import InvalidRequest
 from stations.store.conflicts import list_conflicts
 from stations.store.format_notes import format_summary
-from stations.store.readings import station_units
 from stations.timeutil import epoch_to_local_iso, parse_iso_time
 
 router = APIRouter(prefix="/api/admin/ingest", tags=["admin"])
-
-PREVIEW_MAX_BYTES = 1024 * 1024  # a datalogger file is about 1 kB; a day's CSV export fits
-PREVIEW_MAX_READINGS = 500
 
 
 @router.get("/format-notes", summary="How each station's and source's files deviate")
@@ -59,9 +54,7 @@ async def _body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > PREVIEW_MAX_BYTES:
-            raise HTTPException(
-                413, f"tệp quá lớn / sample too large: over {PREVIEW_MAX_BYTES} bytes"
-            )
+            raise HTTPException(413, too_large())
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -75,57 +68,13 @@ async def preview(
     fmt: Annotated[str, Query(alias="format", pattern="^(auto|tt10|csv|json)$")] = "auto",
     strict: Annotated[bool, Query(description="read as a strict source would")] = False,
 ) -> dict[str, Any]:
-    """Readings (after unit conversion), notes, line errors and whether the station is known.
-
-    ``flags`` holds only what the registry decides (``unit_mismatch``, ``not_configured``);
-    range, time and flat-line checks need the stored history and run at ingestion.
-    """
+    """Readings (after unit conversion), notes, line errors and whether the station is known
+    (:func:`service.admin.preview.preview_sample`)."""
     data = await _body(request)
-    reason = unsafe_name(name)
-    if reason is not None:
-        raise HTTPException(400, reason)
-    options = ParserOptions(strict=strict)
-    parsed = parse(data, name, fmt, options)
-    with ctx.engine.connect() as conn:
-        sites = station_units(conn)
-    notes = list(parsed.notes)
-    readings = parsed.readings
-    if not strict and parsed.fatal is None:
-        converted: list[str] = []
-        readings = harmonise_units(readings, sites, converted)
-        notes += converted
-    stations = sorted({r.station_id for r in readings} | {parsed.station_id or ""} - {""})
-    out = []
-    for r in readings[:PREVIEW_MAX_READINGS]:
-        expected = sites.get(r.station_id, {}).get(r.parameter)
-        flags = []
-        if expected is None:
-            flags.append(Flag.NOT_CONFIGURED.name.lower())
-        elif r.unit != expected:
-            flags.append(Flag.UNIT_MISMATCH.name.lower())
-        out.append(
-            {
-                "station_id": r.station_id,
-                "parameter": r.parameter,
-                "time": epoch_to_local_iso(r.observed_at),
-                "value": r.value,
-                "unit": r.unit,
-                "status": r.status,
-                "registry_unit": expected,
-                "flags": flags,
-            }
-        )
-    return {
-        "name": name,
-        "size": len(data),
-        "fatal": parsed.fatal,
-        "stations": [{"id": s, "registered": s in sites} for s in stations],
-        "notes": notes,
-        "readings": out,
-        "reading_count": len(readings),
-        "errors": [e.as_dict() for e in parsed.errors[:200]],
-        "error_count": len(parsed.errors),
-    }
+    try:
+        return await run_in_threadpool(preview_sample, ctx.engine, data, name, fmt, strict)
+    except InvalidRequest as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 @router.get("/conflicts", summary="Resent values that disagreed with the stored ones")
