@@ -13,8 +13,9 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from stations.averaging import HOUR
+
 K = TypeVar("K", bound=Hashable)
-HOUR = 3600
 # IN lists stay well under SQLite's bound-parameter limit and PostgreSQL's planner sweet spot.
 MAX_GROUP = 500
 

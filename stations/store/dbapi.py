@@ -15,13 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from stations.store.readings import _cursor, _is_pg
+
 
 def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
     """Every row of ``sql`` (``?`` placeholders) as plain tuples."""
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur = _cursor(conn)
     try:
-        pg = conn.dialect.name == "postgresql"
-        cur.execute(sql.replace("?", "%s") if pg else sql, params)
+        cur.execute(sql.replace("?", "%s") if _is_pg(conn) else sql, params)
         return cur.fetchall()  # type: ignore[no-any-return]
     finally:
         cur.close()

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from stations.store.compliance_tables import normalised_hourly_means
+from stations.store.dbapi import fetch_all
 from stations.store.schema import hourly_means
 
 Ints = np.ndarray[Any, np.dtype[np.int64]]
@@ -42,20 +43,14 @@ def read_hour_columns(
     hour; a row without a mean has mean 0.0 and has_mean False."""
     if table not in _TABLES:
         raise ValueError(f"not an hourly table: {table!r}")
-    ph = "%s" if conn.dialect.name == "postgresql" else "?"
     sql = (
         "SELECT hour_start, COALESCE(mean, 0.0), "
         # n_valid, or −1 − n_valid without a mean: one column less to fetch (a third of the cost)
         "CASE WHEN mean IS NULL THEN -1 - n_valid ELSE n_valid END "
-        f"FROM {table} WHERE station_id = {ph} "
-        f"AND parameter = {ph} AND hour_start >= {ph} AND hour_start < {ph} ORDER BY hour_start"
+        f"FROM {table} WHERE station_id = ? "
+        "AND parameter = ? AND hour_start >= ? AND hour_start < ? ORDER BY hour_start"
     )
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cur.execute(sql, [station_id, parameter, start, end])
-        rows = cur.fetchall()
-    finally:
-        cur.close()
+    rows = fetch_all(conn, sql, [station_id, parameter, start, end])
     # one flat pass (np.array over tuples costs a third of the fetch); epochs and counts are
     # exact in float64
     flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=3 * len(rows))

@@ -17,14 +17,13 @@ from service.web.deps import get_runtime
 from service.web.json_answer import accepts_gzip, encoded_answer
 from service.web.readings_json import window_json
 from service.web.readings_paging import decode_cursor, encode_cursor, page_limit
-from service.web.readings_window import WINDOWS, parse_time, read_window, window_body
+from service.web.readings_window import read_window, window_body
 from service.web.routes.answers import ReadingsAnswer
 from stations.errors import InvalidRequest
 from stations.store.data_version import readings_version
 from stations.timeutil import now_epoch
 
 router = APIRouter(prefix="/api", tags=["readings"])
-__all__ = ["WINDOWS", "parse_time", "router"]  # importers of the former home
 
 
 @router.get(

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from layers.warnings import warnings_geojson
 from layers.warnings_cap import warnings_cap
 from service.web.deps import ConnDep, SettingsDep
-from service.web.routes.readings import parse_time
+from service.web.readings_window import parse_time
 from stations.errors import InvalidRequest, UnknownStation
 from stations.store.rain import intervals
 from stations.store.sites import get_site
