@@ -1,11 +1,12 @@
 """A readings answer written straight from rows to JSON text, without a dict per point.
 
 Building a dict for each of a day's 2,592 raw readings and walking them with ``json.dumps``
-was most of an uncached answer's 11 ms (bench/README.md). Here the rows are split into
-columns, every distinct time and every distinct (status, flags, notes) tail is encoded once
-per answer, each value column is formatted by one ``map`` (``repr`` is what ``json.dumps``
-writes for an int or a finite float), and the pieces are placed by slice assignment (raw) or
-interleaved by ``zip`` (means) and joined: no Python bytecode runs per point, only per point
+was most of an uncached answer's 11 ms (bench/README.md). Here raw rows come as columns
+(stations/store/raw_columns.py; mean rows are split into columns), every distinct time and
+every distinct (row key, notes) tail is encoded once per answer, each value column is
+formatted by one ``map`` (``repr`` is what ``json.dumps`` writes for an int or a finite
+float), and the pieces are placed by slice assignment (raw) or interleaved by ``zip`` (means)
+and joined: no Python bytecode runs per point, only per point
 whose file carries notes. The bytes are identical to ``json_answer.encode(window_body(w))``,
 which tests/service/test_readings_json.py checks over a table of cases; a column holding
 anything else (a NULL mean, a NaN) is encoded value by value by ``json.dumps``, which writes
@@ -22,6 +23,7 @@ from typing import Any
 from service.web.json_answer import encode_text
 from service.web.readings_window import Window
 from stations.qc import INVALID_MASK, flag_names
+from stations.store.raw_columns import Key, RawSeries, key_parts
 from stations.timeutil import local_isos
 
 _PLAIN = {int, float}
@@ -63,7 +65,7 @@ KEPT_TIMES = 20_000
 _kept_times: dict[tuple[Any, str], dict[int, str]] = {}
 
 
-def _times(w: Window, columns: dict[str, Columns]) -> dict[int, str]:
+def _times(w: Window, columns: dict[str, Any]) -> dict[int, str]:
     """``{"time":"<local ISO>","value|mean":`` for (at least) every timestamp of the answer; an
     ISO time holds nothing JSON escapes. The series share their times and every station shares
     the 5-minute grid, so each prefix is made once per process and time zone and kept; when
@@ -72,7 +74,7 @@ def _times(w: Window, columns: dict[str, Columns]) -> dict[int, str]:
     raw = w.interval == "raw"
     stamps: set[int] = set()
     for series in columns.values():
-        stamps.update(series[1 if raw else 0])
+        stamps.update(series.stamps if raw else series[0])
     first = "value" if raw else "mean"
     kept = _kept_times.get((w.tz, first))
     if kept is None or len(kept) > KEPT_TIMES:
@@ -85,9 +87,10 @@ def _times(w: Window, columns: dict[str, Columns]) -> dict[int, str]:
     return kept
 
 
-def _raw_tail(key: tuple[Any, ...]) -> str:
-    """A raw point after its value, and the separator, for ``(status, flags, notes)``."""
-    status, flags, note = key
+def _raw_tail(key: tuple[Key, str | None]) -> str:
+    """A raw point after its value, and the separator, for ``(row key, notes)``."""
+    row_key, note = key
+    status, flags = key_parts(row_key)
     text = "" if note is None else f',"notes":{encode_text(note)}'
     return (
         f',"status":{encode_text(status)},"qc_flags":{encode_text(flags)}'
@@ -96,38 +99,31 @@ def _raw_tail(key: tuple[Any, ...]) -> str:
     )
 
 
-def _raw_tails(
-    w: Window, statuses: Row, flags: Row, files: Row, tails: dict[Hashable, str]
-) -> list[str]:
-    """Each point's tail, from ``tails`` (the answer's memo by ``(status, flags, notes)``). A
-    series has one status nearly always: then the tail is looked up by its flags alone (an
-    int), and only the few points whose file carries notes are looked up again with them."""
-    if len(set(statuses)) != 1:
-        notes = map(w.notes.get, files) if w.notes else repeat(None)
-        return list(map(tails.__getitem__, zip(statuses, flags, notes, strict=False)))
-    status = statuses[0]
-    plain = _Memo(lambda f: tails[(status, f, None)])
-    out = list(map(plain.__getitem__, flags))
+def _raw_tails(w: Window, series: RawSeries, tails: dict[Hashable, str]) -> list[str]:
+    """Each point's tail, from ``tails`` (the answer's memo by ``(row key, notes)``): looked up
+    by the row key alone (an int for nearly every page), then again with the notes for the few
+    points whose file carries them."""
+    plain = _Memo(lambda k: tails[(k, None)])
+    out = list(map(plain.__getitem__, series.keys))
+    files = series.files
     if w.notes and not w.notes.keys().isdisjoint(files):
         for i in compress(count(), map(w.notes.__contains__, files)):
-            out[i] = tails[(status, flags[i], w.notes[files[i]])]
+            out[i] = tails[(series.keys[i], w.notes[files[i]])]
     return out
 
 
-def _raw_points(
-    w: Window, series: Columns, times: dict[int, str], tails: dict[Hashable, str]
-) -> bytes:
+def _raw_points(w: Window, series: RawSeries, times: dict[int, str], tails: _Memo) -> bytes:
     """``point,point,…,`` as UTF-8 (each point's tail ends with the separator).
 
     Times and numbers are ASCII, and so is a tail unless its notes are not ("mg/m³→µg/m³"):
     one such tail would widen the whole joined text to two bytes a character and make its
     encoding a pass character by character, so the ASCII runs between those points are joined
     and encoded apart (one copy each)."""
-    _, stamps, values, statuses, flags, files = series
-    ends = _raw_tails(w, statuses, flags, files, tails)
+    stamps = series.stamps
+    ends = _raw_tails(w, series, tails)
     pieces: list[str] = [""] * (3 * len(stamps))
     pieces[0::3] = map(times.__getitem__, stamps)
-    pieces[1::3] = _numbers(values)
+    pieces[1::3] = _numbers(series.values)
     pieces[2::3] = ends
     wide = {end for end in set(ends) if not end.isascii()}
     if not wide:
@@ -149,9 +145,7 @@ def _mean_points(w: Window, columns: Columns, times: dict[int, str]) -> Iterator
     return chain.from_iterable(zip(*pieces, strict=False))  # repeat() never ends
 
 
-def _series(
-    w: Window, code: str, columns: Columns | None, times: dict[int, str], tails: _Memo
-) -> list[bytes]:
+def _series(w: Window, code: str, columns: Any, times: dict[int, str], tails: _Memo) -> list[bytes]:
     """One series as UTF-8 pieces. The points are encoded apart from the heading: they are
     ASCII, and an ASCII string encodes by one copy, where a text holding the unit's "µ" is
     re-coded character by character (0.3 ms for a day of 9 series)."""
@@ -164,11 +158,27 @@ def _series(
     return [f'{encode_text(w.heading(code))[:-1]},"points":['.encode(), points, b"]}"]
 
 
+def _raw_columns(w: Window) -> dict[str, RawSeries]:
+    """The raw series as read, or (a window built from rows) as columns keyed by tuples."""
+    if w.columns is not None:
+        return w.columns
+    out = {}
+    for code, rows in w.rows.items():
+        if rows:
+            _, stamps, values, statuses, flags, files = zip(*rows, strict=True)
+            out[code] = RawSeries(stamps, values, tuple(zip(statuses, flags, strict=True)), files)
+    return out
+
+
 def window_json(w: Window, extra: dict[str, Any] | None = None) -> bytes:
     """The answer of ``w`` as compact UTF-8 JSON, ``extra`` keys appended after the rest."""
     head, tail = w.envelope()
     tail.update(extra or {})
-    columns = {code: list(zip(*rows, strict=True)) for code, rows in w.rows.items() if rows}
+    columns: dict[str, Any]
+    if w.interval == "raw":
+        columns = _raw_columns(w)
+    else:
+        columns = {code: list(zip(*rows, strict=True)) for code, rows in w.rows.items() if rows}
     times, tails = _times(w, columns), _Memo(_raw_tail)
     pieces = [f'{encode_text(head)[:-1]},"series":['.encode()]
     for k, code in enumerate(w.params):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
-from operator import itemgetter
+from itertools import repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +20,9 @@ from stations.qc import INVALID_MASK, flag_names
 from stations.sites import Site
 from stations.store.conflicts import count_conflicts
 from stations.store.format_notes import notes_of_files
+from stations.store.raw_columns import RawSeries, key_parts, read_raw_columns
 from stations.store.readings import read_series
-from stations.store.series import first_units, read_raw_page
+from stations.store.series import first_units
 from stations.store.sites import get_site
 from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
 
@@ -74,8 +74,9 @@ def _site(conn: Any, station_id: str, kept: dict[str, tuple[int, Any]], revision
 
 @dataclass
 class Window:
-    """One readings request, read. ``rows[code]``: raw ``(parameter, observed_at, value,
-    status, qc_flags, file_id)``; hour ``(hour_start, mean, min, max, n_valid, n_total,
+    """One readings request, read. Raw: ``columns[code]`` as read from the database, or
+    ``rows[code]`` of ``(parameter, observed_at, value, status, qc_flags, file_id)`` (a window
+    built by hand); hour ``rows[code]`` of ``(hour_start, mean, min, max, n_valid, n_total,
     unit)``; day the same plus ``hours``."""
 
     station_id: str
@@ -90,6 +91,17 @@ class Window:
     notes: dict[int, str]  # raw: format notes of the files that deviated
     conflicts: int
     next_cursor: tuple[str, int] | None = None
+    columns: dict[str, RawSeries] | None = None
+
+    def series_rows(self, code: str) -> list[tuple[Any, ...]]:
+        """A series' rows in the layout of ``rows`` (read from ``columns`` when set)."""
+        if self.columns is None:
+            return self.rows.get(code, [])
+        got = self.columns.get(code)
+        if got is None:
+            return []
+        statuses, flags = zip(*map(key_parts, got.keys), strict=True)
+        return list(zip(repeat(code), got.stamps, got.values, statuses, flags, got.files))
 
     def heading(self, code: str) -> dict[str, Any]:
         """A series' ``parameter``, names and unit (site's unit, else stored, else catalogue)."""
@@ -152,21 +164,16 @@ def read_window(
     next_cursor = None
     units: dict[str, str] = {}
     notes: dict[int, str] = {}
+    columns = None
+    rows: dict[str, list[tuple[Any, ...]]] = {}
     if interval == "raw":
-        page = read_raw_page(
-            conn, station_id, params, start_s, end_s, after=after,
-            limit=None if limit is None else limit + 1,
-        )  # fmt: skip
-        if limit is not None and len(page) > limit:
-            del page[limit:]
-            next_cursor = (page[-1][0], page[-1][1])
-        rows: dict[str, list[tuple[Any, ...]]] = {p: [] for p in params}
-        for code, group in groupby(page, itemgetter(0)):
-            rows[code] = list(group)
-        unset = {c: r[0][1] for c, r in rows.items() if r and not site.parameters.get(c)}
+        columns, next_cursor = read_raw_columns(
+            conn, station_id, params, start_s, end_s, after=after, limit=limit
+        )
+        unset = {c: r.stamps[0] for c, r in columns.items() if not site.parameters.get(c)}
         units = first_units(conn, station_id, unset)
         # how each reading's file deviated (unit conversions included), from the file record
-        files = set(map(itemgetter(5), page))
+        files = set().union(*(r.files for r in columns.values()))
         files.discard(None)
         notes = notes_of_files(conn, files) if files else {}
     else:
@@ -175,7 +182,7 @@ def read_window(
     conflicts = count_conflicts(conn, station_id, params, start_s, end_s)
     return Window(
         station_id, interval, start_s, end_s, tz, site, params, rows, units, notes, conflicts,
-        next_cursor,
+        next_cursor, columns,
     )  # fmt: skip
 
 
@@ -218,7 +225,7 @@ def window_body(w: Window) -> dict[str, Any]:
     """The readings answer as plain JSON types (``next_cursor`` when more raw rows remain)."""
     head, tail = w.envelope()
     points = _raw_points if w.interval == "raw" else _mean_points
-    series = [{**w.heading(c), "points": points(w, w.rows.get(c, []))} for c in w.params]
+    series = [{**w.heading(c), "points": points(w, w.series_rows(c))} for c in w.params]
     body = {**head, "series": series, **tail}
     if w.next_cursor is not None:
         body["next_cursor"] = w.next_cursor
