@@ -7,12 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Connection, Engine
-from starlette.concurrency import run_in_threadpool
 
 from service.runtime import Runtime
 from service.settings import Settings
 from service.web import readings_table
-from service.web.cpu_slots import CPU_SLOTS
+from service.web.cpu_slots import on_cpu_pool
 from service.web.deps import get_runtime
 from service.web.json_answer import accepts_gzip, encoded_answer
 from service.web.readings_json import window_json
@@ -56,10 +55,10 @@ async def station_readings(
         raise InvalidRequest(f"format phải là / must be json, csv or xlsx; got {format[:20]!r}")
     q = _Question(station_id, parameter, start, end, interval, format, limit, cursor)
     # The runtime read as service.web.deps.get_runtime reads it, without resolving three
-    # dependencies per request; then one hop to a worker thread for the whole answer (the
-    # connection, the cache lookup and the build), where a sync route took three.
+    # dependencies per request; then one hop to one of the two answer threads for the whole
+    # answer (the connection, the cache lookup and the build), where a sync route took three.
     runtime = await get_runtime(request)
-    return await run_in_threadpool(_respond, request, runtime.engine, runtime.settings, runtime, q)
+    return await on_cpu_pool(_respond, request, runtime.engine, runtime.settings, runtime, q)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +93,7 @@ def _respond(
             kept = runtime.readings_answers.get(key)
             if kept is not None:
                 return Response(kept[0], media_type="application/json", headers=kept[1])
-        with CPU_SLOTS:
-            answer = _answer(request, conn, settings, q, now, (runtime.readings_sites, version[1]))
+        answer = _answer(request, conn, settings, q, now, (runtime.readings_sites, version[1]))
     if key is not None:
         headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
         runtime.readings_answers.put(key, bytes(answer.body), headers)
