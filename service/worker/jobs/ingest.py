@@ -120,8 +120,8 @@ def poll_source(
         raise
     finally:
         pacer.run_now()  # what was committed goes through the chain even if the poll failed
-        timing.chains = pacer.runs
-        timing.total_s = time.perf_counter() - started
+        timing.chains += pacer.runs  # (a timing passed in may span several polls)
+        timing.total_s += time.perf_counter() - started
     status[cfg.id] = SourceStatus(
         ok=True, at=now_epoch(), files=result.finished, failed=len(result.failed)
     )
