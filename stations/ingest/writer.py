@@ -23,7 +23,8 @@ from stations.ingest.model import IngestOptions
 from stations.ingest.pg_stream import stream_readings
 from stations.ingest.prepare import Work
 from stations.parameters import catalogue
-from stations.qc import STATUS_MEASURING, HourKey, QcChecker, QcConfig, QcState
+from stations.parsers.base import STATUS_MEASURING
+from stations.qc import HourKey, QcChecker, QcConfig, QcState
 from stations.store.conflicts import record_conflicts
 from stations.store.pg_ingest import copy_files, copy_new_hourly
 from stations.store.readings import (
