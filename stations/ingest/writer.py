@@ -204,7 +204,7 @@ def store_rows(
             return stored, stored
         stored = insert_readings(conn, rows)  # some key was stored already or repeats
     else:
-        rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted])
+        rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted], by_series=True)
         stored = insert_readings(conn, rows)
     if stored < len(rows):  # some keys were stored before: a resent value may disagree
         record_conflicts(conn, rows, now)
