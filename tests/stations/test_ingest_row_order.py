@@ -8,6 +8,7 @@ upserts as row-by-row statements give them, across statement boundaries.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from service.bootstrap import import_stations
+from stations.ingest.prepare import Work
+from stations.ingest.writer import accepted_in, batch_spans
 from stations.parsers.base import Reading
 from stations.qc import QcChecker, QcConfig, QcState
 from stations.store.readings import (
@@ -81,6 +84,36 @@ def test_rows_by_series_carry_state_across_calls() -> None:
     second = grouped.rows_of(files[:40], by_series=True) + grouped.rows_of(files[40:])
     assert Counter(second) == Counter(first)
     assert grouped.rows_of(files[:1]) == plain.rows_of(files[:1])  # in reading order again
+
+
+def _work(stations: set[str], first: int, last: int, parameters: set[str], n: int) -> Work:
+    w = Work(None, None, f"{n}", readings=[()], stations=frozenset(stations))  # type: ignore[arg-type]
+    w.parameters, w.first, w.last = frozenset(parameters), first, last
+    return w
+
+
+def test_files_in_qc_order_and_their_spans() -> None:
+    """``accepted_in`` (grouped per station) gives the order of the sort by (station, first
+    time), ties in arrival order; ``batch_spans`` the widest span and every parameter per
+    station, whatever the arrival order (a late file, a file of two stations)."""
+    rng = random.Random(7)
+    work = [
+        _work({f"S{i % 3}"}, t, t + 60 * (i % 2), {"pH", "COD"} if i % 4 else {"TSS"}, i)
+        for i, t in enumerate(rng.choices(range(0, 3000, 300), k=60))
+    ]
+    work += [_work({"S1", "S0"}, 100, 9000, {"NH4"}, 60), _work({"S2"}, 50, 50, {"pH"}, 61)]
+    work.append(Work(None, None, "empty"))  # type: ignore[arg-type]  # no readings: left out
+    rng.shuffle(work)
+    ordered = accepted_in(work)
+    expected = sorted((w for w in work if w.readings), key=lambda w: (min(w.stations), w.first))
+    assert [w.archive for w in ordered] == [w.archive for w in expected]
+    keys, spans = batch_spans(ordered)
+    for s in ("S0", "S1", "S2"):
+        mine = [w for w in work if s in w.stations]
+        assert spans[s] == (min(w.first for w in mine), max(w.last for w in mine))
+        assert {k[1] for k in keys if k[0] == s} == set().union(*(w.parameters for w in mine))
+    assert all(k[2:] == spans[k[0]] for k in keys)
+    assert spans["S1"][1] == spans["S0"][1] == 9000  # the two-station file widens both
 
 
 @pytest.fixture
