@@ -16,7 +16,7 @@ anything else (a NULL mean, a NaN) is encoded value by value by ``json.dumps``, 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from itertools import chain, compress, count, repeat
 from typing import Any
 
@@ -41,7 +41,7 @@ class _Memo(dict[Hashable, str]):
         return value
 
 
-def _numbers(column: tuple[Any, ...]) -> Iterator[str]:
+def _numbers(column: Sequence[Any]) -> Iterator[str]:
     """A column of numbers as JSON: ``repr`` when every cell is an int or a finite float
     (checked by two C-level passes: the set of types, then one sum, which inf and NaN
     reach), else ``json.dumps`` cell by cell (``null`` for None, ValueError for NaN)."""
@@ -108,7 +108,7 @@ def _raw_tails(w: Window, series: RawSeries, tails: dict[Hashable, str]) -> list
     files = series.files
     if w.notes and not w.notes.keys().isdisjoint(files):
         for i in compress(count(), map(w.notes.__contains__, files)):
-            out[i] = tails[(series.keys[i], w.notes[files[i]])]
+            out[i] = tails[(series.keys[i], w.notes[files[i]])]  # type: ignore[index]
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from stations.errors import InvalidRequest, UnknownStation
@@ -173,9 +173,10 @@ def read_window(
         unset = {c: r.stamps[0] for c, r in columns.items() if not site.parameters.get(c)}
         units = first_units(conn, station_id, unset)
         # how each reading's file deviated (unit conversions included), from the file record
-        files = set().union(*(r.files for r in columns.values()))
-        files.discard(None)
-        notes = notes_of_files(conn, files) if files else {}
+        found: set[int | None] = set()
+        found.update(*(r.files for r in columns.values()))
+        found.discard(None)  # readings without a file record
+        notes = notes_of_files(conn, cast(set[int], found)) if found else {}
     else:
         offset = int(datetime.fromtimestamp(end_s, tz).utcoffset().total_seconds())  # type: ignore[union-attr]
         rows = read_series(conn, station_id, params, start_s, end_s, interval, offset)
