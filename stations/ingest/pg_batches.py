@@ -14,7 +14,7 @@ stored so far are undone to a savepoint and the whole batch takes ``store_work``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -26,6 +26,7 @@ from stations.ingest.writer import (
     batch_spans,
     file_row,
     forget_requeued,
+    hourly_rows,
     qc_ranges,
     seed_from_history,
     store_rows,
@@ -113,7 +114,9 @@ def store_streamed(
     before: set[HourKey] = set()  # hours holding a reading stored before this batch
     created: set[HourKey] = set()  # hours whose first stored reading came from this batch
     stored = total = 0
-    spans: tuple[list[tuple[str, str, int, int]], dict[str, Span]] = ([], {})
+    # Built while the server ends the last part's copy (here if it was not called):
+    spans: tuple[list[tuple[str, str, int, int]], dict[str, Span]] | None = None
+    new_hours: list[tuple[Any, ...]] | None = None
     for k, part_ids in enumerate(_parts(ids)):
         records, accepted, in_order, keys = ready
         copy_files(conn, records, part_ids)
@@ -128,12 +131,13 @@ def store_streamed(
         before |= held - created
         following = parts[k + 1] if k + 1 < len(parts) else []
 
-        def parse_next(files: list[Work] = following) -> None:
-            nonlocal ready, spans
+        def parse_next(files: list[Work] = following, prior: set[HourKey] = before) -> None:
+            nonlocal ready, spans, new_hours
             if files:
                 ready = parsed(files)
-            else:  # the last part: the batch's spans, for its latest values
+            else:  # the last part, QC'd: the batch's spans and new hours' means
                 spans = batch_spans([w for w in work if w.readings])
+                new_hours = hourly_rows(checker.hours, prior, sites)
 
         seen = set(checker.hours)
         # Only keys in hours stored before the batch are looked up ahead of the copy; a key
@@ -142,10 +146,11 @@ def store_streamed(
         n_stored, n_rows = store_rows(conn, checker, accepted, fresh, now, parse_next)
         stored, total = stored + n_stored, total + n_rows
         created |= set(checker.hours) - seen - before
-    write_hours(conn, checker.hours, before, sites, all_new=stored == total)
+    write_hours(conn, checker.hours, before, sites, all_new=stored == total, new_rows=new_hours)
     cur.execute("RELEASE SAVEPOINT whole_batch")
-    refresh_latest(conn, spans[0])
-    return stored, spans[1]
+    keys, by_station = spans or batch_spans([w for w in work if w.readings])
+    refresh_latest(conn, keys)
+    return stored, by_station
 
 
 def _whole(

@@ -103,7 +103,7 @@ def batch_spans(
     return keys, spans
 
 
-def _hourly_rows(
+def hourly_rows(
     hours: dict[HourKey, list[Any]],
     skip: set[HourKey],
     units: Mapping[str, Mapping[str, str]],
@@ -218,11 +218,13 @@ def write_hours(
     sites: Mapping[str, Mapping[str, str]],
     *,
     all_new: bool,
+    new_rows: list[tuple[Any, ...]] | None = None,
 ) -> None:
     """Hourly means of the hours QC saw: computed from QC's values for hours that held no
-    stored reading (``before``) when every reading was new, from storage otherwise."""
+    stored reading (``before``) when every reading was new, from storage otherwise.
+    ``new_rows``: those computed rows, if the caller built them already (:func:`hourly_rows`)."""
     if all_new:
-        new_hours = _hourly_rows(hours, before, sites)
+        new_hours = hourly_rows(hours, before, sites) if new_rows is None else new_rows
         if not (conn.dialect.name == "postgresql" and copy_new_hourly(conn, new_hours)):
             write_hourly(conn, new_hours)
         refresh_hourly(conn, [k for k in hours if k in before])
