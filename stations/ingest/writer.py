@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete
@@ -38,6 +38,7 @@ from stations.store.readings import (
 from stations.store.schema import ingested_files
 
 Span = tuple[int, int]
+_FIRST = attrgetter("first")
 
 
 def qc_ranges() -> dict[str, tuple[float | None, float | None]]:
@@ -96,9 +97,14 @@ def batch_spans(
     for w in accepted:
         first, last = w.first, w.last
         for s in w.stations:
-            lo, hi = spans.get(s, (first, last))
-            spans[s] = (min(lo, first), max(hi, last))
-            params.setdefault(s, set()).update(w.parameters)
+            span = spans.get(s)
+            if span is None:
+                spans[s] = (first, last)
+                params[s] = set(w.parameters)
+                continue
+            if first < span[0] or last > span[1]:  # files usually come in time order
+                spans[s] = (min(span[0], first), max(span[1], last))
+            params[s].update(w.parameters)
     keys = [(s, p, *spans[s]) for s, ps in params.items() for p in ps]
     return keys, spans
 
@@ -142,8 +148,24 @@ def record_work(conn: Connection, work: list[Work], now: int) -> None:
 
 def accepted_in(work: list[Work]) -> list[Work]:
     """The files with readings, in QC's order: time order per station makes flat-line and
-    spike checks compare true neighbours."""
-    return sorted((w for w in work if w.readings), key=lambda w: (min(w.stations), w.first))
+    spike checks compare true neighbours. The order of a sort by ``(min(w.stations),
+    w.first)``, reached by grouping per station: a batch's files come in time order, so each
+    group is sorted already."""
+    by_station: dict[str, list[Work]] = {}
+    for w in work:
+        if w.readings:
+            station = min(w.stations)
+            group = by_station.get(station)
+            if group is None:
+                by_station[station] = [w]
+            else:
+                group.append(w)
+    out: list[Work] = []
+    for station in sorted(by_station):
+        group = by_station[station]
+        group.sort(key=_FIRST)  # stable, as the sort by both keys
+        out += group
+    return out
 
 
 def store_work(
@@ -204,7 +226,7 @@ def store_rows(
             return stored, stored
         stored = insert_readings(conn, rows)  # some key was stored already or repeats
     else:
-        rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted])
+        rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in accepted], by_series=True)
         stored = insert_readings(conn, rows)
     if stored < len(rows):  # some keys were stored before: a resent value may disagree
         record_conflicts(conn, rows, now)

@@ -98,24 +98,29 @@ ROWS_PER_INSERT = 64
 (bench/README.md, round 4). It needs the statement journal in memory (``tune_for_batch``): a
 statement writing several rows keeps one to undo itself. 512 parameters stay far under
 SQLite's limit of 32,766."""
-_ONE_ROW = "(?,?,?,?,?,?,?,?)"
 
 
 def _insert_sqlite(cur: Any, rows: Sequence[ReadingRow], conflict: str) -> int:
-    """Rows in statements of :data:`ROWS_PER_INSERT`, in order (a key repeated in a batch keeps
-    its first value, as row-by-row inserts do); the rest in one ``executemany``."""
-    values = ",".join([_ONE_ROW] * ROWS_PER_INSERT)
-    many = f"INSERT INTO readings ({_COLUMNS}) VALUES {values} {conflict}"
+    """Readings in statements of :data:`ROWS_PER_INSERT`, in order (a key repeated in a batch
+    keeps its first value, as row-by-row inserts do)."""
+    return insert_rows(cur, f"INSERT INTO readings ({_COLUMNS})", 8, rows, conflict)
+
+
+def insert_rows(cur: Any, head: str, width: int, rows: Sequence[Sequence[Any]], tail: str) -> int:
+    """SQLite: ``head VALUES (…), (…) tail`` with :data:`ROWS_PER_INSERT` rows of ``width``
+    values a statement, the rest in one ``executemany``; rows are written in order. Returns
+    the number of rows the statements changed."""
+    one = f"({','.join('?' * width)})"
+    many = f"{head} VALUES {','.join([one] * ROWS_PER_INSERT)} {tail}"
     full = len(rows) - len(rows) % ROWS_PER_INSERT
-    stored = 0
+    changed = 0
     for i in range(0, full, ROWS_PER_INSERT):
         cur.execute(many, list(chain.from_iterable(rows[i : i + ROWS_PER_INSERT])))
-        stored += cur.rowcount
+        changed += cur.rowcount
     if full < len(rows):
-        sql = f"INSERT INTO readings ({_COLUMNS}) VALUES {_ONE_ROW} {conflict}"
-        cur.executemany(sql, rows[full:])
-        stored += cur.rowcount
-    return int(stored)
+        cur.executemany(f"{head} VALUES {one} {tail}", rows[full:])
+        changed += cur.rowcount
+    return int(changed)
 
 
 def record_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]:
@@ -138,9 +143,7 @@ def record_files(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[int]
         )
         ids = dict(cur.fetchall())
         return [ids[r[0]] for r in rows]
-    cur.executemany(
-        f"INSERT INTO ingested_files ({FILE_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows
-    )
+    insert_rows(cur, f"INSERT INTO ingested_files ({FILE_COLUMNS})", 12, rows, "")
     # This transaction holds SQLite's write lock and ``id`` is a rowid alias without
     # AUTOINCREMENT, so the new rows got the consecutive ids ending at max(id).
     last = cur.execute("SELECT max(id) FROM ingested_files").fetchone()[0]
@@ -249,11 +252,7 @@ def write_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
             [list(c) for c in zip(*rows, strict=True)],
         )
         return
-    cur.executemany(
-        f"INSERT INTO hourly_means ({HOURLY_COLUMNS}) VALUES ({','.join('?' * 9)})"
-        + _HOURLY_UPSERT,
-        rows,
-    )
+    insert_rows(cur, f"INSERT INTO hourly_means ({HOURLY_COLUMNS})", 9, rows, _HOURLY_UPSERT)
 
 
 _LATEST_SELECT = f"""
