@@ -7,12 +7,13 @@ their ``ingested_files`` rows, hourly means and latest values, bulk-loaded with 
 executemany ceiling of the same reading tuples into the other (same prior data, schema and
 indexes).
 
-``live``: the polling path as the polling job (``service.worker.jobs.ingest``) runs it: the
-files taken as polls of N files, each poll in batches of 100 files per transaction, the raw
-files archived and fsynced before each commit, and the runtime's after-ingest chain
-(:mod:`service.worker.after_ingest`) paced by the job's own rule (after each poll, and every
-``CHAIN_EVERY_S`` during a long one); polls of 100 files run the chain after every batch.
-Against the ceiling on a fresh database, interleaved.
+``live``: the polling job itself (``service.worker.jobs.ingest.poll_source``) over a source
+whose files wait in memory: the files taken as polls of N files, each poll in batches of the
+source's 100 files per transaction (a poll finding more waiting drains them in the backlog's
+larger batches), the raw files archived and fsynced before each commit, and the runtime's
+after-ingest chain (:mod:`service.worker.after_ingest`) paced by the job's own rule (after each
+poll, and every ``CHAIN_EVERY_S`` during a long one); polls of 100 files run the chain after
+every batch. Against the ceiling on a fresh database, interleaved.
 """
 
 from __future__ import annotations
@@ -25,20 +26,26 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench_ingest import BATCH, NOW, ceiling, fresh_db
+from sqlalchemy import func, select
 
 from service.database import make_engine
 from service.runtime import Runtime
 from service.settings import Settings
-from service.worker.jobs.chain_pacing import ChainPacer
-from service.worker.jobs.ingest import CHAIN_EVERY_S
-from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
+from service.source_types.folder import FolderSourceConfig
+from service.worker.jobs.ingest import poll_source
+from service.worker.jobs.poll_timing import PollTiming
+from stations.ingest.pipeline import IncomingFile, ingest_batch
 from stations.parsers import ParserOptions, parse
 from stations.parsers.common import local_stamp
+from stations.sources.base import RemoteFile
 from stations.store.readings import ROWS_PER_INSERT, station_units
+from stations.store.schema import readings
 
 LIVE_BATCH = 100
 
@@ -185,40 +192,51 @@ def sizes(files: list[IncomingFile], tmp: Path, prior_days: list[int], repeats: 
                 p.unlink()
 
 
+@dataclass
+class _Waiting:
+    """A source whose files wait in memory: the bench times the job, not a network."""
+
+    id: str
+    files: list[IncomingFile]
+
+    @contextmanager
+    def session(self) -> Iterator[_Waiting]:
+        yield self
+
+    def list(self) -> list[RemoteFile]:
+        return [RemoteFile(f.name, f.name, len(f.data)) for f in self.files]
+
+    def fetch(self, f: RemoteFile) -> bytes:
+        return self.data[f.name]
+
+    def finish(self, f: RemoteFile) -> None:
+        del self.data[f.name]
+
+    def __post_init__(self) -> None:
+        self.data = {f.name: f.data for f in self.files}
+
+
 def _timed_polls(
     url: str, files: list[IncomingFile], poll_files: int, data_dir: Path
-) -> tuple[float, float, int, dict[str, float], int]:
-    """Wall, CPU, readings stored, seconds per chain step and chain runs for ``files`` taken as
-    polls of ``poll_files`` (0: one poll), as ``service.worker.jobs.ingest.poll_source`` runs
-    them: batches of 100 files, archive fsynced before each commit, the runtime's chain paced
-    by the job's own :class:`ChainPacer` (after the poll, and every ``CHAIN_EVERY_S`` within)."""
+) -> tuple[float, float, int, PollTiming]:
+    """Wall, CPU, readings stored and the job's own timing for ``files`` taken as polls of
+    ``poll_files`` (0: one poll) by ``service.worker.jobs.ingest.poll_source`` itself (batches
+    of the source's 100 files, or the backlog's larger ones; archive fsynced before each commit;
+    the runtime's chain paced by the job)."""
     engine = make_engine(url)
     rt = Runtime(Settings(database_url=url, data_dir=data_dir), engine)
-    with engine.connect() as conn:
-        sites = station_units(conn)
-    options = IngestOptions(quarantine_dir=data_dir / "quarantine", fsync=True)
-    steps: dict[str, float] = {}
-    pacer = ChainPacer(lambda spans: rt.after_ingest(spans, timings=steps), CHAIN_EVERY_S)
+    cfg = FolderSourceConfig(id="bench", type="folder", batch_files=LIVE_BATCH, retries=0)
+    timing = PollTiming()
     step = poll_files or len(files)
     w0, c0 = time.perf_counter(), time.process_time()
-    stored = 0
     for p in range(0, len(files), step):
-        poll = files[p : p + step]
-        for i in range(0, len(poll), LIVE_BATCH):
-            result = ingest_batch(
-                engine,
-                poll[i : i + LIVE_BATCH],
-                sites=sites,
-                now=NOW,
-                archive_dir=data_dir / "archive",
-                options=options,
-            )
-            stored += result.stored
-            pacer.committed(result.spans)
-        pacer.run_now()
+        result = poll_source(rt, cfg, source=_Waiting("bench", files[p : p + step]), timing=timing)
+        assert not result.failed, result.failed
     w1, c1 = time.perf_counter(), time.process_time()
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(readings)) or 0
     engine.dispose()
-    return w1 - w0, c1 - c0, stored, steps, pacer.runs
+    return w1 - w0, c1 - c0, stored, timing
 
 
 def live(
@@ -232,23 +250,24 @@ def live(
     the polling job paces it), one row per poll size, each interleaved with the ceiling."""
     rows = _rows(_file_rows(files))
     live_files = [IncomingFile(f.name, f.data, f"bench:{f.name}") for f in files]
-    batches = -(-len(files) // LIVE_BATCH)
+    hundreds = len(files) / LIVE_BATCH
     for size in poll_sizes:
         runs = []
         for i in range(repeats):
             url = fresh_db(pg, tmp, f"live{size}_{i}")
             data_dir = tmp / f"live-data{size}_{i}"
-            we, ce, stored, steps, chains = _timed_polls(url, live_files, size, data_dir)
+            we, ce, stored, timing = _timed_polls(url, live_files, size, data_dir)
             assert stored == len(rows), (stored, len(rows))
             wc, cc, _ = ceiling(fresh_db(pg, tmp, f"lceil{size}_{i}"), rows)
             runs.append((we, ce, wc, cc))
+            steps = timing.steps
             chain = sum(steps.values())
-            per_step = " ".join(f"{k} {v / batches * 1e3:.1f}" for k, v in steps.items())
+            per_step = " ".join(f"{k} {v / hundreds * 1e3:.1f}" for k, v in steps.items())
             print(
                 f"  live run {i + 1} (polls of {size or len(files)} files): ratio {wc / we:.0%} "
-                f"(CPU {cc / ce:.0%}); per batch of {LIVE_BATCH}: {we / batches * 1e3:.1f} ms "
-                f"wall, {ce / batches * 1e3:.1f} ms CPU, chain {chain / batches * 1e3:.1f} ms wall "
-                f"({chains} runs: {per_step} ms)",
+                f"(CPU {cc / ce:.0%}); {timing.batches} transactions; per {LIVE_BATCH} files: "
+                f"{we / hundreds * 1e3:.1f} ms wall, {ce / hundreds * 1e3:.1f} ms CPU, chain "
+                f"{chain / hundreds * 1e3:.1f} ms wall ({timing.chains} runs: {per_step} ms)",
                 file=sys.stderr,
             )
             shutil.rmtree(data_dir, ignore_errors=True)

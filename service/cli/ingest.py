@@ -13,6 +13,7 @@ import typer
 
 from service.cli.common import app, console, fail, get_settings
 from service.demo import DEMO_STATIONS
+from stations.ingest.batching import BATCH_FILES, MAX_BATCH_BYTES
 from stations.parsers import AUTO, FORMATS
 from stations.timeutil import now_epoch
 
@@ -38,13 +39,6 @@ def _tune_for_backfill(engine: Engine) -> None:
     def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.execute(f"PRAGMA cache_size=-{BACKFILL_CACHE_KIB}")
         dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={BACKFILL_CHECKPOINT_PAGES}")
-
-
-MAX_BATCH_BYTES = 32 * 1024 * 1024
-BATCH_FILES = 5000
-"""Files per transaction: each commit rewrites the pages every batch touches (the newest index
-pages of each series, the file index), so a 3-day backfill takes 11 % less CPU in batches of
-5,000 than of 2,000 (bench/README.md, round 4); ``MAX_BATCH_BYTES`` still bounds memory."""
 
 
 @app.command()

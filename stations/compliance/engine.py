@@ -30,7 +30,7 @@ from stations.limits import LimitTable, load_limits
 from stations.memo import OwnerMemo
 from stations.sites import Site
 from stations.store.compliance_tables import compliance_events
-from stations.store.sites import get_sites, list_sites
+from stations.store.sites import cached_stations, list_sites
 from stations.timeutil import VN_OFFSET
 
 
@@ -264,12 +264,13 @@ def due_for_evaluation(
 ) -> list[tuple[Site, int, int]]:
     """``(site, start, data end)`` for each station of ``spans`` (readings of [start, end]
     just stored) whose new data can change what :func:`evaluate_station` writes; the sites
-    are read in three queries for the whole batch."""
-    found = get_sites(conn, spans)
+    come from the registry cache the alert pass keeps (one fingerprint query when nothing
+    changed), not three queries after every polled batch."""
+    found = {site.id: site for site in cached_stations(conn)}
     due = []
     for station_id, (start, end) in spans.items():
         site = found.get(station_id)
-        if site is None or site.site_type != "station":
+        if site is None:  # not a registered automatic station
             continue
         data_end = int(end + site.interval_s)
         if completes_a_period(site, start, data_end):

@@ -80,32 +80,56 @@ class PollResult:
 Fetched = tuple[RemoteFile, bytes]
 
 
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """How a poll drains more files than one batch: in batches of up to ``files`` files, each
+    closed early once it holds ``max_bytes`` or its fetching has taken ``fetch_s`` seconds
+    (memory stays bounded, and a slow source still commits, and chains, every few seconds)."""
+
+    files: int
+    max_bytes: int
+    fetch_s: float
+
+
 def poll(
     source: Source,
     handle: Callable[[list[Fetched]], object],
     *,
     max_files: int = 1000,
     batch_files: int = 1,
+    backlog: Backlog | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> PollResult:
     """List, fetch up to ``batch_files`` files, hand them to ``handle`` (which commits them
-    together), then ``finish`` each; repeat until ``max_files`` are done.
+    together), then ``finish`` each; repeat until ``max_files`` are done. When more than
+    ``batch_files`` are waiting and ``backlog`` is given, batches follow its bounds instead:
+    a backlog pays the fixed cost of a transaction per thousands of files, not per hundred.
 
     ``handle`` raising leaves its files at the source for the next poll. A failed batch is
-    retried file by file, so one bad file cannot hold back the others.
+    retried in batches of ``batch_files``, and a failed one of those file by file, so one bad
+    file cannot hold back the others.
     """
     result = PollResult()
+    small = max(1, batch_files)
     with source.session() as session:
         files = session.list()
         result.listed = len(files)
         todo = files[:max_files]
-        step = max(1, batch_files)
-        for i in range(0, len(todo), step):
-            batch = []
-            for f in todo[i : i + step]:
-                batch.append((f, session.fetch(f)))
+        drain = backlog if backlog is not None and len(todo) > small else None
+        cap = max(small, drain.files) if drain else small
+        i = 0
+        while i < len(todo):
+            batch: list[Fetched] = []
+            held, started = 0, clock()
+            while i < len(todo) and len(batch) < cap:
+                data = session.fetch(todo[i])
+                batch.append((todo[i], data))
+                i += 1
                 result.fetched += 1
-            done = _handle(source, handle, batch, result)
-            for f in done:
+                held += len(data)
+                if drain and (held >= drain.max_bytes or clock() - started >= drain.fetch_s):
+                    break
+            for f in _handle(source, handle, batch, result, small):
                 session.finish(f)
                 result.finished += 1
         tidy = getattr(session, "tidy", None)
@@ -134,22 +158,26 @@ def _handle(
     handle: Callable[[list[Fetched]], object],
     batch: list[Fetched],
     result: PollResult,
+    small: int,
 ) -> list[RemoteFile]:
-    """Files of ``batch`` whose outcome is committed (all of them, or those that pass alone)."""
+    """Files of ``batch`` whose outcome is committed (all of them, or those that pass in
+    smaller batches: a backlog batch is retried in batches of ``small``, those file by file)."""
     try:
         handle(batch)
         return [f for f, _ in batch]
     except Exception:
         if len(batch) > 1:
+            step = small if len(batch) > small else 1
             log.warning(
-                "source %s: batch of %d files failed; retrying one by one",
+                "source %s: batch of %d files failed; retrying %s",
                 source.id,
                 len(batch),
+                f"in batches of {step}" if step > 1 else "one by one",
                 exc_info=True,
             )
             done: list[RemoteFile] = []
-            for one in batch:
-                done += _handle(source, handle, [one], result)
+            for k in range(0, len(batch), step):
+                done += _handle(source, handle, batch[k : k + step], result, small)
             return done
         log.exception(
             "source %s: %s not ingested; left for the next poll", source.id, batch[0][0].path
@@ -190,6 +218,7 @@ def with_retries(
 
 
 __all__ = [
+    "Backlog",
     "Fetched",
     "PollResult",
     "RemoteFile",

@@ -77,11 +77,15 @@ def _merge(a: Corpus, b: Corpus) -> Corpus:
 
 
 def test_postgis_restart_during_ingest_loses_nothing_and_service_recovers(
-    own_pg: pg.OwnPostgres, db_url: str, tmp_path: Path, caplog
+    own_pg: pg.OwnPostgres, db_url: str, tmp_path: Path, caplog, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 
+    from service.worker.jobs import ingest as ingest_job
+
     caplog.set_level(logging.INFO)
+    # a backlog is drained in batches of this many files too, so the stop lands mid-ingest
+    monkeypatch.setattr(ingest_job, "BATCH_FILES", 4)
     drop = tmp_path / "drop"
     sources = tmp_path / "sources.yaml"
     sources.write_text(

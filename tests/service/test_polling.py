@@ -239,7 +239,8 @@ def test_poll_commits_in_batches_and_runs_the_chain_per_poll(
     monkeypatch.setattr(pipeline, "store_work", refuse_one_station)
     monkeypatch.setattr(ingest_job, "CHAIN_EVERY_S", chain_every_s)
     result = poll_source(ctx, cfg)
-    # 13 files in batches of 5, 5, 3; the batch holding the bad file is retried one by one.
+    # 13 files waiting > 5: one backlog batch; it fails and is retried in batches of 5, 5, 3,
+    # the one holding the bad file one by one.
     assert (result.fetched, result.finished) == (13, 12)
     assert [Path(f).name for f in result.failed] == [bad_file]
     assert [f.name for f in _remote_files(ftp)] == [bad_file]

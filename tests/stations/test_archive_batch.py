@@ -22,7 +22,7 @@ from stations.ingest.archive import (
     remove_orphan_temps,
 )
 from stations.ingest.evidence import ArchiveReader
-from stations.ingest.pack import pack
+from stations.ingest.pack import pack, zipfile_pack
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.store.readings import station_units
 from stations.store.schema import ingested_files
@@ -42,6 +42,27 @@ def test_pack_is_a_zip_that_zipfile_reads_and_depends_on_content_only() -> None:
         assert zf.testzip() is None
         assert [(i.filename, zf.read(i)) for i in zf.infolist()] == members
     assert pack(members) == blob  # same files, same pack, same archive name
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        [],
+        [("a", b"")],
+        [(_sha(b"x"), b"x\r\n"), (_sha(b"y"), b"y" * 70_000)],
+        [("trạm/é.txt", "Trạm quan trắc".encode())],  # a UTF-8 name sets the UTF-8 flag
+        [(f"{i:064x}", bytes([i % 256]) * (i % 900)) for i in range(2_000)],
+    ],
+)
+def test_pack_writes_the_bytes_zipfile_writes(members: list[tuple[str, bytes]]) -> None:
+    # byte for byte: a pack's archive name (its hash) does not depend on which writer ran
+    assert pack(members) == zipfile_pack(members)
+
+
+def test_pack_past_the_classic_zip_limits_is_zip64() -> None:
+    members = [(f"{i:05d}", b"") for i in range(70_000)]  # > 65,535 members
+    with zipfile.ZipFile(io.BytesIO(pack(members))) as zf:
+        assert [i.filename for i in zf.infolist()] == [n for n, _ in members]
 
 
 def test_a_batch_becomes_one_pack_named_by_its_hash(tmp_path: Path) -> None:

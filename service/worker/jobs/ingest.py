@@ -2,7 +2,11 @@
 
 Each poll lists the source, ingests its files in batches of ``batch_files`` (one transaction
 per batch; a failed batch is retried file by file), then (and only then) moves or deletes them
-at the source. The runtime's after-ingest chain (compliance, layers, then alerts:
+at the source. A poll that finds more files waiting than ``batch_files`` (a backlog) drains
+them in the backfill's larger batches (:mod:`stations.ingest.batching`), each also closed once
+its fetching has taken ``BACKLOG_FETCH_S``: the fixed cost of a transaction (archive fsync,
+hourly means, latest values, QC history) is then paid per thousands of files.
+The runtime's after-ingest chain (compliance, layers, then alerts:
 :mod:`service.worker.after_ingest`) runs over the stations of the batches committed since it
 last ran: at the end of the poll, or during a long poll once ``CHAIN_EVERY_S`` have passed. Its
 cost per run is partly fixed (one alert pass, one transaction), so a poll that is behind
@@ -26,8 +30,9 @@ from service.runtime import Runtime, SourceStatus
 from service.sources_config import SourceConfig, build_source, load_sources, parser_options
 from service.worker.jobs.chain_pacing import ChainPacer
 from service.worker.jobs.poll_timing import PollTiming
+from stations.ingest.batching import BATCH_FILES, MAX_BATCH_BYTES
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
-from stations.sources.base import Fetched, PollResult, poll, with_retries
+from stations.sources.base import Backlog, Fetched, PollResult, Source, poll, with_retries
 from stations.store.readings import station_units
 from stations.timeutil import now_epoch
 
@@ -39,11 +44,23 @@ MAX_FILES_PER_POLL = 20_000
 # During a long poll (a backlog) the chain still runs this often, so alerts are not held back
 # until the whole backlog is stored.
 CHAIN_EVERY_S = 5.0
+# A backlog batch is committed once fetching it has taken this long (a slow FTP server): its
+# files are not held in memory, nor its readings kept from the chain, for longer.
+BACKLOG_FETCH_S = 5.0
 
 
-def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
-    """Poll one source now (the job body; also called directly by tests and the CLI)."""
-    source = build_source(cfg)
+def poll_source(
+    ctx: Runtime,
+    cfg: SourceConfig,
+    *,
+    source: Source | None = None,
+    timing: PollTiming | None = None,
+) -> PollResult:
+    """Poll one source now (the job body; also called directly by tests and the CLI).
+
+    ``source`` replaces the one ``cfg`` builds and ``timing`` collects where the time went
+    (the live benchmark passes both, so that it runs this very code)."""
+    source = source if source is not None else build_source(cfg)
     data_dir = ctx.settings.data_dir
     options = IngestOptions(
         fmt=cfg.format,
@@ -53,7 +70,7 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
         on_record=forwarding_for(ctx).on_record(),  # queued for forwarding in the same commit
     )
     sites: dict[str, dict[str, str]] = {}
-    timing = PollTiming()
+    timing = timing if timing is not None else PollTiming()
     pacer = ChainPacer(lambda spans: ctx.after_ingest(spans, timings=timing.steps), CHAIN_EVERY_S)
 
     def handle(batch: list[Fetched]) -> None:
@@ -86,7 +103,11 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
     try:
         result = with_retries(
             lambda: poll(
-                source, handle, max_files=MAX_FILES_PER_POLL, batch_files=cfg.batch_files or 1
+                source,
+                handle,
+                max_files=MAX_FILES_PER_POLL,
+                batch_files=cfg.batch_files or 1,
+                backlog=Backlog(BATCH_FILES, MAX_BATCH_BYTES, BACKLOG_FETCH_S),
             ),
             retries=cfg.retries or 0,
             backoff_s=cfg.backoff_seconds or 0,
@@ -99,8 +120,8 @@ def poll_source(ctx: Runtime, cfg: SourceConfig) -> PollResult:
         raise
     finally:
         pacer.run_now()  # what was committed goes through the chain even if the poll failed
-        timing.chains = pacer.runs
-        timing.total_s = time.perf_counter() - started
+        timing.chains += pacer.runs  # (a timing passed in may span several polls)
+        timing.total_s += time.perf_counter() - started
     status[cfg.id] = SourceStatus(
         ok=True, at=now_epoch(), files=result.finished, failed=len(result.failed)
     )
