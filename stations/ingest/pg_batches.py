@@ -14,7 +14,7 @@ stored so far are undone to a savepoint and the whole batch takes ``store_work``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -26,6 +26,7 @@ from stations.ingest.writer import (
     batch_spans,
     file_row,
     forget_requeued,
+    hourly_rows,
     qc_ranges,
     seed_from_history,
     store_rows,
@@ -33,10 +34,13 @@ from stations.ingest.writer import (
     write_hours,
 )
 from stations.qc import HourKey, QcChecker, QcState
-from stations.store.pg_ingest import copy_files, reserve_file_ids
-from stations.store.readings import _cursor, refresh_latest, stored_hours
+from stations.store.pg_ingest import copy_files, reserve_file_ids, stored_hours
+from stations.store.readings import _cursor, refresh_latest
 
 _T = TypeVar("_T")
+_Parsed = tuple[list[tuple[object, ...]], list[Work], bool, list[tuple[str, str, int, int]]]
+"""A part ready to store: its file records, its files with readings (in QC's order), whether
+they continue every station in time, and their (station, parameter, lo, hi) keys."""
 
 SUB_BATCH = 600
 """Files per part: the server stores a part while the client parses the next one; fewer,
@@ -90,28 +94,34 @@ def store_streamed(
     for w, file_id in zip(work, ids, strict=True):
         w.outcome.file_id = file_id
 
-    def parsed(files: list[Work]) -> list[tuple[object, ...]]:
+    state, order, seeded = QcState(), _Order(), set[tuple[str, str]]()
+
+    def parsed(files: list[Work]) -> _Parsed:
+        """Everything a part needs from the client before the server stores it."""
         for w in files:
             prepare(w, sites, options)
-        return [file_row(w, now) for w in files]
+        accepted = accepted_in(files)
+        in_order = order.continues(accepted)
+        return [file_row(w, now) for w in files], accepted, in_order, batch_spans(accepted)[0]
 
     parts = _parts(work)
-    records = parsed(parts[0])
+    ready = parsed(parts[0])
     cur = _cursor(conn)
     cur.execute("SAVEPOINT whole_batch")
-    state, order, seeded = QcState(), _Order(), set[tuple[str, str]]()
     # One checker for the whole batch: each (station, parameter) is seeded before QC first
     # meets it, and the hours it collects are written once, at the end, as store_work does.
     checker = QcChecker(units=sites, ranges=qc_ranges(), now=now, config=options.qc, state=state)
     before: set[HourKey] = set()  # hours holding a reading stored before this batch
     created: set[HourKey] = set()  # hours whose first stored reading came from this batch
     stored = total = 0
-    for k, (part, part_ids) in enumerate(zip(parts, _parts(ids), strict=True)):
+    # Built while the server ends the last part's copy (here if it was not called):
+    spans: tuple[list[tuple[str, str, int, int]], dict[str, Span]] | None = None
+    new_hours: list[tuple[Any, ...]] | None = None
+    for k, part_ids in enumerate(_parts(ids)):
+        records, accepted, in_order, keys = ready
         copy_files(conn, records, part_ids)
-        accepted = accepted_in(part)
-        if not order.continues(accepted):
+        if not in_order:
             return _whole(conn, work, parts[k + 1 :], sites, now, options)
-        keys, _spans = batch_spans(accepted)
         # Flat-line/spike memory of the series new to the batch: the readings stored before
         # their station's first file in the batch.
         new = [(s, p, order.lo[s]) for s, p, *_ in keys if (s, p) not in seeded]
@@ -121,9 +131,13 @@ def store_streamed(
         before |= held - created
         following = parts[k + 1] if k + 1 < len(parts) else []
 
-        def parse_next(files: list[Work] = following) -> None:
-            nonlocal records
-            records = parsed(files)
+        def parse_next(files: list[Work] = following, prior: set[HourKey] = before) -> None:
+            nonlocal ready, spans, new_hours
+            if files:
+                ready = parsed(files)
+            else:  # the last part, QC'd: the batch's spans and new hours' means
+                spans = batch_spans([w for w in work if w.readings])
+                new_hours = hourly_rows(checker.hours, prior, sites)
 
         seen = set(checker.hours)
         # Only keys in hours stored before the batch are looked up ahead of the copy; a key
@@ -132,11 +146,11 @@ def store_streamed(
         n_stored, n_rows = store_rows(conn, checker, accepted, fresh, now, parse_next)
         stored, total = stored + n_stored, total + n_rows
         created |= set(checker.hours) - seen - before
-    write_hours(conn, checker.hours, before, sites, all_new=stored == total)
+    write_hours(conn, checker.hours, before, sites, all_new=stored == total, new_rows=new_hours)
     cur.execute("RELEASE SAVEPOINT whole_batch")
-    keys, spans = batch_spans([w for w in work if w.readings])
+    keys, by_station = spans or batch_spans([w for w in work if w.readings])
     refresh_latest(conn, keys)
-    return stored, spans
+    return stored, by_station
 
 
 def _whole(

@@ -1,11 +1,11 @@
 """PostgreSQL: QC a batch's files while their readings stream into the database.
 
 The client (parse, QC) and the server (insert, index, key checks) are two processes, so the
-batch's readings go to a ``COPY`` file by file as QC flags them: the server inserts one file's
-rows while the client flags the next. Keys must all be new for the ``COPY``: a batch touching
-hours that already hold readings first asks the database whether any of its keys in those hours
-is stored; if one is (or appears meanwhile, or repeats within the batch) the caller inserts the
-rows through ``ON CONFLICT`` instead, with the same flags and the first value winning.
+batch's readings go to a ``COPY`` a few files at a time as QC flags them: the server inserts
+one chunk's rows while the client flags the next. Keys must all be new for the ``COPY``: a batch
+touching hours that already hold readings first asks the database whether any of its keys in
+those hours is stored; if one is (or appears meanwhile, or repeats within the batch) the caller
+inserts the rows through ``ON CONFLICT`` instead, with the same flags and the first value winning.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from sqlalchemy import Connection
 from stations.ingest.prepare import Work
 from stations.qc import HourKey, QcChecker, ReadingRow
 from stations.store.pg_ingest import any_stored, copy_new_readings
+
+FILES_PER_CHUNK = 32
+"""Files QC'd per call: each call has a cost per series QC knows, and the server inserts one
+chunk while QC flags the next."""
 
 
 def _keys_in_hours(accepted: Sequence[Work], hours: set[HourKey]) -> list[tuple[str, str, int]]:
@@ -55,12 +59,13 @@ def stream_readings(
     if not accepted:
         once()
         return 0, []
-    per_file: list[list[ReadingRow]] = []
+    per_chunk: list[list[ReadingRow]] = []
 
     def flagged() -> Iterator[list[ReadingRow]]:
-        for w in accepted:
-            rows = checker.rows_of([(w.readings, w.outcome.file_id)])
-            per_file.append(rows)
+        for i in range(0, len(accepted), FILES_PER_CHUNK):
+            chunk = accepted[i : i + FILES_PER_CHUNK]
+            rows = checker.rows_of([(w.readings, w.outcome.file_id) for w in chunk])
+            per_chunk.append(rows)
             yield rows
 
     chunks = flagged()
@@ -71,5 +76,5 @@ def stream_readings(
         pass
     once()
     if copied:
-        return sum(map(len, per_file)), []
-    return 0, [row for rows in per_file for row in rows]
+        return sum(map(len, per_chunk)), []
+    return 0, [row for rows in per_chunk for row in rows]

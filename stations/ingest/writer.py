@@ -27,6 +27,7 @@ from stations.parsers.base import STATUS_MEASURING
 from stations.qc import HourKey, QcChecker, QcConfig, QcState
 from stations.store.conflicts import record_conflicts
 from stations.store.pg_ingest import copy_files, copy_new_hourly
+from stations.store.pg_ingest import stored_hours as pg_stored_hours
 from stations.store.readings import (
     history_before,
     insert_readings,
@@ -136,7 +137,7 @@ def batch_spans(
     return keys, spans
 
 
-def _hourly_rows(
+def hourly_rows(
     hours: dict[HourKey, list[Any]],
     skip: set[HourKey],
     units: Mapping[str, Mapping[str, str]],
@@ -227,7 +228,10 @@ def store_work(
     # An hour with no reading stored before this batch, whose readings were all new, holds
     # exactly the batch's readings: its mean is computed here. Other hours are recomputed
     # from storage (first value wins on duplicates, earlier files count).
-    before = stored_hours(conn, keys) if accepted else set()
+    # PostgreSQL probes the index per span: a month's partition filled in this transaction has
+    # no statistics and the shared statement would scan it whole.
+    held = pg_stored_hours if conn.dialect.name == "postgresql" else stored_hours
+    before = held(conn, keys) if accepted else set()
     stored, total = store_rows(conn, checker, accepted, before, now)
     write_hours(conn, checker.hours, before, sites, all_new=stored == total)
     refresh_latest(conn, keys)
@@ -267,11 +271,13 @@ def write_hours(
     sites: Mapping[str, Mapping[str, str]],
     *,
     all_new: bool,
+    new_rows: list[tuple[Any, ...]] | None = None,
 ) -> None:
     """Hourly means of the hours QC saw: computed from QC's values for hours that held no
-    stored reading (``before``) when every reading was new, from storage otherwise."""
+    stored reading (``before``) when every reading was new, from storage otherwise.
+    ``new_rows``: those computed rows, if the caller built them already (:func:`hourly_rows`)."""
     if all_new:
-        new_hours = _hourly_rows(hours, before, sites)
+        new_hours = hourly_rows(hours, before, sites) if new_rows is None else new_rows
         if not (conn.dialect.name == "postgresql" and copy_new_hourly(conn, new_hours)):
             write_hourly(conn, new_hours)
         refresh_hourly(conn, [k for k in hours if k in before])

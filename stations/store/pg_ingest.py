@@ -29,6 +29,8 @@ from stations.store.readings import _cursor as cursor_of
 
 _UNIQUE_VIOLATION = "23505"  # SQLSTATE of a primary-key or unique clash
 _READING_TYPES = ("varchar", "varchar", "int8", "float8", "varchar", "varchar", "int4", "int4")
+# json's binary form is its text: sent as text, checked by the server as JSON
+_FILE_TYPES = ("int4", *("text",) * 4, "int8", "int8", "text", "text", "int4", *("text",) * 3)
 _HOURLY_TYPES = ("varchar", "varchar", "int8", *("float8",) * 3, "int4", "int4", "varchar")
 
 
@@ -52,7 +54,9 @@ def copy_files(
     (``ids``, reserved by :func:`reserve_file_ids`, or reserved here)."""
     ids = reserve_file_ids(conn, len(rows)) if ids is None else list(ids)
     if ids:
-        with cursor_of(conn).copy(f"COPY ingested_files (id, {FILE_COLUMNS}) FROM STDIN") as cp:
+        sql = f"COPY ingested_files (id, {FILE_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        with cursor_of(conn).copy(sql) as cp:
+            cp.set_types(_FILE_TYPES)
             for file_id, row in zip(ids, rows, strict=True):
                 cp.write_row((file_id, *row))
     return ids
@@ -152,6 +156,33 @@ def copy_new_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> bool:
         return True
     sql = f"COPY hourly_means ({HOURLY_COLUMNS}) FROM STDIN (FORMAT BINARY)"
     return _copy_new(conn, sql, _HOURLY_TYPES, (rows,))
+
+
+# %% is psycopg's literal %.
+_STORED_HOURS = """
+SELECT k.s, k.p, h.hour
+FROM unnest(%s::text[], %s::text[], %s::int8[], %s::int8[]) AS k(s, p, lo, hi)
+CROSS JOIN LATERAL (
+    SELECT DISTINCT r.observed_at - (r.observed_at %% 3600 + 3600) %% 3600 AS hour
+    FROM readings r
+    WHERE r.station_id = k.s AND r.parameter = k.p
+        AND r.observed_at >= k.lo - (k.lo %% 3600 + 3600) %% 3600
+        AND r.observed_at < k.hi - (k.hi %% 3600 + 3600) %% 3600 + 3600
+) AS h
+"""
+
+
+def stored_hours(
+    conn: Connection, spans: Sequence[tuple[str, str, int, int]]
+) -> set[tuple[str, str, int]]:
+    """:func:`stations.store.readings.stored_hours` as one index probe per span (LATERAL): a
+    month's partition fresh in this transaction has no statistics, and the planner would
+    otherwise scan it whole and hash-join, a cost growing with every part the batch stores."""
+    if not spans:
+        return set()
+    cur = cursor_of(conn)
+    cur.execute(_STORED_HOURS, [list(c) for c in zip(*spans, strict=True)])
+    return {(s, p, hour) for s, p, hour in cur.fetchall()}
 
 
 def any_stored(conn: Connection, keys: Sequence[tuple[str, str, int]]) -> bool:
