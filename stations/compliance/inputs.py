@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
-from stations.averaging import HOUR, O2_CONSTANT, complete_hours, expected_per_hour, o2_normalise
+from stations.averaging import (
+    HOUR,
+    O2_CONSTANT,
+    expected_per_hour,
+    o2_normalise,
+    readings_needed,
+)
 from stations.compliance.windows import group_windows
 from stations.qc import INVALID_MASK
 from stations.sites import Site
@@ -192,27 +198,30 @@ def load_hours_many(
     sites = {site.id: site for site, _, _ in windows}
     normalised = {sid: set(normalised_parameters(site)) for sid, site in sites.items()}
     plain = {sid: set(site.parameters) - normalised[sid] for sid, site in sites.items()}
-    raw: dict[str, dict[str, list[tuple[int, float | None, int]]]] = {sid: {} for sid in sites}
+    # complete_hours' rule applied as the rows stream in: no per-row tuples to filter after
+    need = {sid: readings_needed(expected_readings(s), min_fraction) for sid, s in sites.items()}
+    out: dict[str, dict[str, dict[int, float]]] = {sid: {} for sid in sites}
     for group in group_windows((s.id, lo, hi) for s, lo, hi in windows):
         for table, wanted in ((hourly_means, plain), (normalised_hourly_means, normalised)):
             params = sorted({p for sid in group.windows for p in wanted[sid]})
             if not params:
                 continue
             # a row outside its station's own window or parameters is another station's read
-            keep = {sid: (wanted[sid], *window) for sid, window in group.windows.items()}
+            keep = {
+                sid: (wanted[sid], lo, hi, need[sid], out[sid])
+                for sid, (lo, hi) in group.windows.items()
+            }
             span = group.lo, group.hi
             rows = _keyed_rows(conn, _MEANS[table.name], list(group.windows), params, *span)
             for sid, p, h, mean, n in rows:
-                own, lo, hi = keep[sid]
+                own, lo, hi, least, by_parameter = keep[sid]
                 if p in own and lo <= h < hi:
-                    raw[sid].setdefault(p, []).append((int(h), mean, int(n)))
-    return {
-        sid: {
-            p: complete_hours(rows, expected_readings(sites[sid]), min_fraction)
-            for p, rows in by_parameter.items()
-        }
-        for sid, by_parameter in raw.items()
-    }
+                    hours = by_parameter.get(p)
+                    if hours is None:  # a parameter with rows is present even if none complete
+                        hours = by_parameter[p] = {}
+                    if mean is not None and n >= least:
+                        hours[int(h)] = mean
+    return out
 
 
 def data_end(conn: Connection, site: Site) -> int | None:
