@@ -101,6 +101,16 @@ def abnormal_statuses(
     return set(conn.scalars(query))
 
 
+def newest_by_station(states: dict[tuple[str, str], InstrumentState]) -> dict[str, int]:
+    """:func:`last_data_at` from the states :func:`instrument_states` read (same rows)."""
+    out: dict[str, int] = {}
+    for (station_id, _), state in states.items():
+        last = int(state.last_at)
+        if last > out.get(station_id, last - 1):
+            out[station_id] = last
+    return out
+
+
 def last_data_at(conn: Connection, station_ids: set[str] | None = None) -> dict[str, int]:
     """Newest observation time per station (stations that never sent data are absent)."""
     query = select(latest_values.c.station_id, func.max(latest_values.c.observed_at)).group_by(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from stations.averaging import (
     HOUR,
@@ -19,7 +19,7 @@ from stations.compliance.windows import group_windows
 from stations.qc import INVALID_MASK
 from stations.sites import Site
 from stations.store.compliance_tables import normalised_hourly_means
-from stations.store.dbapi import fetch_all
+from stations.store.dbapi import execute_many, fetch_all
 from stations.store.readings import _in_list
 from stations.store.schema import hourly_means
 
@@ -68,8 +68,8 @@ def refresh_normalised_many(
     readings per group of stations with the same hours, one delete and one insert in all."""
     params = {site.id: normalised_parameters(site) for site, _, _ in windows}
     sites = {site.id: site for site, _, _ in windows if params[site.id]}
-    rows: list[dict[str, Any]] = []
-    deletes: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    deletes: list[tuple[str, str, int, int]] = []
     for group in group_windows((s.id, lo, hi) for s, lo, hi in windows if s.id in sites):
         wanted = sorted({p for sid in group.windows for p in params[sid]} | {"O2"})
         by_station: dict[str, list[Any]] = {sid: [] for sid in group.windows}
@@ -80,11 +80,9 @@ def refresh_normalised_many(
             lo, hi = group.windows[sid]
             site = sites[sid]
             rows += _normalised_rows(site, params[sid], found, lo, hi, now, o2_constant)
-            deletes += [{"sid": sid, "p": p, "lo": lo, "hi": hi} for p in params[sid]]
-    if deletes:
-        conn.execute(_DELETE_NORMALISED, deletes)
-    if rows:
-        conn.execute(insert(normalised_hourly_means), rows)
+            deletes += [(sid, p, lo, hi) for p in params[sid]]
+    execute_many(conn, _DELETE_NORMALISED, deletes)
+    execute_many(conn, _INSERT_NORMALISED, rows)
     return len(rows)
 
 
@@ -98,12 +96,16 @@ _NORMALISING_READINGS = (
     "WHERE station_id {ids} AND parameter {params} AND observed_at >= ? AND observed_at < ? "
     f"AND status = '{MEASURING}' AND (qc_flags & {INVALID_MASK}) = 0 AND value IS NOT NULL"
 )
-_N = normalised_hourly_means.c
-_DELETE_NORMALISED = delete(normalised_hourly_means).where(
-    _N.station_id == bindparam("sid"),
-    _N.parameter == bindparam("p"),
-    _N.hour_start >= bindparam("lo"),
-    _N.hour_start < bindparam("hi"),
+# written on the DBAPI cursor too: SQLAlchemy's executemany of dicts cost as much as the reads
+_DELETE_NORMALISED = (
+    "DELETE FROM normalised_hourly_means "
+    "WHERE station_id = ? AND parameter = ? AND hour_start >= ? AND hour_start < ?"
+)
+_NORMALISED_COLUMNS = (
+    "station_id, parameter, hour_start, mean, n_valid, unit, o2_ref, o2_constant, updated_at"
+)
+_INSERT_NORMALISED = (
+    f"INSERT INTO normalised_hourly_means ({_NORMALISED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -115,9 +117,10 @@ def _normalised_rows(
     end: int,
     now: int,
     o2_constant: float,
-) -> list[dict[str, Any]]:
+) -> list[tuple[Any, ...]]:
     """Normalised hourly means of one station from its ``(station, parameter, t, value,
-    unit)`` readings (those outside [start, end) or its parameters are another window's)."""
+    unit)`` readings (those outside [start, end) or its parameters are another window's), as
+    rows of ``normalised_hourly_means`` in :data:`_NORMALISED_COLUMNS` order."""
     assert site.permit is not None and site.permit.o2_ref is not None
     o2_ref = float(site.permit.o2_ref)
     wanted = set(params)
@@ -145,17 +148,7 @@ def _normalised_rows(
         acc[1] += 1
         units[parameter] = unit
     return [
-        {
-            "station_id": site.id,
-            "parameter": parameter,
-            "hour_start": hour,
-            "mean": total / n,
-            "n_valid": int(n),
-            "unit": units[parameter],
-            "o2_ref": o2_ref,
-            "o2_constant": o2_constant,
-            "updated_at": now,
-        }
+        (site.id, parameter, hour, total / n, int(n), units[parameter], o2_ref, o2_constant, now)
         for (parameter, hour), (total, n) in sums.items()
     ]
 
