@@ -123,34 +123,36 @@ def _normalised_rows(
     rows of ``normalised_hourly_means`` in :data:`_NORMALISED_COLUMNS` order."""
     assert site.permit is not None and site.permit.o2_ref is not None
     o2_ref = float(site.permit.o2_ref)
-    wanted = set(params)
-    concentrations = []
-    o2: dict[int, float] = {}
-    for _sid, parameter, t, value, unit in found:
-        if not start <= t < end:
-            continue
-        if parameter == "O2":
-            if value < o2_constant:
-                o2[int(t)] = float(value)
-        elif parameter in wanted:
-            concentrations.append((parameter, t, value, unit))
+    wanted = set(params)  # never O2 (NOT_NORMALISED)
+    # one pass for the O2 of each timestamp, one for the concentrations (no list in between)
+    o2 = {
+        t: float(value)
+        for _sid, parameter, t, value, _unit in found
+        if parameter == "O2" and start <= t < end and value < o2_constant
+    }
     sums: dict[tuple[str, int], list[float]] = {}
     units: dict[str, str] = {}
-    for parameter, t, value, unit in concentrations:
-        o2_value = o2.get(int(t))
+    for _sid, parameter, t, value, unit in found:
+        if parameter not in wanted or not start <= t < end:
+            continue
+        o2_value = o2.get(t)
         if o2_value is None:
             continue
         normalised = o2_normalise(float(value), o2_value, o2_ref, o2_constant)
         if normalised is None:
             continue
-        acc = sums.setdefault((parameter, int(t) - int(t) % HOUR), [0.0, 0])
+        key = (parameter, t - t % HOUR)
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = [0.0, 0]
         acc[0] += normalised
         acc[1] += 1
         units[parameter] = unit
     return [
-        (site.id, parameter, hour, total / n, int(n), units[parameter], o2_ref, o2_constant, now)
+        (site.id, parameter, int(hour), total / n, int(n), units[parameter], o2_ref,
+         o2_constant, now)
         for (parameter, hour), (total, n) in sums.items()
-    ]
+    ]  # fmt: skip
 
 
 def load_hours(
