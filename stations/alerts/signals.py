@@ -48,7 +48,8 @@ def instrument_states(
 ) -> dict[tuple[str, str], InstrumentState]:
     """Latest device status per (station, parameter); a run of 01/02 is traced to its start."""
     # plain tuples on the DBAPI cursor: the alert pass reads these after every polled batch
-    sql, args = _LATEST_STATES, []
+    sql = _LATEST_STATES
+    args: list[Any] = []
     if station_ids is not None:
         if not station_ids:
             return {}
