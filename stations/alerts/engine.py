@@ -114,9 +114,11 @@ class _Pass:
             r.open_key: r
             for r in alerts.open_alerts(self.conn, scope, subjects=self.lags is not None)
         }
-        self.data_at = signals.last_data_at(self.conn, station_ids)
-        self.compliance(events)
+        # one read of latest_values gives both the analyser states and each station's newest
+        # reading (what signals.last_data_at answers), not two after every polled batch
         states = signals.instrument_states(self.conn, station_ids)
+        self.data_at = signals.newest_by_station(states)
+        self.compliance(events)
         self.instruments(states)
         self.silence(station_ids)
         if periodic:

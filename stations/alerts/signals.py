@@ -14,6 +14,8 @@ from sqlalchemy import Connection, func, select
 
 from stations.store import compliance as compliance_store
 from stations.store.compliance_tables import compliance_events
+from stations.store.dbapi import fetch_all
+from stations.store.readings import _in_list
 from stations.store.schema import latest_values, readings
 
 MEASURING, CALIBRATING, DEVICE_ERROR = "00", "01", "02"
@@ -45,18 +47,26 @@ def instrument_states(
     conn: Connection, station_ids: set[str] | None = None
 ) -> dict[tuple[str, str], InstrumentState]:
     """Latest device status per (station, parameter); a run of 01/02 is traced to its start."""
-    query = select(latest_values)
+    # plain tuples on the DBAPI cursor: the alert pass reads these after every polled batch
+    sql = _LATEST_STATES
+    args: list[Any] = []
     if station_ids is not None:
-        query = query.where(latest_values.c.station_id.in_(sorted(station_ids)))
+        if not station_ids:
+            return {}
+        test, args = _in_list(conn, sorted(station_ids))
+        sql += f" WHERE station_id {test}"
     out: dict[tuple[str, str], InstrumentState] = {}
-    for row in conn.execute(query):
-        since = row.observed_at
-        if row.status != MEASURING:
-            since = _run_start(conn, row.station_id, row.parameter, row.status, row.observed_at)
-        out[(row.station_id, row.parameter)] = InstrumentState(
-            row.station_id, row.parameter, row.status, since, row.observed_at
+    for station_id, parameter, status, observed_at in fetch_all(conn, sql, args):
+        since = observed_at
+        if status != MEASURING:
+            since = _run_start(conn, station_id, parameter, status, observed_at)
+        out[(station_id, parameter)] = InstrumentState(
+            station_id, parameter, status, since, observed_at
         )
     return out
+
+
+_LATEST_STATES = "SELECT station_id, parameter, status, observed_at FROM latest_values"
 
 
 def _run_start(conn: Connection, station_id: str, parameter: str, status: str, last: int) -> int:
@@ -90,6 +100,16 @@ def abnormal_statuses(
         )
     )
     return set(conn.scalars(query))
+
+
+def newest_by_station(states: dict[tuple[str, str], InstrumentState]) -> dict[str, int]:
+    """:func:`last_data_at` from the states :func:`instrument_states` read (same rows)."""
+    out: dict[str, int] = {}
+    for (station_id, _), state in states.items():
+        last = int(state.last_at)
+        if last > out.get(station_id, last - 1):
+            out[station_id] = last
+    return out
 
 
 def last_data_at(conn: Connection, station_ids: set[str] | None = None) -> dict[str, int]:

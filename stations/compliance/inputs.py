@@ -6,14 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, func, select
 
-from stations.averaging import HOUR, O2_CONSTANT, complete_hours, expected_per_hour, o2_normalise
+from stations.averaging import (
+    HOUR,
+    O2_CONSTANT,
+    expected_per_hour,
+    o2_normalise,
+    readings_needed,
+)
 from stations.compliance.windows import group_windows
 from stations.qc import INVALID_MASK
 from stations.sites import Site
 from stations.store.compliance_tables import normalised_hourly_means
-from stations.store.dbapi import fetch_all
+from stations.store.dbapi import execute_many, fetch_all
 from stations.store.readings import _in_list
 from stations.store.schema import hourly_means
 
@@ -62,8 +68,8 @@ def refresh_normalised_many(
     readings per group of stations with the same hours, one delete and one insert in all."""
     params = {site.id: normalised_parameters(site) for site, _, _ in windows}
     sites = {site.id: site for site, _, _ in windows if params[site.id]}
-    rows: list[dict[str, Any]] = []
-    deletes: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    deletes: list[tuple[str, str, int, int]] = []
     for group in group_windows((s.id, lo, hi) for s, lo, hi in windows if s.id in sites):
         wanted = sorted({p for sid in group.windows for p in params[sid]} | {"O2"})
         by_station: dict[str, list[Any]] = {sid: [] for sid in group.windows}
@@ -74,11 +80,9 @@ def refresh_normalised_many(
             lo, hi = group.windows[sid]
             site = sites[sid]
             rows += _normalised_rows(site, params[sid], found, lo, hi, now, o2_constant)
-            deletes += [{"sid": sid, "p": p, "lo": lo, "hi": hi} for p in params[sid]]
-    if deletes:
-        conn.execute(_DELETE_NORMALISED, deletes)
-    if rows:
-        conn.execute(insert(normalised_hourly_means), rows)
+            deletes += [(sid, p, lo, hi) for p in params[sid]]
+    execute_many(conn, _DELETE_NORMALISED, deletes)
+    execute_many(conn, _INSERT_NORMALISED, rows)
     return len(rows)
 
 
@@ -92,12 +96,16 @@ _NORMALISING_READINGS = (
     "WHERE station_id {ids} AND parameter {params} AND observed_at >= ? AND observed_at < ? "
     f"AND status = '{MEASURING}' AND (qc_flags & {INVALID_MASK}) = 0 AND value IS NOT NULL"
 )
-_N = normalised_hourly_means.c
-_DELETE_NORMALISED = delete(normalised_hourly_means).where(
-    _N.station_id == bindparam("sid"),
-    _N.parameter == bindparam("p"),
-    _N.hour_start >= bindparam("lo"),
-    _N.hour_start < bindparam("hi"),
+# written on the DBAPI cursor too: SQLAlchemy's executemany of dicts cost as much as the reads
+_DELETE_NORMALISED = (
+    "DELETE FROM normalised_hourly_means "
+    "WHERE station_id = ? AND parameter = ? AND hour_start >= ? AND hour_start < ?"
+)
+_NORMALISED_COLUMNS = (
+    "station_id, parameter, hour_start, mean, n_valid, unit, o2_ref, o2_constant, updated_at"
+)
+_INSERT_NORMALISED = (
+    f"INSERT INTO normalised_hourly_means ({_NORMALISED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -109,49 +117,42 @@ def _normalised_rows(
     end: int,
     now: int,
     o2_constant: float,
-) -> list[dict[str, Any]]:
+) -> list[tuple[Any, ...]]:
     """Normalised hourly means of one station from its ``(station, parameter, t, value,
-    unit)`` readings (those outside [start, end) or its parameters are another window's)."""
+    unit)`` readings (those outside [start, end) or its parameters are another window's), as
+    rows of ``normalised_hourly_means`` in :data:`_NORMALISED_COLUMNS` order."""
     assert site.permit is not None and site.permit.o2_ref is not None
     o2_ref = float(site.permit.o2_ref)
-    wanted = set(params)
-    concentrations = []
-    o2: dict[int, float] = {}
-    for _sid, parameter, t, value, unit in found:
-        if not start <= t < end:
-            continue
-        if parameter == "O2":
-            if value < o2_constant:
-                o2[int(t)] = float(value)
-        elif parameter in wanted:
-            concentrations.append((parameter, t, value, unit))
+    wanted = set(params)  # never O2 (NOT_NORMALISED)
+    # one pass for the O2 of each timestamp, one for the concentrations (no list in between)
+    o2 = {
+        t: float(value)
+        for _sid, parameter, t, value, _unit in found
+        if parameter == "O2" and start <= t < end and value < o2_constant
+    }
     sums: dict[tuple[str, int], list[float]] = {}
     units: dict[str, str] = {}
-    for parameter, t, value, unit in concentrations:
-        o2_value = o2.get(int(t))
+    for _sid, parameter, t, value, unit in found:
+        if parameter not in wanted or not start <= t < end:
+            continue
+        o2_value = o2.get(t)
         if o2_value is None:
             continue
         normalised = o2_normalise(float(value), o2_value, o2_ref, o2_constant)
         if normalised is None:
             continue
-        acc = sums.setdefault((parameter, int(t) - int(t) % HOUR), [0.0, 0])
+        key = (parameter, t - t % HOUR)
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = [0.0, 0]
         acc[0] += normalised
         acc[1] += 1
         units[parameter] = unit
     return [
-        {
-            "station_id": site.id,
-            "parameter": parameter,
-            "hour_start": hour,
-            "mean": total / n,
-            "n_valid": int(n),
-            "unit": units[parameter],
-            "o2_ref": o2_ref,
-            "o2_constant": o2_constant,
-            "updated_at": now,
-        }
+        (site.id, parameter, int(hour), total / n, int(n), units[parameter], o2_ref,
+         o2_constant, now)
         for (parameter, hour), (total, n) in sums.items()
-    ]
+    ]  # fmt: skip
 
 
 def load_hours(
@@ -192,27 +193,30 @@ def load_hours_many(
     sites = {site.id: site for site, _, _ in windows}
     normalised = {sid: set(normalised_parameters(site)) for sid, site in sites.items()}
     plain = {sid: set(site.parameters) - normalised[sid] for sid, site in sites.items()}
-    raw: dict[str, dict[str, list[tuple[int, float | None, int]]]] = {sid: {} for sid in sites}
+    # complete_hours' rule applied as the rows stream in: no per-row tuples to filter after
+    need = {sid: readings_needed(expected_readings(s), min_fraction) for sid, s in sites.items()}
+    out: dict[str, dict[str, dict[int, float]]] = {sid: {} for sid in sites}
     for group in group_windows((s.id, lo, hi) for s, lo, hi in windows):
         for table, wanted in ((hourly_means, plain), (normalised_hourly_means, normalised)):
             params = sorted({p for sid in group.windows for p in wanted[sid]})
             if not params:
                 continue
             # a row outside its station's own window or parameters is another station's read
-            keep = {sid: (wanted[sid], *window) for sid, window in group.windows.items()}
+            keep = {
+                sid: (wanted[sid], lo, hi, need[sid], out[sid])
+                for sid, (lo, hi) in group.windows.items()
+            }
             span = group.lo, group.hi
             rows = _keyed_rows(conn, _MEANS[table.name], list(group.windows), params, *span)
             for sid, p, h, mean, n in rows:
-                own, lo, hi = keep[sid]
+                own, lo, hi, least, by_parameter = keep[sid]
                 if p in own and lo <= h < hi:
-                    raw[sid].setdefault(p, []).append((int(h), mean, int(n)))
-    return {
-        sid: {
-            p: complete_hours(rows, expected_readings(sites[sid]), min_fraction)
-            for p, rows in by_parameter.items()
-        }
-        for sid, by_parameter in raw.items()
-    }
+                    hours = by_parameter.get(p)
+                    if hours is None:  # a parameter with rows is present even if none complete
+                        hours = by_parameter[p] = {}
+                    if mean is not None and n >= least:
+                        hours[int(h)] = mean
+    return out
 
 
 def data_end(conn: Connection, site: Site) -> int | None:

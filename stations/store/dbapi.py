@@ -26,3 +26,14 @@ def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
         return cur.fetchall()  # type: ignore[no-any-return]
     finally:
         cur.close()
+
+
+def execute_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``sql`` (``?`` placeholders) once per row of plain tuples, on the DBAPI cursor."""
+    if not rows:
+        return
+    cur = _cursor(conn)
+    try:
+        cur.executemany(sql.replace("?", "%s") if _is_pg(conn) else sql, rows)
+    finally:
+        cur.close()
