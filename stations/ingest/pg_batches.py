@@ -34,8 +34,8 @@ from stations.ingest.writer import (
     write_hours,
 )
 from stations.qc import HourKey, QcChecker, QcState
-from stations.store.pg_ingest import copy_files, reserve_file_ids, stored_hours
-from stations.store.readings import _cursor, refresh_latest
+from stations.store.pg_ingest import copy_files, reserve_file_ids
+from stations.store.readings import _cursor, refresh_latest, stored_hours
 
 _T = TypeVar("_T")
 _Parsed = tuple[list[tuple[object, ...]], list[Work], bool, list[tuple[str, str, int, int]]]

@@ -27,7 +27,6 @@ from stations.parsers.base import STATUS_MEASURING
 from stations.qc import HourKey, QcChecker, QcConfig, QcState
 from stations.store.conflicts import record_conflicts
 from stations.store.pg_ingest import copy_files, copy_new_hourly
-from stations.store.pg_ingest import stored_hours as pg_stored_hours
 from stations.store.readings import (
     history_before,
     insert_readings,
@@ -228,10 +227,7 @@ def store_work(
     # An hour with no reading stored before this batch, whose readings were all new, holds
     # exactly the batch's readings: its mean is computed here. Other hours are recomputed
     # from storage (first value wins on duplicates, earlier files count).
-    # PostgreSQL probes the index per span: a month's partition filled in this transaction has
-    # no statistics and the shared statement would scan it whole.
-    held = pg_stored_hours if conn.dialect.name == "postgresql" else stored_hours
-    before = held(conn, keys) if accepted else set()
+    before = stored_hours(conn, keys) if accepted else set()
     stored, total = store_rows(conn, checker, accepted, before, now)
     write_hours(conn, checker.hours, before, sites, all_new=stored == total)
     refresh_latest(conn, keys)

@@ -158,33 +158,6 @@ def copy_new_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> bool:
     return _copy_new(conn, sql, _HOURLY_TYPES, (rows,))
 
 
-# %% is psycopg's literal %.
-_STORED_HOURS = """
-SELECT k.s, k.p, h.hour
-FROM unnest(%s::text[], %s::text[], %s::int8[], %s::int8[]) AS k(s, p, lo, hi)
-CROSS JOIN LATERAL (
-    SELECT DISTINCT r.observed_at - (r.observed_at %% 3600 + 3600) %% 3600 AS hour
-    FROM readings r
-    WHERE r.station_id = k.s AND r.parameter = k.p
-        AND r.observed_at >= k.lo - (k.lo %% 3600 + 3600) %% 3600
-        AND r.observed_at < k.hi - (k.hi %% 3600 + 3600) %% 3600 + 3600
-) AS h
-"""
-
-
-def stored_hours(
-    conn: Connection, spans: Sequence[tuple[str, str, int, int]]
-) -> set[tuple[str, str, int]]:
-    """:func:`stations.store.readings.stored_hours` as one index probe per span (LATERAL): a
-    month's partition fresh in this transaction has no statistics, and the planner would
-    otherwise scan it whole and hash-join, a cost growing with every part the batch stores."""
-    if not spans:
-        return set()
-    cur = cursor_of(conn)
-    cur.execute(_STORED_HOURS, [list(c) for c in zip(*spans, strict=True)])
-    return {(s, p, hour) for s, p, hour in cur.fetchall()}
-
-
 def any_stored(conn: Connection, keys: Sequence[tuple[str, str, int]]) -> bool:
     """Whether any ``(station, parameter, observed_at)`` of ``keys`` is stored in ``readings``."""
     if not keys:

@@ -221,12 +221,35 @@ WHERE r.station_id = k.station_id AND r.parameter = k.parameter
 """
 
 
+# PostgreSQL: one index probe per span (LATERAL). A month's partition filled in the same
+# transaction (an ingest batch's earlier parts) has no statistics, and the planner scanned the
+# join above over it whole, a cost growing with every part the batch stored. %% is psycopg's %.
+_STORED_HOURS_PG = """
+SELECT k.s, k.p, h.hour
+FROM unnest(%s::text[], %s::text[], %s::int8[], %s::int8[]) AS k(s, p, lo, hi)
+CROSS JOIN LATERAL (
+    SELECT DISTINCT r.observed_at - (r.observed_at %% 3600 + 3600) %% 3600 AS hour
+    FROM readings r
+    WHERE r.station_id = k.s AND r.parameter = k.p
+        AND r.observed_at >= k.lo - (k.lo %% 3600 + 3600) %% 3600
+        AND r.observed_at < k.hi - (k.hi %% 3600 + 3600) %% 3600 + 3600
+) AS h
+"""
+
+
 def stored_hours(
     conn: Connection, spans: Collection[tuple[str, str, int, int]]
 ) -> set[tuple[str, str, int]]:
     """``(station, parameter, hour_start)`` of the hours already holding a stored reading, over
     the whole hours of each ``(station, parameter, lo, hi)`` span (reads the key index only)."""
-    found = _keyed(conn, _STORED_HOURS, spans, "span_keys", _SPAN_KEY)
+    if not spans:
+        return set()
+    if _is_pg(conn):
+        cur = _cursor(conn)
+        cur.execute(_STORED_HOURS_PG, [list(c) for c in zip(*spans, strict=True)])
+        found = cur.fetchall()
+    else:
+        found = _keyed(conn, _STORED_HOURS, spans, "span_keys", _SPAN_KEY)
     return {(station, parameter, hour) for station, parameter, hour in found}
 
 

@@ -1,8 +1,8 @@
 """PostgreSQL's own statements on the ingest path answer what the shared ones answer.
 
-``pg_ingest.stored_hours`` (one index probe per span) gives the hours
-:func:`~stations.store.readings.stored_hours` gives, also before 1970, and stays an index
-probe on a partition filled in the same transaction (no statistics yet); file records go in
+On PostgreSQL :func:`~stations.store.readings.stored_hours` (one index probe per span) gives
+the hours the shared join statement gives, also before 1970, and stays an index probe on a
+partition filled in the same transaction (no statistics yet); file records go in
 by binary ``COPY`` unchanged, and the server still checks their JSON. Whatever the path, the
 hourly means a batch leaves equal a recompute from the stored readings.
 """
@@ -24,8 +24,8 @@ from stations.ingest.pipeline import IncomingFile, ingest_batch
 from stations.parameters import catalogue
 from stations.qc import INVALID_MASK
 from stations.store import pg_ingest
-from stations.store.readings import _cursor, station_units
-from stations.store.readings import stored_hours as shared_stored_hours
+from stations.store import readings as store
+from stations.store.readings import _cursor, station_units, stored_hours
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_796_500_000
@@ -68,12 +68,13 @@ def test_stored_hours_agree_with_the_shared_statement(engine: Engine, sites: Any
             (s1, p1, -2 * HOUR + 3000, -2 * HOUR + 3100),
             (s2, p2, NOW - 5 * HOUR, NOW),  # a series with nothing stored
         ]
-        got = pg_ingest.stored_hours(conn, spans)
-        assert got == shared_stored_hours(conn, spans)
+        got = stored_hours(conn, spans)
+        joined = store._keyed(conn, store._STORED_HOURS, spans, "span_keys", store._SPAN_KEY)
+        assert got == set(joined)
         first = NOW - 3 * HOUR + 10
         expected = {(s0, p0, h) for h in range(first - first % HOUR, NOW - HOUR, HOUR)}
         assert got == expected | {(s1, p1, -2 * HOUR)}
-        assert pg_ingest.stored_hours(conn, []) == set()
+        assert stored_hours(conn, []) == set()
 
 
 def test_stored_hours_probe_the_index_of_a_partition_without_statistics(
@@ -88,11 +89,11 @@ def test_stored_hours_probe_the_index_of_a_partition_without_statistics(
         spans = [(s, p, NOW - 2 * HOUR, NOW - HOUR) for s, p, _u in series]
         cur = _cursor(conn)
         params = [list(c) for c in zip(*spans, strict=True)]
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + pg_ingest._STORED_HOURS, params)
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + store._STORED_HOURS_PG, params)
         plan = json.dumps(cur.fetchone()[0])
         assert "Index" in plan
         assert '"Seq Scan"' not in plan and '"Hash Join"' not in plan
-        assert len(pg_ingest.stored_hours(conn, spans)) == 2 * len(series)
+        assert len(stored_hours(conn, spans)) == 2 * len(series)
 
 
 def test_file_records_by_binary_copy_are_stored_unchanged(engine: Engine, sites: Any) -> None:
