@@ -115,7 +115,7 @@ class _Pass:
             for r in alerts.open_alerts(self.conn, scope, subjects=self.lags is not None)
         }
         # one read of latest_values gives both the analyser states and each station's newest
-        # reading (what signals.last_data_at answers), not two after every polled batch
+        # reading, not two queries after every polled batch
         states = signals.instrument_states(self.conn, station_ids)
         self.data_at = signals.newest_by_station(states)
         self.compliance(events)

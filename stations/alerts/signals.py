@@ -16,7 +16,7 @@ from stations.store import compliance as compliance_store
 from stations.store.compliance_tables import compliance_events
 from stations.store.dbapi import fetch_all
 from stations.store.readings import _in_list
-from stations.store.schema import latest_values, readings
+from stations.store.schema import readings
 
 MEASURING, CALIBRATING, DEVICE_ERROR = "00", "01", "02"
 
@@ -103,23 +103,14 @@ def abnormal_statuses(
 
 
 def newest_by_station(states: dict[tuple[str, str], InstrumentState]) -> dict[str, int]:
-    """:func:`last_data_at` from the states :func:`instrument_states` read (same rows)."""
+    """Newest observation time per station (stations that never sent data are absent), from
+    the ``latest_values`` rows :func:`instrument_states` read."""
     out: dict[str, int] = {}
     for (station_id, _), state in states.items():
         last = int(state.last_at)
         if last > out.get(station_id, last - 1):
             out[station_id] = last
     return out
-
-
-def last_data_at(conn: Connection, station_ids: set[str] | None = None) -> dict[str, int]:
-    """Newest observation time per station (stations that never sent data are absent)."""
-    query = select(latest_values.c.station_id, func.max(latest_values.c.observed_at)).group_by(
-        latest_values.c.station_id
-    )
-    if station_ids is not None:
-        query = query.where(latest_values.c.station_id.in_(sorted(station_ids)))
-    return {station: int(at) for station, at in conn.execute(query)}
 
 
 def latest_aqi(conn: Connection) -> dict[str, tuple[float, int]]:
