@@ -24,8 +24,8 @@ from sqlalchemy import Connection
 from stations.qc import FLAG_NAMES
 from stations.store.corrections import STATUS_CODES
 from stations.store.dbapi import fetch_all
-from stations.store.readings import _in_list, _is_pg
-from stations.store.series import read_raw_page
+from stations.store.readings import _is_pg
+from stations.store.series import page_query, read_raw_page
 
 STATUS_STEP = 1 << max(FLAG_NAMES).bit_length()
 """Keys: ``STATUS_CODES.index(status) * STATUS_STEP + qc_flags`` (flags stay below the step)."""
@@ -148,19 +148,11 @@ def _one_query(conn: Connection, q: _Ask) -> Found | None:
     """PostgreSQL: one query in the database's own order of parameter names (its collation,
     which the cursor's key comparisons use too), each row naming its parameter by its place."""
     codes = q.codes
-    test, args = _in_list(conn, codes)
     which = " ".join(f"WHEN ? THEN {i}" for i in range(len(codes)))
-    sql = (
-        f"SELECT CASE parameter {which} END, observed_at, value, {_KEY}, file_id FROM readings "
-        f"WHERE station_id = ? AND parameter {test} AND observed_at >= ? AND observed_at < ?"
-    )
-    params: list[Any] = [*codes, q.station_id, *args, q.start, q.end]
-    if q.after is not None:
-        sql += " AND (parameter > ? OR (parameter = ? AND observed_at > ?))"
-        params += [q.after[0], q.after[0], q.after[1]]
-    sql += " ORDER BY parameter, observed_at"
-    if q.limit is not None:
-        sql += f" LIMIT {int(q.limit) + 1}"
+    columns = f"CASE parameter {which} END, observed_at, value, {_KEY}, file_id"
+    limit = None if q.limit is None else q.limit + 1
+    sql, args = page_query(conn, columns, q.station_id, codes, q.start, q.end, q.after, limit)
+    params = [*codes, *args]  # the CASE's names come first in the statement
     rows = fetch_all(conn, sql, params)
     if not rows:
         return {}, ("", 0)

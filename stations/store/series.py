@@ -39,9 +39,26 @@ def read_raw_page(
     """
     if not parameters:
         return []
+    columns = "parameter, observed_at, value, status, qc_flags, file_id"
+    sql, params = page_query(conn, columns, station_id, parameters, start, end, after, limit)
+    return fetch_all(conn, sql, params)
+
+
+def page_query(
+    conn: Connection,
+    columns: str,
+    station_id: str,
+    parameters: Sequence[str],
+    start: int,
+    end: int,
+    after: tuple[str, int] | None,
+    limit: int | None,
+) -> tuple[str, list[Any]]:
+    """The keyset page's statement (``?`` placeholders) selecting ``columns``, and its
+    arguments: the one paging rule of :func:`read_raw_page` and the column reader."""
     test, args = _in_list(conn, parameters)
     sql = (
-        "SELECT parameter, observed_at, value, status, qc_flags, file_id FROM readings "
+        f"SELECT {columns} FROM readings "
         f"WHERE station_id = ? AND parameter {test} AND observed_at >= ? AND observed_at < ?"
     )
     params: list[Any] = [station_id, *args, start, end]
@@ -51,7 +68,7 @@ def read_raw_page(
     sql += " ORDER BY parameter, observed_at"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return fetch_all(conn, sql, params)
+    return sql, params
 
 
 def first_units(conn: Connection, station_id: str, firsts: dict[str, int]) -> dict[str, str]:
