@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag
-from itertools import chain
+from itertools import chain, groupby
+from operator import itemgetter
 
 from stations.parsers.base import STATUS_CALIBRATING, STATUS_MEASURING, Reading
 
@@ -87,16 +88,32 @@ class QcState:
 
     last: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
-    def seed(self, station_id: str, history: Iterable[tuple[str, int, float | None, str]]) -> None:
-        """Feed stored ``(parameter, observed_at, value, status)`` rows, oldest first."""
-        for parameter, observed_at, value, status in history:
-            if status != STATUS_MEASURING or value is None:
+    def seed(self, rows: Sequence[tuple[str, str, int, float | None, str]]) -> None:
+        """Feed stored ``(station, parameter, observed_at, value, status)`` rows, grouped by
+        (station, parameter) and in time order within each. Read from the newest row back:
+        only the newest measuring value and its run count matter, so a key's walk stops at
+        the first other value (a live poll seeds ~2 hours of 100 series every batch). A run
+        that reaches the oldest row continues the state a key holds already."""
+        last = self.last
+        for key, group in groupby(reversed(rows), key=itemgetter(0, 1)):
+            newest: float | None = None
+            at, run, broken = 0, 0, False
+            for _station, _parameter, t, value, status in group:
+                if status != STATUS_MEASURING or value is None:
+                    continue
+                if newest is None:
+                    newest, at, run = value, t, 1
+                elif value == newest:
+                    run += 1
+                else:
+                    broken = True
+                    break
+            if newest is None:
                 continue
-            state = self.last.get((station_id, parameter))
-            if state is not None and state[1] == value:
-                state[0], state[2] = observed_at, state[2] + 1
-            else:
-                self.last[(station_id, parameter)] = [observed_at, value, 1]
+            prior = last.get(key)
+            if not broken and prior is not None and prior[1] == newest:
+                run += int(prior[2])  # the run began before these rows
+            last[key] = [at, newest, run]
 
 
 ReadingRow = tuple[str, str, int, float, str, str, int, int | None]

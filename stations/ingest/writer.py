@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from itertools import groupby
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete
@@ -23,7 +22,6 @@ from stations.ingest.model import IngestOptions
 from stations.ingest.pg_stream import stream_readings
 from stations.ingest.prepare import Work
 from stations.parameters import catalogue
-from stations.parsers.base import STATUS_MEASURING
 from stations.qc import HourKey, QcChecker, QcConfig, QcState
 from stations.store.conflicts import record_conflicts
 from stations.store.pg_ingest import copy_files, copy_new_hourly
@@ -77,34 +75,7 @@ def seed_from_history(
     statement for them all."""
     window = qc.flatline_n * 600  # covers cadences up to 10 minutes
     rows = history_before(conn, [(s, p, lo - window, lo) for s, p, lo in firsts])
-    seed_newest_first(state, rows)
-
-
-def seed_newest_first(state: QcState, rows: list[tuple[str, str, int, float | None, str]]) -> None:
-    """What :meth:`QcState.seed` makes of ``(station, parameter, observed_at, value, status)``
-    rows (in time order per key), read from the newest row back: only the newest
-    measuring value and its run count, so a key's walk stops at the first other value (an
-    after-ingest batch seeds ~2 hours of 100 series; a live poll paid that walk per batch)."""
-    last = state.last
-    for key, group in groupby(reversed(rows), key=itemgetter(0, 1)):
-        newest: float | None = None
-        at, run, broken = 0, 0, False
-        for _station, _parameter, t, value, status in group:
-            if status != STATUS_MEASURING or value is None:
-                continue
-            if newest is None:
-                newest, at, run = value, t, 1
-            elif value == newest:
-                run += 1
-            else:
-                broken = True
-                break
-        if newest is None:
-            continue
-        prior = last.get(key)
-        if not broken and prior is not None and prior[1] == newest:
-            run += int(prior[2])  # the run began before these rows
-        last[key] = [at, newest, run]
+    state.seed(rows)
 
 
 def seed_state(conn: Connection, keys: list[tuple[str, str, int, int]], qc: QcConfig) -> QcState:

@@ -72,11 +72,11 @@ def test_spike_is_relative_to_previous_reading_and_range() -> None:
 
 def test_spike_ignores_long_gaps_and_seeded_history_counts() -> None:
     state = QcState()
-    state.seed("S", [("PM2.5", NOW - 7200, 20.0, "00")])
+    state.seed([("S", "PM2.5", NOW - 7200, 20.0, "00")])
     far = apply_qc([r(900)], units=UNITS, ranges=RANGES, now=NOW, config=QcConfig(), state=state)
     assert far == [0]  # previous reading 2 h earlier: no spike judgement
     state = QcState()
-    state.seed("S", [("PM2.5", NOW - 600, 20.0, "00")])
+    state.seed([("S", "PM2.5", NOW - 600, 20.0, "00")])
     near = apply_qc([r(900)], units=UNITS, ranges=RANGES, now=NOW, config=QcConfig(), state=state)
     assert near == [int(Flag.SPIKE)]
 

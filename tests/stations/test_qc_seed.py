@@ -1,24 +1,30 @@
-"""The ingest writer seeds QC's flat-line/spike memory from the newest stored reading back
-(stations/ingest/writer.py ``seed_newest_first``); it must leave exactly the state that
-:meth:`QcState.seed` leaves walking the same rows oldest first, whatever the history."""
+""":meth:`QcState.seed` reads QC's flat-line/spike memory from the newest stored reading back;
+it must leave exactly the state that walking the same rows oldest first, reading by reading,
+leaves (the rule as first written, kept here as the reference), whatever the history."""
 
 from __future__ import annotations
 
 import random
-from itertools import groupby
 from operator import itemgetter
 
 import pytest
 
-from stations.ingest.writer import seed_newest_first
 from stations.qc import QcState
 
 Row = tuple[str, str, int, float | None, str]
 
 
 def _forward(rows: list[Row], state: QcState) -> dict[tuple[str, str], list[float]]:
-    for station, group in groupby(rows, key=itemgetter(0)):
-        state.seed(station, (r[1:] for r in group))
+    """Oldest first, one reading at a time: a status-00 value equal to the key's last one
+    extends its run, another value starts a new run."""
+    for station, parameter, observed_at, value, status in rows:
+        if status != "00" or value is None:
+            continue
+        last = state.last.get((station, parameter))
+        if last is not None and last[1] == value:
+            last[0], last[2] = observed_at, last[2] + 1
+        else:
+            state.last[(station, parameter)] = [observed_at, value, 1]
     return state.last
 
 
@@ -51,7 +57,7 @@ def test_newest_first_seed_is_the_forward_seed(rows: list[Row], prior: float | N
         return state
 
     fast = start()
-    seed_newest_first(fast, rows)
+    fast.seed(rows)
     assert fast.last == _forward(rows, start())
 
 
@@ -68,5 +74,5 @@ def test_newest_first_seed_matches_on_random_histories() -> None:
                 rows += _rows(station, parameter, values)
         rows.sort(key=itemgetter(0, 1, 2))
         fast = QcState()
-        seed_newest_first(fast, rows)
+        fast.seed(rows)
         assert fast.last == _forward(rows, QcState()), rows
