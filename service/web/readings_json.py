@@ -1,26 +1,28 @@
-"""A readings answer written straight from rows to JSON text, without a dict per point.
+"""A readings answer written straight from rows to JSON bytes, without a dict per point.
 
 Building a dict for each of a day's 2,592 raw readings and walking them with ``json.dumps``
 was most of an uncached answer's 11 ms (bench/README.md). Here raw rows come as columns
 (stations/store/raw_columns.py; mean rows are split into columns), every distinct time and
 every distinct (row key, notes) tail is encoded once per answer, each value column is
-formatted by one ``map`` (``repr`` is what ``json.dumps`` writes for an int or a finite
-float), and the pieces are placed by slice assignment (raw) or interleaved by ``zip`` (means)
-and joined: no Python bytecode runs per point, only per point
-whose file carries notes. The bytes are identical to ``json_answer.encode(window_body(w))``,
-which tests/service/test_readings_json.py checks over a table of cases; a column holding
-anything else (a NULL mean, a NaN) is encoded value by value by ``json.dumps``, which writes
-``null`` and refuses NaN exactly as before.
+formatted by one call (:func:`_numbers`), and the pieces, all UTF-8 bytes, are placed by slice
+assignment (raw) or interleaved by ``zip`` (means) and joined: no Python bytecode runs per
+point, only per point whose file carries notes. The bytes are identical to
+``json_answer.encode(window_body(w))``, which tests/service/test_readings_json.py checks over a
+table of cases and random doubles; a column holding anything else (a NULL mean, a NaN) is
+encoded value by value by ``json.dumps``, which writes ``null`` and refuses NaN exactly as
+before.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import chain, compress, count, repeat
 from typing import Any
 
-from service.web.json_answer import encode_text
+import orjson
+
+from service.web.json_answer import encode, encode_text
 from service.web.readings_window import Window
 from stations.qc import INVALID_MASK, flag_names
 from stations.store.raw_columns import Key, RawSeries, key_parts
@@ -29,29 +31,48 @@ from stations.timeutil import local_isos
 _PLAIN = {int, float}
 
 
-class _Memo(dict[Hashable, str]):
+class _Memo(dict[Hashable, bytes]):
     """A dict that fills a missing key with ``make(key)``: one encoding per distinct key."""
 
-    def __init__(self, make: Callable[[Any], str]) -> None:
+    def __init__(self, make: Callable[[Any], bytes]) -> None:
         super().__init__()
         self.make = make
 
-    def __missing__(self, key: Hashable) -> str:
+    def __missing__(self, key: Hashable) -> bytes:
         value = self[key] = self.make(key)
         return value
 
 
-def _numbers(column: Sequence[Any]) -> Iterator[str]:
-    """A column of numbers as JSON: ``repr`` when every cell is an int or a finite float
-    (checked by two C-level passes: the set of types, then one sum, which inf and NaN
-    reach), else ``json.dumps`` cell by cell (``null`` for None, ValueError for NaN)."""
+_NOT_REPR = (b"e-", b"0.0000")
+"""What orjson writes differently from ``repr`` (so from ``json.dumps``): numbers below 1e-4 in
+magnitude, as ``1e-5``/``0.00001`` where ``repr`` writes ``1e-05``. Every other finite double
+and every 64-bit int comes out the same (tests/service/test_readings_json.py checks random
+doubles of every exponent); a column holding one of these is written by ``repr``."""
+
+
+def _numbers(column: Sequence[Any]) -> Iterable[bytes]:
+    """A column of numbers as JSON texts in UTF-8, ``json.dumps``'s own.
+
+    When every cell is an int or a finite float (checked by two C-level passes: the set of
+    types, then one sum, which inf and NaN reach), orjson writes the whole column in one call
+    and the texts are split out: four times faster than ``repr`` per value, which was the
+    largest single cost of an uncached day's answer. A column orjson would write differently
+    (:data:`_NOT_REPR`), or cannot (an int beyond 64 bits), is written by ``repr``; any other
+    column by ``json.dumps`` cell by cell (``null`` for None, ValueError for NaN)."""
     if set(map(type, column)) <= _PLAIN:
         try:
-            if math.isfinite(sum(column)):
-                return map(repr, column)
+            finite = math.isfinite(sum(column))
         except OverflowError:  # an int too large for a float: json.dumps writes it as is
-            pass
-    return map(encode_text, column)
+            finite = False
+        if finite:
+            try:
+                text = orjson.dumps(column)
+            except orjson.JSONEncodeError:  # an int beyond 64 bits
+                text = b"e-"
+            if not any(form in text for form in _NOT_REPR):
+                return text[1:-1].split(b",")
+            return [repr(v).encode() for v in column]
+    return map(encode, column)
 
 
 Row = tuple[Any, ...]
@@ -62,10 +83,10 @@ Columns = list[Row]
 KEPT_TIMES = 20_000
 """Time prefixes kept per process, time zone and kind (~100 bytes each, ~2 MB; 69 days of
 5-minute times)."""
-_kept_times: dict[tuple[Any, str], dict[int, str]] = {}
+_kept_times: dict[tuple[Any, str], dict[int, bytes]] = {}
 
 
-def _times(w: Window, columns: dict[str, Any]) -> dict[int, str]:
+def _times(w: Window, columns: dict[str, Any]) -> dict[int, bytes]:
     """``{"time":"<local ISO>","value|mean":`` for (at least) every timestamp of the answer; an
     ISO time holds nothing JSON escapes. The series share their times and every station shares
     the 5-minute grid, so each prefix is made once per process and time zone and kept; when
@@ -82,12 +103,15 @@ def _times(w: Window, columns: dict[str, Any]) -> dict[int, str]:
     missing = stamps.difference(kept)
     if missing:
         kept.update(
-            {t: f'{{"time":"{iso}","{first}":' for t, iso in local_isos(missing, w.tz).items()}
+            {
+                t: f'{{"time":"{iso}","{first}":'.encode()
+                for t, iso in local_isos(missing, w.tz).items()
+            }
         )
     return kept
 
 
-def _raw_tail(key: tuple[Key, str | None]) -> str:
+def _raw_tail(key: tuple[Key, str | None]) -> bytes:
     """A raw point after its value, and the separator, for ``(row key, notes)``."""
     row_key, note = key
     status, flags = key_parts(row_key)
@@ -96,10 +120,10 @@ def _raw_tail(key: tuple[Key, str | None]) -> str:
         f',"status":{encode_text(status)},"qc_flags":{encode_text(flags)}'
         f',"flags":{encode_text(flag_names(flags))}'
         f',"valid":{"false" if flags & INVALID_MASK else "true"}{text}}},'
-    )
+    ).encode()
 
 
-def _raw_tails(w: Window, series: RawSeries, tails: dict[Hashable, str]) -> list[str]:
+def _raw_tails(w: Window, series: RawSeries, tails: dict[Hashable, bytes]) -> list[bytes]:
     """Each point's tail, from ``tails`` (the answer's memo by ``(row key, notes)``): looked up
     by the row key alone (an int for nearly every page), then again with the notes for the few
     points whose file carries them."""
@@ -112,49 +136,35 @@ def _raw_tails(w: Window, series: RawSeries, tails: dict[Hashable, str]) -> list
     return out
 
 
-def _raw_points(w: Window, series: RawSeries, times: dict[int, str], tails: _Memo) -> bytes:
-    """``point,point,…,`` as UTF-8 (each point's tail ends with the separator).
-
-    Times and numbers are ASCII, and so is a tail unless its notes are not ("mg/m³→µg/m³"):
-    one such tail would widen the whole joined text to two bytes a character and make its
-    encoding a pass character by character, so the ASCII runs between those points are joined
-    and encoded apart (one copy each)."""
+def _raw_points(w: Window, series: RawSeries, times: dict[int, bytes], tails: _Memo) -> bytes:
+    """``point,point,…,`` (each point's tail ends with the separator)."""
     stamps = series.stamps
-    ends = _raw_tails(w, series, tails)
-    pieces: list[str] = [""] * (3 * len(stamps))
+    pieces: list[bytes] = [b""] * (3 * len(stamps))
     pieces[0::3] = map(times.__getitem__, stamps)
     pieces[1::3] = _numbers(series.values)
-    pieces[2::3] = ends
-    wide = {end for end in set(ends) if not end.isascii()}
-    if not wide:
-        return "".join(pieces).encode()
-    out, start = [], 0
-    for i in compress(count(2, 3), map(wide.__contains__, ends)):
-        out += ["".join(pieces[start:i]).encode(), pieces[i].encode()]
-        start = i + 1
-    out.append("".join(pieces[start:]).encode())
-    return b"".join(out)
+    pieces[2::3] = _raw_tails(w, series, tails)
+    return b"".join(pieces)
 
 
-def _mean_points(w: Window, columns: Columns, times: dict[int, str]) -> Iterator[str]:
+def _mean_points(w: Window, columns: Columns, times: dict[int, bytes]) -> Iterator[bytes]:
     pieces = [map(times.__getitem__, columns[0]), _numbers(columns[1])]
     names = ["min", "max", "n_valid", "n_total"] + (["hours"] if w.interval == "day" else [])
     for name, i in zip(names, (2, 3, 4, 5, 7), strict=False):
-        pieces += [repeat(f',"{name}":'), _numbers(columns[i])]
-    pieces.append(repeat("},"))
+        pieces += [repeat(f',"{name}":'.encode()), _numbers(columns[i])]
+    pieces.append(repeat(b"},"))
     return chain.from_iterable(zip(*pieces, strict=False))  # repeat() never ends
 
 
-def _series(w: Window, code: str, columns: Any, times: dict[int, str], tails: _Memo) -> list[bytes]:
-    """One series as UTF-8 pieces. The points are encoded apart from the heading: they are
-    ASCII, and an ASCII string encodes by one copy, where a text holding the unit's "µ" is
-    re-coded character by character (0.3 ms for a day of 9 series)."""
+def _series(
+    w: Window, code: str, columns: Any, times: dict[int, bytes], tails: _Memo
+) -> list[bytes]:
+    """One series as UTF-8 pieces."""
     points = b""
     if columns:
         if w.interval == "raw":
             points = _raw_points(w, columns, times, tails)[:-1]
         else:
-            points = "".join(_mean_points(w, columns, times)).encode()[:-1]
+            points = b"".join(_mean_points(w, columns, times))[:-1]
     return [f'{encode_text(w.heading(code))[:-1]},"points":['.encode(), points, b"]}"]
 
 

@@ -11,6 +11,9 @@ files carry notes, on both backends and compares the route's bytes page by page.
 from __future__ import annotations
 
 import json
+import math
+import random
+import struct
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -119,7 +122,41 @@ CASES = {
     "counts beyond a float": _window(
         "hour", rows={"NO2": _hours("NO2", [(1.0, 1.0, 1.0, 10**400, 12)], False)}
     ),
+    "ints beyond 64 bits, and below 1e-4 beside plain values": _window(
+        rows={"NO2": _raw("NO2", [2**64 + 1, 3.5]), "PM2.5": _raw("PM2.5", [2.5, 1.5e-05, 4.25])}
+    ),
 }
+
+
+def _random_doubles(n: int, seed: int) -> list[float]:
+    """Finite doubles from random bit patterns (every exponent, so mostly tiny or huge), and
+    decimals of 0-8 places from 1e-9 to 1e20, as analysers and averages give them."""
+    rng = random.Random(seed)
+    out: list[float] = []
+    while len(out) < n:
+        x = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        if math.isfinite(x):
+            out.append(x)
+        e = rng.randint(-9, 20)
+        out.append(round(rng.uniform(-1, 1) * 10.0**e, rng.randint(0, 8)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_doubles_are_written_as_json_dumps_writes_them(seed: int) -> None:
+    """Values go out through orjson in one call per column, held here to the text of
+    ``json.dumps`` (``repr``) for every double. Columns of 100 values: clean ones (no number
+    below 1e-4 in magnitude but 0) take orjson's text; the others hold such a number, which
+    orjson writes in another form, and are written by ``repr``."""
+    values = _random_doubles(8000, seed)
+    clean = [v for v in values if v == 0 or abs(v) >= 1e-4]
+    columns = [clean[k : k + 100] for k in range(0, len(clean), 100)]
+    columns += [values[k : k + 100] for k in range(0, 2000, 100)]
+    assert any(any(0 < abs(v) < 1e-4 for v in c) for c in columns)
+    for column in columns:
+        w = _window(rows={"NO2": _raw("NO2", column)})
+        extra = {"page_limit": 10_000, "next": None}
+        assert window_json(w, extra) == encode({**window_body(w), **extra})
 
 
 @pytest.mark.parametrize("name", list(CASES))
