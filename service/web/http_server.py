@@ -12,6 +12,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from service.settings import Settings
+from service.web.one_write import OneWriteHttpToolsProtocol
 
 
 def server_options(settings: Settings) -> dict[str, object]:
@@ -26,6 +27,7 @@ def server_options(settings: Settings) -> dict[str, object]:
         "timeout_keep_alive": settings.keep_alive_seconds,
         "proxy_headers": True,
         "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "http": OneWriteHttpToolsProtocol,  # headers and body in one write (one_write.py)
     }
 
 
