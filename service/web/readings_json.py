@@ -15,7 +15,6 @@ before.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from itertools import chain, compress, count, repeat
 from typing import Any
@@ -27,8 +26,6 @@ from service.web.readings_window import Window
 from stations.qc import INVALID_MASK, flag_names
 from stations.store.raw_columns import Key, RawSeries, key_parts
 from stations.timeutil import local_isos
-
-_PLAIN = {int, float}
 
 
 class _Memo(dict[Hashable, bytes]):
@@ -49,30 +46,32 @@ magnitude, as ``1e-5``/``0.00001`` where ``repr`` writes ``1e-05``. Every other 
 and every 64-bit int comes out the same (tests/service/test_readings_json.py checks random
 doubles of every exponent); a column holding one of these is written by ``repr``."""
 
+_NUMBER_BYTES = b"0123456789.,-+e"
+"""All that orjson writes for a list of ints and finite floats, past its brackets: ``null`` (a
+None, a NaN, an infinity), ``true``, quotes and brackets are not among them."""
+
 
 def _numbers(column: Sequence[Any]) -> Iterable[bytes]:
     """A column of numbers as JSON texts in UTF-8, ``json.dumps``'s own.
 
-    When every cell is an int or a finite float (checked by two C-level passes: the set of
-    types, then one sum, which inf and NaN reach), orjson writes the whole column in one call
-    and the texts are split out: four times faster than ``repr`` per value, which was the
-    largest single cost of an uncached day's answer. A column orjson would write differently
-    (:data:`_NOT_REPR`), or cannot (an int beyond 64 bits), is written by ``repr``; any other
-    column by ``json.dumps`` cell by cell (``null`` for None, ValueError for NaN)."""
-    if set(map(type, column)) <= _PLAIN:
-        try:
-            finite = math.isfinite(sum(column))
-        except OverflowError:  # an int too large for a float: json.dumps writes it as is
-            finite = False
-        if finite:
-            try:
-                text = orjson.dumps(column)
-            except orjson.JSONEncodeError:  # an int beyond 64 bits
-                text = b"e-"
-            if not any(form in text for form in _NOT_REPR):
-                return text[1:-1].split(b",")
-            return [repr(v).encode() for v in column]
-    return map(encode, column)
+    orjson writes the whole column in one call and the texts are split out: four times faster
+    than ``repr`` per value, which was the largest single cost of an uncached day's answer.
+    When its text holds anything but numbers (one C pass), the column is written by
+    ``json.dumps`` cell by cell as before (``null`` for None, ValueError for NaN); a column of
+    numbers orjson writes differently (:data:`_NOT_REPR`), or cannot (an int beyond 64 bits),
+    is written by ``repr``."""
+    if not column:
+        return []
+    try:
+        text = orjson.dumps(column)
+    except orjson.JSONEncodeError:  # an int beyond 64 bits, or a type orjson does not write
+        return map(encode, column)
+    body = text[1:-1]
+    if body.translate(None, _NUMBER_BYTES):
+        return map(encode, column)
+    if _NOT_REPR[0] in body or _NOT_REPR[1] in body:
+        return [repr(v).encode() for v in column]
+    return body.split(b",")
 
 
 Row = tuple[Any, ...]

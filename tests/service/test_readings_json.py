@@ -70,6 +70,9 @@ FLOATS = [1.0, 20.5, 0.1 + 0.2, 1e-05, 0.0001, 1e16, 123456789.125, -0.0, -3.5, 
 CASES = {
     "float formats": _window(rows={"NO2": _raw("NO2", FLOATS), "PM2.5": _raw("PM2.5", [3.25])}),
     "nulls among values": _window(rows={"NO2": _raw("NO2", [1.5, None, 2.0, None])}),
+    "text and booleans among values (SQLite keeps what it is given)": _window(
+        rows={"NO2": _raw("NO2", [True, "12.5", 3.0]), "PM2.5": _raw("PM2.5", ["7", 1])}
+    ),
     "flags and statuses": _window(
         rows={
             "NO2": _raw("NO2", [1.0, 2.0], status="01", flags=CAL),
