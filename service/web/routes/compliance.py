@@ -15,6 +15,7 @@ from stations.compliance.bands import band_label
 from stations.compliance.summary import station_summary
 from stations.errors import InvalidRequest, UnknownStation
 from stations.store.compliance import aqi_series, list_episodes
+from stations.store.dbapi import read_snapshot
 from stations.store.sites import get_site
 from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
 
@@ -133,6 +134,7 @@ def compliance_summary(
 ) -> dict[str, Any]:
     """% of periods compliant per parameter and averaging, data capture %, open episodes."""
     tz = ZoneInfo(settings.display_tz)
+    read_snapshot(conn)  # the summary's statements read one state, under one SQLite lock
     site = get_site(conn, station_id)
     if site is None or site.site_type != "station":
         raise UnknownStation(station_id)
