@@ -40,11 +40,13 @@ class _Memo(dict[Hashable, bytes]):
         return value
 
 
-_NOT_REPR = (b"e-", b"0.0000")
-"""What orjson writes differently from ``repr`` (so from ``json.dumps``): numbers below 1e-4 in
-magnitude, as ``1e-5``/``0.00001`` where ``repr`` writes ``1e-05``. Every other finite double
-and every 64-bit int comes out the same (tests/service/test_readings_json.py checks random
-doubles of every exponent); a column holding one of these is written by ``repr``."""
+_NOT_REPR = (b"e", b"0.0000")
+"""Texts of orjson's that may not be ``repr``'s (so ``json.dumps``'s): any exponent form (below
+1e-4 orjson writes ``1e-5`` or ``0.00001`` where ``repr`` writes ``1e-05``; from 1e16 up the
+forms agree today, but are left to ``repr`` rather than to the next orjson release). Every
+other finite double and every 64-bit int comes out the same (tests/service/test_readings_json.py
+checks random doubles of every exponent); a column holding one of these is written by
+``repr``."""
 
 _NUMBER_BYTES = b"0123456789.,-+e"
 """All that orjson writes for a list of ints and finite floats, past its brackets: ``null`` (a
