@@ -76,3 +76,21 @@ def test_staff_map_uses_the_proxy_and_allows_no_tile_host(tmp_path: Any) -> None
         assert "/public/basemap/{z}/{x}/{y}.png" in page.text
         assert "tile.openstreetmap.org" not in page.text
         assert "openstreetmap" not in page.headers["content-security-policy"]
+
+
+def test_the_upstream_client_is_made_at_the_first_fetch(tmp_path: Any, upstream: Upstream) -> None:
+    """Building the proxy (the public state, which the after-ingest chain builds too) makes no
+    HTTP client and so no TLS context; the first tile fetched makes one, kept for the next."""
+    from service.public.basemap import TileBox, TileProxy
+
+    proxy = TileProxy(
+        upstream.url, tmp_path / "cache", TileBox(106.0, 21.3, 107.4, 22.5, 8, 16),
+        user_agent="quantrac/test", max_age_s=60,
+    )  # fmt: skip
+    assert proxy._client is None
+    x, y = _tile(106.76, 21.85, 12)
+    body, media = proxy.tile(12, x, y)
+    assert media == "image/png" and body == tile_png(f"/12/{x}/{y}.png")
+    made = proxy._client
+    assert made is not None and proxy.client is made
+    assert upstream.agents == ["quantrac/test"]
