@@ -2,8 +2,9 @@
 
 uvicorn writes the headers of a response to the socket as soon as the app starts it, and the
 body at the next message: two system calls, and (the server's sockets disable Nagle's algorithm,
-service/web/http_server.py) two TCP segments for the client to wake up for. For a readings
-answer those two writes were a tenth of the event loop's share of the work (py-spy, issue 20).
+service/web/http_server.py) two TCP segments for the client to wake up for. Serving uncached
+readings answers, those two writes held 8 % of a worker's interpreter-lock samples (py-spy,
+issue 20).
 Here a small write is held until the next write on the connection, which then carries both, or
 until the event loop's next turn when none follows (an empty body, a streamed answer waiting
 for its first chunk): nothing is delayed past the step that produced it, at most one small

@@ -59,9 +59,9 @@ def _numbers(column: Sequence[Any]) -> Iterable[bytes]:
     orjson writes the whole column in one call and the texts are split out: four times faster
     than ``repr`` per value, which was the largest single cost of an uncached day's answer.
     When its text holds anything but numbers (one C pass), the column is written by
-    ``json.dumps`` cell by cell as before (``null`` for None, ValueError for NaN); a column of
-    numbers orjson writes differently (:data:`_NOT_REPR`), or cannot (an int beyond 64 bits),
-    is written by ``repr``."""
+    ``json.dumps`` cell by cell as before (``null`` for None, ValueError for NaN), and so is
+    one orjson cannot write (an int beyond 64 bits); a column of numbers orjson writes
+    differently (:data:`_NOT_REPR`) is written by ``repr``."""
     if not column:
         return []
     try:
