@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 CPU_SLOTS = threading.BoundedSemaphore(2)
-"""Held while a route builds a large answer in Python (readings series, compliance summary)."""
+"""Held while the compliance summary is built in Python (the readings API uses :data:`CPU_POOL`)."""
 
 
 CPU_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="answers")
