@@ -3,6 +3,7 @@ change + recompute (idempotent), the after-ingest hook, the routes and the CLI."
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -232,6 +233,24 @@ def test_aqi_and_routes(demo: Engine, client) -> None:  # type: ignore[no-untype
     assert body["data_capture_pct"]["PM2.5"] == 100.0 and body["data_capture_pct"]["SO2"] == 0.0
     no2 = next(s for s in body["series"] if s["parameter"] == "NO2" and s["averaging"] == "1h")
     assert (no2["periods_evaluated"], no2["pct_compliant"]) == (24, 100.0)
+
+
+def test_summary_is_built_on_the_answers_pool(demo: Engine, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The whole summary (its reads and judgement) runs on one of the two answer threads that
+    build readings answers (service/web/cpu_slots.py), not in Starlette's 40-thread pool."""
+    import service.web.routes.compliance as route
+
+    threads: list[str] = []
+    real = route.station_summary
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(route, "station_summary", spy)
+    answer = client.get("/api/stations/LS_SONNMT_KK01/compliance?start=2026-03-01&end=2026-03-02")
+    assert answer.status_code == 200 and answer.json()["station"] == "LS_SONNMT_KK01"
+    assert [t.rsplit("_", 1)[0] for t in threads] == ["answers"]
 
 
 BAD_REQUESTS = [

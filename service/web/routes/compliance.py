@@ -7,9 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Engine
 
-from service.web.cpu_slots import CPU_SLOTS
-from service.web.deps import ConnDep, SettingsDep
+from service.settings import Settings
+from service.web.cpu_slots import on_cpu_pool
+from service.web.deps import ConnDep, RuntimeDep, SettingsDep
 from service.web.routes.answers import ExceedancesAnswer
 from stations.compliance.bands import band_label
 from stations.compliance.summary import station_summary
@@ -125,22 +127,29 @@ def aqi(
 
 
 @router.get("/stations/{station_id}/compliance", summary="Compliance summary of one station")
-def compliance_summary(
+async def compliance_summary(
     station_id: str,
-    conn: ConnDep,
-    settings: SettingsDep,
+    rt: RuntimeDep,
     start: str | None = None,
     end: str | None = None,
 ) -> dict[str, Any]:
     """% of periods compliant per parameter and averaging, data capture %, open episodes."""
+    # One hop to the answers' pool for the whole summary (connection, reads, judgement), as
+    # the readings API does: ten clients no longer park ten threads on a semaphore.
+    return await on_cpu_pool(_summary, rt.engine, rt.settings, station_id, start, end)
+
+
+def _summary(
+    engine: Engine, settings: Settings, station_id: str, start: str | None, end: str | None
+) -> dict[str, Any]:
     tz = ZoneInfo(settings.display_tz)
-    read_snapshot(conn)  # the summary's statements read one state, under one SQLite lock
-    site = get_site(conn, station_id)
-    if site is None or site.site_type != "station":
-        raise UnknownStation(station_id)
-    start_at, end_at = _window(start, end, tz, 30 * 86400)
-    near = float(getattr(settings, "compliance_near_fraction", 0.9))
-    with CPU_SLOTS:
+    with engine.connect() as conn:
+        read_snapshot(conn)  # the summary's statements read one state, under one SQLite lock
+        site = get_site(conn, station_id)
+        if site is None or site.site_type != "station":
+            raise UnknownStation(station_id)
+        start_at, end_at = _window(start, end, tz, 30 * 86400)
+        near = float(getattr(settings, "compliance_near_fraction", 0.9))
         body = station_summary(conn, site, start_at, end_at, near_fraction=near)
     body["open_episodes"] = [_iso(e, tz) for e in body["open_episodes"]]
     body["start"] = epoch_to_local_iso(start_at, tz)
