@@ -395,8 +395,15 @@ def main() -> None:
         help="with --live: comma-separated files per poll, one row each (100: the chain after "
         "every batch; 0: all files in one poll, a backlog, the chain every 5 s as the job does)",
     )
+    ap.add_argument(
+        "--sustained",
+        default="",
+        help="comma-separated shares of the ceiling's rate (e.g. 0.3,0.6): files arrive "
+        "continuously at that rate and the polling job takes them as the scheduler runs it",
+    )
+    ap.add_argument("--interval", type=float, default=1.0, help="with --sustained: poll every N s")
     args = ap.parse_args()
-    if args.prior_days or args.live:
+    if args.prior_days or args.live or args.sustained:
         modes(args)
         return
     with tempfile.TemporaryDirectory() as d:
@@ -440,25 +447,33 @@ def main() -> None:
 
 
 def modes(args: argparse.Namespace) -> None:
-    """``--prior-days`` and ``--live`` (bench/ingest_modes.py)."""
+    """``--prior-days``, ``--live`` and ``--sustained`` (bench/ingest_modes.py)."""
     import ingest_modes
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         files = demo_files(args.days, tmp)
-        print(
-            "| case | readings | end-to-end readings/s (wall · CPU) "
-            "| ceiling readings/s (wall · CPU) | ratio (wall) | ratio (CPU) |"
-        )
-        print("|---|---|---|---|---|---|")
+        if args.prior_days or args.live:
+            print(
+                "| case | readings | end-to-end readings/s (wall · CPU) "
+                "| ceiling readings/s (wall · CPU) | ratio (wall) | ratio (CPU) |"
+            )
+            print("|---|---|---|---|---|---|")
         if args.prior_days:
             sizes = [int(x) for x in args.prior_days.split(",")]
             ingest_modes.sizes(files, tmp, sizes, args.repeats)
-        if args.live:
-            polls = tuple(int(x) for x in args.poll_files.split(","))
-            ingest_modes.live(files, tmp, args.repeats, None, polls)
-            if args.pg:
-                ingest_modes.live(files, tmp, args.pg_repeats, args.pg, polls)
+        with ingest_modes.server_logging(tmp) as log_file:  # the job logs as in the server
+            if args.live:
+                polls = tuple(int(x) for x in args.poll_files.split(","))
+                ingest_modes.live(files, tmp, args.repeats, None, polls)
+                if args.pg:
+                    ingest_modes.live(files, tmp, args.pg_repeats, args.pg, polls)
+            if args.sustained:
+                shares = [float(x) for x in args.sustained.split(",")]
+                ingest_modes.sustained(files, tmp, args.repeats, shares, args.interval)
+            if args.live or args.sustained:
+                lines = sum(1 for _ in log_file.open(encoding="utf-8"))
+                print(f"the job's log: {lines:,} lines, {log_file.stat().st_size:,} bytes")
 
 
 if __name__ == "__main__":

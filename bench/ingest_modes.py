@@ -21,6 +21,7 @@ heap held before each timed region is frozen.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import sqlite3
@@ -36,6 +37,7 @@ from typing import Any
 from bench_ingest import BATCH, NOW, ceiling, fresh_db, settle_heap
 from sqlalchemy import Engine, func, select
 
+from service.auth.observability import TEXT_FORMAT
 from service.database import make_engine
 from service.runtime import Runtime
 from service.settings import Settings
@@ -219,6 +221,24 @@ class _Waiting:
         self.data = {f.name: f.data for f in self.files}
 
 
+@contextmanager
+def server_logging(tmp: Path) -> Iterator[Path]:
+    """Log as ``quantrac serve`` does (INFO, its text lines) into a file: the polling job's
+    lines are part of what the live path costs (one per file cost a backlog 13 %)."""
+    handler = logging.FileHandler(tmp / "service.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield tmp / "service.log"
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        handler.close()
+
+
 class _LiveDatabase:
     """A fresh database for each run at one address, behind one engine for the whole bench.
 
@@ -301,5 +321,199 @@ def live(
             shutil.rmtree(data_dir, ignore_errors=True)
         polls = f"polls of {size} files" if size else "one poll (backlog)"
         _report(f"{'PostGIS' if pg else 'SQLite'}, live polling, {polls}", len(rows), runs)
+    if db.engine is not None:
+        db.engine.dispose()
+
+
+# --- sustained arrivals: the polling job fed at a steady rate --------------------------------
+
+
+class _Arriving:
+    """A source whose files appear at their arrival times (wall clock), as dataloggers'
+    uploads land in an FTP folder; it notes the longest listing a poll found."""
+
+    def __init__(self, files: list[IncomingFile], arrival: list[float]) -> None:
+        self.id = "bench"
+        self.files, self.arrival = files, arrival
+        self.data = {f.name: f.data for f in files}
+        self.visible = 0  # files[:visible] have arrived
+        self.waiting: dict[str, RemoteFile] = {}  # arrived, not yet taken (in arrival order)
+        self.largest_listing = 0
+
+    @contextmanager
+    def session(self) -> Iterator[_Arriving]:
+        yield self
+
+    def list(self) -> list[RemoteFile]:
+        now = time.perf_counter()
+        while self.visible < len(self.files) and self.arrival[self.visible] <= now:
+            f = self.files[self.visible]
+            self.waiting[f.name] = RemoteFile(f.name, f.name, len(f.data))
+            self.visible += 1
+        self.largest_listing = max(self.largest_listing, len(self.waiting))
+        return list(self.waiting.values())
+
+    def fetch(self, f: RemoteFile) -> bytes:
+        return self.data[f.name]
+
+    def finish(self, f: RemoteFile) -> None:
+        del self.waiting[f.name]
+
+    @property
+    def done(self) -> bool:
+        return self.visible == len(self.files) and not self.waiting
+
+
+@dataclass
+class _Clock:
+    """When each file's batch committed, and when each chain run ended (perf_counter)."""
+
+    committed: dict[str, float]
+    chain_ends: list[float]
+
+
+def _clocked(clock: _Clock) -> tuple[Any, Any]:
+    """A wrapper of the job's ``ingest_batch`` that notes each batch's commit, and a last
+    chain step that notes when the chain ended: the bench reads the job's own timeline."""
+    from service.worker.after_ingest import AfterIngestStep
+
+    def batch(engine: Engine, files: list[IncomingFile], **kw: Any) -> Any:
+        result = ingest_batch(engine, files, **kw)
+        now = time.perf_counter()
+        for f in files:
+            clock.committed[f.name] = now
+        return result
+
+    return batch, AfterIngestStep(
+        "bench-clock", lambda _rt, _s: clock.chain_ends.append(time.perf_counter())
+    )
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def _sustained_run(
+    db: _LiveDatabase,
+    files: list[IncomingFile],
+    per_file: list[int],
+    rate: float,
+    interval: float,
+    data_dir: Path,
+) -> dict[str, Any]:
+    """Files arriving at ``rate`` readings/s, polled by ``poll_source`` on the scheduler's
+    rule (every ``interval`` s; a poll that overran is followed at once, missed runs
+    coalesced); the lag of each file from arrival to its commit and to the end of the chain
+    run that followed its commit."""
+    import bisect
+    import math
+
+    import service.worker.jobs.ingest as job
+
+    url, engine = db.fresh()
+    rt = Runtime(Settings(database_url=url, data_dir=data_dir), engine)
+    clock = _Clock({}, [])
+    wrapped, step = _clocked(clock)
+    rt.steps = (*rt.steps, step)
+    cfg = FolderSourceConfig(id="bench", type="folder", batch_files=LIVE_BATCH, retries=0)
+    timing = PollTiming()
+    settle_heap()
+    t0 = time.perf_counter() + 0.05
+    arrival, seen = [], 0
+    for n in per_file:  # each file lands once the readings before it have had their time
+        arrival.append(t0 + seen / rate)
+        seen += n
+    source = _Arriving(files, arrival)
+    real, job.ingest_batch = job.ingest_batch, wrapped  # type: ignore[assignment]
+    polls, tick = 0, 0
+    try:
+        while not source.done:
+            wait = t0 + tick * interval - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            result = poll_source(rt, cfg, source=source, timing=timing)  # type: ignore[arg-type]
+            assert not result.failed, result.failed
+            polls += 1
+            ended = time.perf_counter()
+            missed = math.floor((ended - t0) / interval)
+            tick = missed if missed > tick else tick + 1  # overran: at once, coalesced
+    finally:
+        job.ingest_batch = real  # type: ignore[assignment]
+    end = time.perf_counter()
+    stored_lag, chain_lag = [], []
+    for f, at in zip(files, arrival, strict=True):
+        committed = clock.committed[f.name]
+        stored_lag.append(committed - at)
+        chain_lag.append(clock.chain_ends[bisect.bisect_left(clock.chain_ends, committed)] - at)
+    quarter = len(files) // 4
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(readings)) or 0
+    steps = " ".join(f"{k} {v:.2f}" for k, v in timing.steps.items())
+    print(
+        f"  {rate:,.0f} readings/s: storing {timing.store_s:.2f} s, chain {steps} s, whole "
+        f"polls {timing.total_s:.2f} s of {end - t0:.2f} s",
+        file=sys.stderr,
+    )
+    return {
+        "stored": stored,
+        "seconds": end - t0,
+        "polling": timing.total_s,
+        "polls": polls,
+        "batches": timing.batches,
+        "chains": timing.chains,
+        "largest": source.largest_listing,
+        "stored_p50": _pct(stored_lag, 0.5),
+        "chain_p50": _pct(chain_lag, 0.5),
+        "chain_p99": _pct(chain_lag, 0.99),
+        "chain_max": max(chain_lag),
+        "chain_p99_quarters": [
+            _pct(chain_lag[q * quarter : (q + 1) * quarter], 0.99) for q in range(4)
+        ],
+    }
+
+
+def sustained(
+    files: list[IncomingFile], tmp: Path, repeats: int, fractions: list[float], interval: float
+) -> None:
+    """The polling job fed continuously: for each fraction ``f``, files arrive at ``f`` times
+    the ceiling's rate (measured on a fresh database just before, the same rows in one
+    transaction), and the job polls every ``interval`` s as the scheduler runs it. A job that
+    keeps up ends soon after the last arrival with a lag that does not climb; one fed faster
+    than it can store falls behind, and its rate while polling is then its capacity."""
+    parsed = _file_rows(files)
+    per_file = [len(rows) for rows in parsed]
+    rows = _rows(parsed)
+    live_files = [IncomingFile(f.name, f.data, f"bench:{f.name}") for f in files]
+    db = _LiveDatabase(None, tmp)
+    _timed_polls(db, live_files[: 3 * LIVE_BATCH], 0, tmp / "sustained-warm-up")
+    print(
+        "| arrivals (share of the ceiling's rate) | ceiling readings/s (wall) | arrivals "
+        "readings/s | job's readings/s while polling | its share of the ceiling | time polling "
+        "/ run | polls · transactions · chain runs | largest listing, files | lag to commit "
+        "p50 | lag through the chain p50 · p99 · max | chain p99 by quarter of the files |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for fraction in fractions:
+        for i in range(repeats):
+            wc, _cc, _ = ceiling(fresh_db(None, tmp, f"sceil{i}"), rows)
+            for p in tmp.glob("sceil*"):
+                p.unlink()
+            rate = fraction * len(rows) / wc
+            data_dir = tmp / f"sustained{fraction}_{i}"
+            r = _sustained_run(db, live_files, per_file, rate, interval, data_dir)
+            shutil.rmtree(data_dir, ignore_errors=True)
+            assert r["stored"] == len(rows), (r["stored"], len(rows))
+            polling = len(rows) / r["polling"]  # the job's rate while it runs
+            quarters = " · ".join(f"{q:.2f}" for q in r["chain_p99_quarters"])
+            print(
+                f"| {fraction:.0%} (run {i + 1}) | {len(rows) / wc:,.0f} | {rate:,.0f} "
+                f"| {polling:,.0f} | {polling * wc / len(rows):.0%} "
+                f"| {r['polling']:.2f} / {r['seconds']:.2f} s | {r['polls']} · "
+                f"{r['batches']} · {r['chains']} | {r['largest']:,} | {r['stored_p50']:.2f} s "
+                f"| {r['chain_p50']:.2f} · {r['chain_p99']:.2f} · {r['chain_max']:.2f} s "
+                f"| {quarters} s |",
+                flush=True,
+            )
     if db.engine is not None:
         db.engine.dispose()

@@ -123,9 +123,12 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def configure_logging(level: int, log_format: str) -> None:
     """Log to stderr: plain text lines, or JSON lines when ``log_format`` is ``json``."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=TEXT_FORMAT)
     if log_format == "json":
         configure_json_logging(level)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ftplib
 import logging
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import httpx
@@ -31,6 +32,7 @@ from service.sources_config import SourceConfig, build_source, load_sources, par
 from service.worker.jobs.chain_pacing import ChainPacer
 from service.worker.jobs.poll_timing import PollTiming
 from stations.ingest.batching import BATCH_FILES, MAX_BATCH_BYTES
+from stations.ingest.model import BatchResult
 from stations.ingest.pipeline import IncomingFile, IngestOptions, ingest_batch
 from stations.sources.base import Backlog, Fetched, PollResult, Source, poll, with_retries
 from stations.store.readings import station_units
@@ -47,6 +49,29 @@ CHAIN_EVERY_S = 5.0
 # A backlog batch is committed once fetching it has taken this long (a slow FTP server): its
 # files are not held in memory, nor its readings kept from the chain, for longer.
 BACKLOG_FETCH_S = 5.0
+
+
+def log_batch(source_id: str, paths: list[str], result: BatchResult) -> None:
+    """One line per committed batch, and one per file that needs a look (partly or wholly
+    rejected); every file at DEBUG. Each file's outcome is recorded in ``ingested_files``
+    anyway: a line per file cost a backlog 13 % of its time (issue 20) and buried the few
+    that matter among thousands that do not."""
+    counts = Counter(o.outcome for o in result.files)
+    log.info(
+        "source %s: %d files committed (%s); %d readings stored",
+        source_id,
+        len(paths),
+        ", ".join(f"{outcome} {n}" for outcome, n in sorted(counts.items())),
+        result.stored,
+    )
+    if counts.keys() <= _ROUTINE and not log.isEnabledFor(logging.DEBUG):
+        return
+    for path, o in zip(paths, result.files, strict=True):
+        level = logging.DEBUG if o.outcome in _ROUTINE else logging.INFO
+        log.log(level, "source %s: %s -> %s (%d readings)", source_id, path, o.outcome, o.readings)
+
+
+_ROUTINE = frozenset({"ok", "duplicate"})  # logged one by one only at DEBUG
 
 
 def poll_source(
@@ -88,14 +113,7 @@ def poll_source(
         )
         timing.store_s += time.perf_counter() - started
         timing.batches += 1
-        for (f, _), outcome in zip(batch, result.files, strict=True):
-            log.info(
-                "source %s: %s -> %s (%d readings)",
-                cfg.id,
-                f.path,
-                outcome.outcome,
-                outcome.readings,
-            )
+        log_batch(cfg.id, [f.path for f, _ in batch], result)
         pacer.committed(result.spans)
 
     status = ctx.source_status
