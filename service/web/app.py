@@ -18,6 +18,7 @@ from service.public import basemap_routes, subscribe_routes
 from service.public import routes as public_routes
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web import cpu_slots
 from service.web.body_limit import BodyLimitMiddleware
 from service.web.errors import install_error_handlers
 from service.web.openapi_errors import ERROR_RESPONSES, install_document
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool | None = Non
     configure_overrides(overrides_file(settings.data_dir))
     configure_wqi_formula(settings.wqi_formula)
     ctx = Runtime(settings=settings, engine=make_engine(settings.db_url))
+    cpu_slots.configure(ctx.engine.dialect.name)
     run_scheduler = settings.scheduler_enabled if scheduler is None else scheduler
 
     @asynccontextmanager
