@@ -224,7 +224,7 @@ class _Waiting:
 @contextmanager
 def server_logging(tmp: Path) -> Iterator[Path]:
     """Log as ``quantrac serve`` does (INFO, its text lines) into a file: the polling job's
-    lines are part of what the live path costs (one per file cost a backlog 13 %)."""
+    lines are part of what the live path costs (one per file took 11–20 % of a backlog's time)."""
     handler = logging.FileHandler(tmp / "service.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()

@@ -10,8 +10,8 @@ How many threads depends on the database (:func:`configure`, at app start). On P
 second thread builds one answer while another waits for the server's rows. On SQLite the rows
 come from this process's own page cache, so nothing waits: a second thread only contends for
 the interpreter lock each time SQLite gives it up (py-spy: 4 % of a worker's samples waiting
-in a bare ``BEGIN``), and one thread answered more requests with less CPU per answer in every
-readings and compliance case (bench/README.md, round 8).
+in a bare ``BEGIN``), and one thread answered more requests, with less CPU per answer, in 5 of
+6 side-by-side comparisons (bench/README.md, round 8).
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ def _pool(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="answers")
 
 
-CPU_POOL = _pool(2)
+_threads = 2
+CPU_POOL = _pool(_threads)
 """The threads that build readings answers and compliance summaries, fed from one queue. A
 semaphore (what bounded them before) parks every waiting request in a thread of its own, and
 each release woke one of them to contend for the interpreter lock: py-spy found 10 % of a
 worker's lock-holding samples in ``Semaphore.release`` at 10 clients. Work queued here waits in
 the executor's queue and a thread that finishes takes the next item itself, with no thread
 woken."""
-_threads = 2
 
 
 def configure(dialect: str) -> None:

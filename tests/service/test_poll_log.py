@@ -1,6 +1,6 @@
 """What the polling job logs per committed batch (issue 20): one line for the batch, one per
 file that was partly or wholly rejected, every file only at DEBUG. A line per file cost a
-30-day backlog 13 % of its time with the server's logging, and each file's outcome is in
+30-day backlog 11–20 % of its time with the server's logging, and each file's outcome is in
 ``ingested_files`` anyway."""
 
 from __future__ import annotations

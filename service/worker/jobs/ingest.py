@@ -54,7 +54,7 @@ BACKLOG_FETCH_S = 5.0
 def log_batch(source_id: str, paths: list[str], result: BatchResult) -> None:
     """One line per committed batch, and one per file that needs a look (partly or wholly
     rejected); every file at DEBUG. Each file's outcome is recorded in ``ingested_files``
-    anyway: a line per file cost a backlog 13 % of its time (issue 20) and buried the few
+    anyway: a line per file took 11–20 % of a backlog's time (issue 20) and buried the few
     that matter among thousands that do not."""
     counts = Counter(o.outcome for o in result.files)
     log.info(
