@@ -10,8 +10,8 @@ How many threads depends on the database (:func:`configure`, at app start). On P
 second thread builds one answer while another waits for the server's rows. On SQLite the rows
 come from this process's own page cache, so nothing waits: a second thread only contends for
 the interpreter lock each time SQLite gives it up (py-spy: 4 % of a worker's samples waiting
-in a bare ``BEGIN``). Side by side, one thread answered more requests in 5 of 7 comparisons
-and took less CPU per answer in 6 (bench/README.md, round 8).
+in a bare ``BEGIN``). Side by side, one thread answered more requests in 5 of 8 comparisons
+and took less CPU per answer in 7 (bench/README.md, round 8).
 """
 
 from __future__ import annotations
