@@ -285,6 +285,17 @@ def _timed_polls(
     return w1 - w0, c1 - c0, stored, timing
 
 
+def _warm_job(
+    files: list[IncomingFile], pg: str | None, tmp: Path
+) -> tuple[list[IncomingFile], _LiveDatabase]:
+    """The files as a source names them, and the job's database after an untimed poll: a
+    server that has polled before has compiled the job's statements."""
+    live_files = [IncomingFile(f.name, f.data, f"bench:{f.name}") for f in files]
+    db = _LiveDatabase(pg, tmp)
+    _timed_polls(db, live_files[: 3 * LIVE_BATCH], 0, tmp / "warm-up")
+    return live_files, db
+
+
 def live(
     files: list[IncomingFile],
     tmp: Path,
@@ -295,11 +306,8 @@ def live(
     """The polling path (100 files a transaction, archive fsynced, after-ingest chain paced as
     the polling job paces it), one row per poll size, each interleaved with the ceiling."""
     rows = _rows(_file_rows(files))
-    live_files = [IncomingFile(f.name, f.data, f"bench:{f.name}") for f in files]
     hundreds = len(files) / LIVE_BATCH
-    db = _LiveDatabase(pg, tmp)
-    # untimed: a server that has polled before has compiled the job's statements
-    _timed_polls(db, live_files[: 3 * LIVE_BATCH], 0, tmp / "live-warm-up")
+    live_files, db = _warm_job(files, pg, tmp)
     for size in poll_sizes:
         runs = []
         for i in range(repeats):
@@ -328,21 +336,16 @@ def live(
 # --- sustained arrivals: the polling job fed at a steady rate --------------------------------
 
 
-class _Arriving:
+class _Arriving(_Waiting):
     """A source whose files appear at their arrival times (wall clock), as dataloggers'
     uploads land in an FTP folder; it notes the longest listing a poll found."""
 
     def __init__(self, files: list[IncomingFile], arrival: list[float]) -> None:
-        self.id = "bench"
-        self.files, self.arrival = files, arrival
-        self.data = {f.name: f.data for f in files}
+        super().__init__("bench", files)
+        self.arrival = arrival
         self.visible = 0  # files[:visible] have arrived
         self.waiting: dict[str, RemoteFile] = {}  # arrived, not yet taken (in arrival order)
         self.largest_listing = 0
-
-    @contextmanager
-    def session(self) -> Iterator[_Arriving]:
-        yield self
 
     def list(self) -> list[RemoteFile]:
         now = time.perf_counter()
@@ -353,10 +356,8 @@ class _Arriving:
         self.largest_listing = max(self.largest_listing, len(self.waiting))
         return list(self.waiting.values())
 
-    def fetch(self, f: RemoteFile) -> bytes:
-        return self.data[f.name]
-
     def finish(self, f: RemoteFile) -> None:
+        super().finish(f)
         del self.waiting[f.name]
 
     @property
@@ -484,9 +485,7 @@ def sustained(
     parsed = _file_rows(files)
     per_file = [len(rows) for rows in parsed]
     rows = _rows(parsed)
-    live_files = [IncomingFile(f.name, f.data, f"bench:{f.name}") for f in files]
-    db = _LiveDatabase(None, tmp)
-    _timed_polls(db, live_files[: 3 * LIVE_BATCH], 0, tmp / "sustained-warm-up")
+    live_files, db = _warm_job(files, None, tmp)
     print(
         "| arrivals (share of the ceiling's rate) | ceiling readings/s (wall) | arrivals "
         "readings/s | job's readings/s while polling | its share of the ceiling | time polling "
