@@ -51,6 +51,9 @@ CHAIN_EVERY_S = 5.0
 BACKLOG_FETCH_S = 5.0
 
 
+_ROUTINE = frozenset({"ok", "duplicate"})  # outcomes logged one by one only at DEBUG
+
+
 def log_batch(source_id: str, paths: list[str], result: BatchResult) -> None:
     """One line per committed batch, and one per file that needs a look (partly or wholly
     rejected); every file at DEBUG. Each file's outcome is recorded in ``ingested_files``
@@ -69,9 +72,6 @@ def log_batch(source_id: str, paths: list[str], result: BatchResult) -> None:
     for path, o in zip(paths, result.files, strict=True):
         level = logging.DEBUG if o.outcome in _ROUTINE else logging.INFO
         log.log(level, "source %s: %s -> %s (%d readings)", source_id, path, o.outcome, o.readings)
-
-
-_ROUTINE = frozenset({"ok", "duplicate"})  # logged one by one only at DEBUG
 
 
 def poll_source(
