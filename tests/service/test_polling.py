@@ -93,11 +93,15 @@ def test_scheduled_poll_reaches_database_and_api(
 
     from service.web.app import create_app
 
+    # The previous minute's slot: a reading stamped in the current minute's first second could
+    # still equal "now" when the API is asked, and a default window ends before "now".
+    last_minute = float(time.time() // 60 * 60 - 60)
     sim = LiveSimulator(
         _models(ctx),
         Scenario(),
         FtpUploader("127.0.0.1", ftp.port, "datalogger", PASSWORD),
         period_s=60,
+        clock=lambda: last_minute,
     )
     assert sim.tick() == 13
     scheduler = build_scheduler(ctx)
