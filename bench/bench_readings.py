@@ -1,9 +1,11 @@
 """Readings API and compliance summary over long windows, under concurrency (issue 20, item 4).
 
 One air station (LS_SONNMT_KK01, 9 parameters) with a year of 5-minute readings (946,080
-rows from 105,120 files, one per 5 minutes, every 48th with format notes; bulk-loaded with one
-``executemany`` per table; hourly means by one ``INSERT … SELECT … GROUP BY``). Cases, each
-for windows of 1 day, 30 days and 1 year ending at the data's last reading:
+rows from 105,120 files, one per 5 minutes, every 48th with format notes), stored as a
+department's polls store them: each 5 minutes its file among 12 other demo stations' files
+(``--neighbours``), so its rows lie spread over the table as in a real database (hourly means
+by one ``INSERT … SELECT … GROUP BY``). Cases, each for windows of 1 day, 30 days and 1 year
+ending at the data's last reading:
 
 - ``raw``: ``/api/stations/{id}/readings?interval=raw`` (a window longer than one page gives the
   first page and a ``next`` link; no 1-year case: raw windows are bounded at 31 days);
@@ -15,12 +17,13 @@ from the per-process cache of finished answers while the data is unchanged; ``--
 makes every request distinct (an unused ``nonce`` parameter) so each answer is built.
 Load: wrk (``bench/wrk_rotate.lua``, 2 threads) at 1, 10 and 50 clients; server
 ``quantrac serve --no-scheduler --workers 2`` as in bench/bench_layers.py, one per ``--code``
-checkout (default: this one), all on the same database; wrk runs alternate between them, so a
-before/after comparison is side by side (``git archive main | tar -x -C /tmp/before`` then
-``--code /tmp/before --code .``). Also prints each answer's size, the single-request
-latency (median of 5, httpx) and each server's CPU ms per request (its processes' user + system
-time over a wrk run ÷ the run's requests: the machine's other work moves it far less than
-req/s).
+checkout (default: this one), each on the same rows in a SQLite database built by its own
+migrations, so a change of schema compares too (``--pg``: all on one database); wrk runs
+alternate between them, so a before/after comparison is side by side (``git archive main |
+tar -x -C /tmp/before`` then ``--code /tmp/before --code .``). Also prints each answer's size,
+the single-request latency (median of 5, httpx) and each server's CPU ms per request (its
+processes' user + system time over a wrk run ÷ the run's requests: the machine's other work
+moves it far less than req/s).
 
 Usage: .venv/bin/python bench/bench_readings.py [--quick] [--seconds 4] [--runs 3]
        [--clients 1,10,50] [--cases raw,hour,day,compliance] [--code DIR ...] [--pg URL]
@@ -44,7 +47,7 @@ from urllib.parse import quote
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after PYTHONPATH: a child of _databases imports its checkout
 
 from bench.bench_layers import median_of, server, wrk  # noqa: E402
 from service.bootstrap import import_stations, prepare_database  # noqa: E402
@@ -63,10 +66,13 @@ SIZES = {"1d": 1, "30d": 30, "1y": 365}
 NOTE = "CO mg/m³→µg/m³ ×1000"  # a converted unit, noted as stations/ingest/units.py notes it
 
 
-def build(settings: Settings, days: int) -> None:
+def build(settings: Settings, days: int, neighbours: int = 12) -> None:
     """Migrate, import the demo stations, bulk-load ``days`` of 5-minute readings, each from
     the station's file of its 5 minutes as ingest records them (one ``ingested_files`` row per
-    file, every 48th with format notes, as a converted unit leaves)."""
+    file, every 48th with format notes, as a converted unit leaves), in the order a live
+    department's polls write them: each 5 minutes, the station's file among ``neighbours``
+    other stations' files (the same parameters, no file records), so a station's day lies
+    spread over the table as it does in a department's database, not in one run."""
     engine = prepare_database(settings)
     import_stations(engine, DEMO)
     start = END - days * 86400
@@ -76,11 +82,17 @@ def build(settings: Settings, days: int) -> None:
          len(PARAMS), "[]", None, NOTE if k % 48 == 0 else None)
         for k, t in enumerate(stamps)
     ]  # fmt: skip
-    rows = [
-        (STATION, p, t, round(20 + 10 * ((t // 300 + i * 7) % 37) / 37, 2), "µg/m³", "00", 0, k + 1)
-        for i, p in enumerate(PARAMS)
-        for k, t in enumerate(stamps)
-    ]
+    polled = [STATION, *_neighbours(neighbours)]
+
+    def day_rows(first: int) -> list[tuple[object, ...]]:
+        return [
+            (station, p, t, round(20 + 10 * ((t // 300 + i * 7) % 37) / 37, 2), "µg/m³", "00", 0,
+             (t - start) // 300 + 1 if station == STATION else None)
+            for t in range(first, min(first + 86400, END), 300)
+            for station in polled
+            for i, p in enumerate(PARAMS)
+        ]  # fmt: skip
+
     hours = [(STATION, p, h) for p in PARAMS for h in range(start, END, 3600)]
     with engine.begin() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -91,15 +103,26 @@ def build(settings: Settings, days: int) -> None:
             cur.execute("SELECT setval(pg_get_serial_sequence('ingested_files', 'id'), %s)",
                         [len(files)])  # fmt: skip
             with cur.copy(f"COPY readings ({COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for first in range(start, END, 86400):
+                    for row in day_rows(first):
+                        copy.write_row(row)
         else:
             marks = ",".join("?" * 13)
             cur.executemany(f"INSERT INTO ingested_files (id, {FILE_COLUMNS}) VALUES ({marks})",
                             files)  # fmt: skip
-            cur.executemany(f"INSERT INTO readings ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", rows)
+            for first in range(start, END, 86400):
+                cur.executemany(
+                    f"INSERT INTO readings ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", day_rows(first)
+                )
         refresh_hourly(conn, hours)
     engine.dispose()
+
+
+def _neighbours(n: int) -> list[str]:
+    """The first ``n`` other demo stations."""
+    ids = [line.split(":", 1)[1].strip() for line in DEMO.read_text().splitlines()
+           if line.strip().startswith("- id:")]  # fmt: skip
+    return [i for i in ids if i != STATION][:n]
 
 
 def paths(days_by_size: dict[str, int]) -> dict[tuple[str, str], str]:
@@ -193,19 +216,44 @@ print(json.dumps(out))
 
 
 def cpu_ms(
-    code: Path, settings: Settings, pg: str | None, paths: list[str], distinct: bool = False
+    code: Path, data_dir: Path, pg: str | None, paths: list[str], distinct: bool = False
 ) -> dict[str, float]:
     """``{path: CPU ms per request}`` (client and server in one process, so an upper bound);
     ``distinct``: every request with its own nonce, so no answer comes from the cache."""
     env = {**os.environ, "PYTHONPATH": str(code.resolve())}
     done = subprocess.run(
-        [sys.executable, "-c", _CPU_CHILD, str(settings.data_dir), pg or "", str(int(distinct))],
+        [sys.executable, "-c", _CPU_CHILD, str(data_dir), pg or "", str(int(distinct))],
         input=json.dumps(paths), capture_output=True, text=True, env=env, check=True, cwd=code,
     )  # fmt: skip
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _databases(
+    codes: list[Path], settings: Settings, days: int, neighbours: int, own: bool
+) -> dict[Path, Path]:
+    """``{code: data dir}``. ``own``: each checkout builds its own SQLite database with its own
+    migrations (a schema change compared side by side; this file's rows and order, imported
+    under that checkout's packages), else one database built here serves them all."""
+    if not own:
+        build(settings, days, neighbours)
+        return dict.fromkeys(codes, settings.data_dir)
+    out = {}
+    for k, code in enumerate(codes):
+        out[code] = data_dir = settings.data_dir.with_name(f"data{k}")
+        env = {**os.environ, "PYTHONPATH": str(code.resolve())}
+        subprocess.run(
+            [sys.executable, __file__, "--build-into", str(data_dir), str(days), str(neighbours)],
+            env=env, check=True, cwd=code,
+        )  # fmt: skip
+    return out
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--build-into"]:  # a child of _databases, under another checkout
+        data_dir, days, neighbours = Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+        here = Settings(_env_file=None, data_dir=data_dir, scheduler_enabled=False)  # type: ignore[call-arg]
+        build(here, days, neighbours)
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 s runs, 1 run, 30 days of data")
     parser.add_argument("--seconds", type=float, default=4.0)
@@ -222,6 +270,12 @@ def main() -> None:
     parser.add_argument("--cases", default="raw,hour,day,compliance")
     parser.add_argument("--sizes", help="windows to measure, e.g. 1d,1y (default: all)")
     parser.add_argument("--cpu", action="store_true", help="CPU ms per request, no wrk")
+    parser.add_argument(
+        "--neighbours",
+        type=int,
+        default=12,
+        help="other demo stations whose files are interleaved with the station's (0: alone)",
+    )
     parser.add_argument(
         "--uncached",
         action="store_true",
@@ -245,8 +299,11 @@ def main() -> None:
             **({"database_url": args.pg} if args.pg else {}),
         )
         t = time.perf_counter()
-        build(settings, max(sizes.values()))
-        print(f"setup: {max(sizes.values())} days x {len(PARAMS)} parameters of 5-minute "
+        days = max(sizes.values())
+        own = bool(args.code) and not args.pg
+        data_dirs = _databases(args.code or [ROOT], settings, days, args.neighbours, own)
+        print(f"setup: {days} days x {len(PARAMS)} parameters of 5-minute readings, "
+              f"{args.neighbours} neighbouring stations' files interleaved, "
               f"readings in {time.perf_counter() - t:.1f} s")  # fmt: skip
         if args.cpu:
             todo = {k: v for k, v in paths(sizes).items() if k[0] in cases}
@@ -254,7 +311,7 @@ def main() -> None:
             print("| case | window | " + " | ".join(f"{c.resolve().name} CPU ms" for c in codes)
                   + " |\n|---|---|" + "---|" * len(codes))  # fmt: skip
             found = [
-                cpu_ms(code, settings, args.pg, list(todo.values()), args.uncached)
+                cpu_ms(code, data_dirs[code], args.pg, list(todo.values()), args.uncached)
                 for code in codes
             ]
             for (case, size), path in todo.items():
@@ -268,7 +325,7 @@ def main() -> None:
                    "--workers", "2", "--port", str(port)]  # fmt: skip
             env = {
                 "PYTHONPATH": str(code.resolve()),
-                "QUANTRAC_DATA_DIR": str(settings.data_dir),
+                "QUANTRAC_DATA_DIR": str(data_dirs[code]),
                 "QUANTRAC_AUTH_ENABLED": "false",
                 "QUANTRAC_ACCESS_LOG": "false",
                 **env_db,
