@@ -133,6 +133,7 @@ normalised_hourly_means = Table(
     Column("o2_ref", Float, nullable=False),
     Column("o2_constant", Float, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    sqlite_with_rowid=False,  # stored in key order on SQLite: migration 0016
 )
 
 __all__ = [

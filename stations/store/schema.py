@@ -135,6 +135,7 @@ readings = Table(
     Column("status", String(2), nullable=False, comment="00 measuring, 01 calibrating, 02 error"),
     Column("qc_flags", Integer, nullable=False, default=0, comment="bit set, see stations.qc"),
     Column("file_id", Integer, ForeignKey("ingested_files.id"), nullable=True),
+    sqlite_with_rowid=False,  # stored in key order on SQLite: migration 0016
 )
 
 latest_values = Table(
@@ -162,6 +163,7 @@ hourly_means = Table(
     Column("n_valid", Integer, nullable=False),
     Column("n_total", Integer, nullable=False),
     Column("unit", String(32), nullable=False),
+    sqlite_with_rowid=False,  # stored in key order on SQLite: migration 0016
 )
 
 # Raw-file archive index lives on disk (data_dir/archive/<sha[:2]>/<sha>); quarantined files keep
