@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from alembic import op
 
@@ -65,18 +66,44 @@ def _rebuild(table: str, clustered: bool) -> None:
     ]
     n = bind.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
     log.info("%s: rebuilding %d rows %s", table, n, "in key order" if clustered else "with rowid")
+    bind.exec_driver_sql(f"DROP TABLE IF EXISTS {new}")  # left by an interrupted run
     bind.exec_driver_sql(body + (" WITHOUT ROWID" if clustered else ""))
+    _copy(table, new, n)
+    bind.exec_driver_sql(f"DROP TABLE {table}")
+    bind.exec_driver_sql(f"ALTER TABLE {new} RENAME TO {table}")
+    for sql in extras:
+        bind.exec_driver_sql(sql)
+
+
+def _copy(table: str, new: str, n: int) -> None:
+    """Every row of ``table`` into ``new``, station by station in key order (the new table then
+    grows at its end instead of splitting pages), with a log line at most every 5 s saying how
+    far it is; refuses to go on unless ``new`` holds all ``n`` rows."""
+    bind = op.get_bind()
     key = [
         r[1]
         for r in sorted(bind.exec_driver_sql(f"PRAGMA table_info({table})"), key=lambda r: r[5])
         if r[5]
     ]
-    # in key order, so the clustered table grows at its end instead of splitting pages
-    bind.exec_driver_sql(f"INSERT INTO {new} SELECT * FROM {table} ORDER BY {', '.join(key)}")
-    bind.exec_driver_sql(f"DROP TABLE {table}")
-    bind.exec_driver_sql(f"ALTER TABLE {new} RENAME TO {table}")
-    for sql in extras:
-        bind.exec_driver_sql(sql)
+    order = ", ".join(key)
+    stations = [sid for (sid,) in bind.exec_driver_sql("SELECT id FROM sites ORDER BY id")]
+    copied, said = 0, time.monotonic()
+    for k, station in enumerate(stations, 1):
+        copied += bind.exec_driver_sql(
+            f"INSERT INTO {new} SELECT * FROM {table} WHERE station_id = ? ORDER BY {order}",
+            (station,),
+        ).rowcount
+        if time.monotonic() - said > 5:
+            log.info("%s: %d of %d rows (station %d of %d)", table, copied, n, k, len(stations))
+            said = time.monotonic()
+    # rows of a station no longer in the registry (foreign keys are not always enforced)
+    bind.exec_driver_sql(
+        f"INSERT INTO {new} SELECT * FROM {table} "
+        f"WHERE station_id NOT IN (SELECT id FROM sites) ORDER BY {order}"
+    )
+    found = bind.exec_driver_sql(f"SELECT count(*) FROM {new}").scalar_one()
+    if found != n:
+        raise RuntimeError(f"{table}: {found} rows copied of {n}; the table is left as it was")
 
 
 def _run(clustered: bool) -> None:
