@@ -52,6 +52,7 @@ sys.path.append(str(ROOT))  # after PYTHONPATH: a child of _databases imports it
 from bench.bench_layers import median_of, server, wrk  # noqa: E402
 from service.bootstrap import import_stations, prepare_database  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from stations.registry import load_stations  # noqa: E402
 from stations.store.readings import FILE_COLUMNS, refresh_hourly  # noqa: E402
 from stations.timeutil import VN_OFFSET  # noqa: E402
 from tests.layers.helpers import free_port  # noqa: E402
@@ -120,9 +121,7 @@ def build(settings: Settings, days: int, neighbours: int = 12) -> None:
 
 def _neighbours(n: int) -> list[str]:
     """The first ``n`` other demo stations."""
-    ids = [line.split(":", 1)[1].strip() for line in DEMO.read_text().splitlines()
-           if line.strip().startswith("- id:")]  # fmt: skip
-    return [i for i in ids if i != STATION][:n]
+    return [s.id for s in load_stations(DEMO) if s.id != STATION][:n]
 
 
 def paths(days_by_size: dict[str, int]) -> dict[tuple[str, str], str]:
@@ -303,8 +302,8 @@ def main() -> None:
         own = bool(args.code) and not args.pg
         data_dirs = _databases(args.code or [ROOT], settings, days, args.neighbours, own)
         print(f"setup: {days} days x {len(PARAMS)} parameters of 5-minute readings, "
-              f"{args.neighbours} neighbouring stations' files interleaved, "
-              f"readings in {time.perf_counter() - t:.1f} s")  # fmt: skip
+              f"{args.neighbours} neighbouring stations' files interleaved: built in "
+              f"{time.perf_counter() - t:.1f} s")  # fmt: skip
         if args.cpu:
             todo = {k: v for k, v in paths(sizes).items() if k[0] in cases}
             codes = args.code or [ROOT]
