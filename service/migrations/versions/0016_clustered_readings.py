@@ -5,8 +5,8 @@ department's stations send their files interleaved, so one station's day of read
 scattered over the table, and every row a range read returned cost a key-index entry plus a
 lookup by rowid into a page of other stations' rows. Clustered on (station, parameter, time),
 the same read walks consecutive rows of one b-tree, each insert writes one b-tree instead of
-two, and the file shrinks by about a third (bench/README.md, "Round 9"). The rows are small
-(~60 bytes), the case SQLite's documentation gives for WITHOUT ROWID.
+two, and the same rows take about a third less space (bench/README.md, "Round 9"). The rows
+are small (~60 bytes), the case SQLite's documentation gives for WITHOUT ROWID.
 
 PostgreSQL has no such table kind (its heap is unordered by design; the monthly partitions of
 migration 0014 keep its range reads local): nothing changes there.
