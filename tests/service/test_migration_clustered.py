@@ -102,3 +102,27 @@ def test_a_new_database_is_clustered(sqlite_url: str) -> None:
         assert _clustered(engine) == dict.fromkeys(TABLES, True)
     finally:
         engine.dispose()
+
+
+def test_a_reading_of_a_station_gone_from_the_registry_is_kept(sqlite_url: str) -> None:
+    """A database that ran without foreign keys may hold readings of a removed station: the
+    copy, station by station from the registry, must still carry them over."""
+    command.downgrade(alembic_config(sqlite_url), "0015")
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.exec_driver_sql(
+                "INSERT INTO readings VALUES ('LS_GONE_KK09', 'PM10', ?, 12.5, 'µg/m³', '00', 0, "
+                "NULL)",
+                (NOW,),
+            )
+            conn.commit()
+        before = _stored(engine)
+        upgrade(sqlite_url)
+        assert _clustered(engine)["readings"]
+        assert _stored(engine) == before
+        command.downgrade(alembic_config(sqlite_url), "0015")
+        assert _stored(engine) == before
+    finally:
+        engine.dispose()

@@ -96,11 +96,11 @@ def _copy(table: str, new: str, n: int) -> None:
         if time.monotonic() - said > 5:
             log.info("%s: %d of %d rows (station %d of %d)", table, copied, n, k, len(stations))
             said = time.monotonic()
-    # rows of a station no longer in the registry (foreign keys are not always enforced)
-    bind.exec_driver_sql(
-        f"INSERT INTO {new} SELECT * FROM {table} "
-        f"WHERE station_id NOT IN (SELECT id FROM sites) ORDER BY {order}"
-    )
+    if copied < n:  # rows of a station no longer in the registry (foreign keys were off)
+        bind.exec_driver_sql(
+            f"INSERT INTO {new} SELECT * FROM {table} "
+            f"WHERE station_id NOT IN (SELECT id FROM sites) ORDER BY {order}"
+        )
     found = bind.exec_driver_sql(f"SELECT count(*) FROM {new}").scalar_one()
     if found != n:
         raise RuntimeError(f"{table}: {found} rows copied of {n}; the table is left as it was")
