@@ -139,15 +139,19 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def backend_cpu(engine: Any) -> dict[int, float]:
-    """PostgreSQL: CPU seconds so far of each server process serving ``engine``'s database
-    (read from /proc; empty on SQLite or when the server runs elsewhere)."""
+def backend_cpu(engine: Any, application: str | None = None) -> dict[int, float]:
+    """PostgreSQL: CPU seconds so far of each server process serving ``engine``'s database,
+    or only the connections named ``application`` (their ``application_name``); read from
+    /proc, so empty on SQLite or when the server runs elsewhere."""
     if engine.dialect.name != "postgresql":
         return {}
+    sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
     with engine.connect() as conn:
-        pids = conn.scalars(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        ).all()
+        if application is None:
+            pids = conn.scalars(text(sql)).all()
+        else:
+            sql += " AND application_name = :app"
+            pids = conn.scalars(text(sql), {"app": application}).all()
     out = {}
     tick = os.sysconf("SC_CLK_TCK")
     for pid in pids:

@@ -23,7 +23,9 @@ alternate between them, so a before/after comparison is side by side (``git arch
 tar -x -C /tmp/before`` then ``--code /tmp/before --code .``). Also prints each answer's size,
 the single-request latency (median of 5, httpx) and each server's CPU ms per request (its
 processes' user + system time over a wrk run ÷ the run's requests: the machine's other work
-moves it far less than req/s).
+moves it far less than req/s); with ``--pg``, also PostgreSQL's CPU ms per request, from the
+server processes of that server's connections (named by ``application_name``; read from
+/proc, so the database must run on this machine).
 
 Usage: .venv/bin/python bench/bench_readings.py [--quick] [--seconds 4] [--runs 3]
        [--clients 1,10,50] [--cases raw,hour,day,compliance] [--code DIR ...] [--pg URL]
@@ -39,16 +41,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT))  # after PYTHONPATH: a child of _databases imports its checkout
 
+from bench.bench_ingest import backend_cpu, server_seconds  # noqa: E402
 from bench.bench_layers import median_of, server, wrk  # noqa: E402
 from service.bootstrap import import_stations, prepare_database  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -143,6 +149,14 @@ def _rotation(path: str, uncached: bool, run: int = 0) -> list[str]:
     ``run`` numbers the wrk run: every run gets nonces of its own, since a server keeps the
     answers of an earlier run (64 MB per worker holds thousands of 1-day answers)."""
     return [f"{path}&nonce={run}-{n}" for n in range(200_000)] if uncached else [path]
+
+
+@contextmanager
+def _disposing(engine: Engine) -> Iterator[Engine]:
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def tree_cpu_s(pid: int) -> float:
@@ -317,9 +331,15 @@ def main() -> None:
                 print(f"| {case} | {size} | " + " | ".join(f"{f[path]:.1f}" for f in found) + " |")
             return
         bases, pids = {}, {}
+        # PostgreSQL's CPU per answer, per server: each server's connections carry its name
+        admin = stack.enter_context(_disposing(create_engine(args.pg))) if args.pg else None
         for k, code in enumerate(args.code or [ROOT]):
             port = free_port()
-            bases[code.resolve().name if args.code else "this"] = base = f"http://127.0.0.1:{port}"
+            label = code.resolve().name if args.code else "this"
+            bases[label] = base = f"http://127.0.0.1:{port}"
+            if args.pg:
+                named = make_url(args.pg).update_query_dict({"application_name": f"bench-{label}"})
+                env_db = {"QUANTRAC_DATABASE_URL": named.render_as_string(hide_password=False)}
             cmd = [str(Path(sys.executable).with_name("quantrac")), "serve", "--no-scheduler",
                    "--workers", "2", "--port", str(port)]  # fmt: skip
             env = {
@@ -334,8 +354,10 @@ def main() -> None:
             pids[base] = proc.pid
         load = os.getloadavg()
         print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        pg_cpu = " (service + PostgreSQL)" if admin is not None else ""
         print("| case | window | code | status | plain KB | gzip KB | alone ms | "
-              + " | ".join(f"{c} cl. req/s · p50 · p99 ms · server CPU ms/req" for c in clients)
+              + " | ".join(f"{c} cl. req/s · p50 · p99 ms · server CPU ms/req{pg_cpu}"
+                           for c in clients)
               + " |")  # fmt: skip
         print("|---|---|---|---|---|---|---|" + "---|" * len(clients))
         for (case, size), path in paths(sizes).items():
@@ -349,10 +371,14 @@ def main() -> None:
                     for label, base in bases.items():
                         rotation = _rotation(path, args.uncached, run * 1000 + c)
                         cpu = tree_cpu_s(pids[base])
+                        db0 = backend_cpu(admin, f"bench-{label}") if admin is not None else {}
                         r = wrk(base, rotation, seconds, c, tmp,
                                 headers=GZIP, distinct=args.uncached)  # fmt: skip
-                        served = r["req_s"] * seconds  # wrk's count over its -d seconds
-                        r["cpu_ms"] = (tree_cpu_s(pids[base]) - cpu) * 1000 / max(served, 1)
+                        served = max(r["req_s"] * seconds, 1)  # wrk's count over -d seconds
+                        r["cpu_ms"] = (tree_cpu_s(pids[base]) - cpu) * 1000 / served
+                        if admin is not None:
+                            db1 = backend_cpu(admin, f"bench-{label}")
+                            r["db_ms"] = server_seconds(db0, db1) * 1000 / served
                         runs.setdefault((label, c), []).append(r)
             for label, one in alone.items():
                 cells = []
@@ -360,8 +386,11 @@ def main() -> None:
                     r = median_of(runs[(label, c)])
                     r["cpu_ms"] = statistics.median(x["cpu_ms"] for x in runs[(label, c)])
                     bad = f" ({r['errors']:.0f} not 200)" if r["errors"] else ""
+                    db = ""
+                    if admin is not None:
+                        db = f" + {statistics.median(x['db_ms'] for x in runs[(label, c)]):.1f}"
                     cells.append(f"{r['req_s']:,.0f} · {r['p50_ms']:.0f} · {r['p99_ms']:.0f} · "
-                                 f"{r['cpu_ms']:.1f}{bad}")  # fmt: skip
+                                 f"{r['cpu_ms']:.1f}{db}{bad}")  # fmt: skip
                 print(f"| {case} | {size} | {label} | {one['status']} | {one['plain_kb']:,.0f} | "
                       f"{one['wire_kb']:,.0f} | {one['alone_ms']:.1f} | " + " | ".join(cells)
                       + " |", flush=True)  # fmt: skip
