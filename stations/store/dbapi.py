@@ -10,7 +10,8 @@ as SQL text with ``?`` placeholders, which become ``%s`` for psycopg (an ``IN`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,11 +19,26 @@ from sqlalchemy import Connection
 from stations.store.readings import _cursor, _is_pg
 
 
-def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
-    """Every row of ``sql`` (``?`` placeholders) as plain tuples."""
+def fetch_all(
+    conn: Connection, sql: str, params: Sequence[Any], *, planned_each_time: bool = False
+) -> list[Any]:
+    """Every row of ``sql`` (``?`` placeholders) as plain tuples.
+
+    PostgreSQL: psycopg prepares a statement on its fifth run on a connection, and the server
+    may then keep one plan for all arguments. ``planned_each_time`` keeps the statement from
+    being prepared, so each run is planned for its own arguments. Pages of raw readings
+    (``ORDER BY`` the key, ``LIMIT``) need it: a plan made for any window estimates a window's
+    rows from defaults, 274 for a 30-day window that holds 77,760, and sorts them all, where
+    the page's own plan is an ordered index scan that stops at the limit (110 ms against 25,
+    bench/README.md round 10).
+    """
     cur = _cursor(conn)
     try:
-        cur.execute(sql.replace("?", "%s") if _is_pg(conn) else sql, params)
+        if _is_pg(conn):
+            prepare = False if planned_each_time else None  # None: psycopg's own rule
+            cur.execute(sql.replace("?", "%s"), params, prepare=prepare)
+        else:
+            cur.execute(sql, params)
         return cur.fetchall()  # type: ignore[no-any-return]
     finally:
         cur.close()
@@ -60,3 +76,29 @@ def read_snapshot(conn: Connection) -> None:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
     elif not raw.in_transaction:
         raw.execute("BEGIN")
+
+
+def end_snapshot(conn: Connection) -> None:
+    """End the transaction :func:`read_snapshot` began, before the connection goes back to the
+    pool.
+
+    PostgreSQL: ``COMMIT`` the ``READ ONLY`` transaction, which has nothing to undo. The pool
+    would roll it back, and psycopg forgets its prepared statements at every ``ROLLBACK``:
+    every answer then parsed and planned its statements again. A transaction in error is left
+    to the pool. SQLite: nothing to do (its statement cache outlives a rollback).
+    """
+    if not _is_pg(conn):
+        return
+    raw: Any = conn.connection.driver_connection
+    if raw.info.transaction_status.name == "INTRANS":  # idle in a transaction, no error
+        raw.commit()
+
+
+@contextmanager
+def snapshot(conn: Connection) -> Iterator[None]:
+    """:func:`read_snapshot` for the statements of the block, then :func:`end_snapshot`."""
+    read_snapshot(conn)
+    try:
+        yield
+    finally:
+        end_snapshot(conn)

@@ -153,7 +153,7 @@ def _one_query(conn: Connection, q: _Ask) -> Found | None:
     limit = None if q.limit is None else q.limit + 1
     sql, args = page_query(conn, columns, q.station_id, codes, q.start, q.end, q.after, limit)
     params = [*codes, *args]  # the CASE's names come first in the statement
-    rows = fetch_all(conn, sql, params)
+    rows = fetch_all(conn, sql, params, planned_each_time=True)
     if not rows:
         return {}, ("", 0)
     which_col, stamps, values, keys, files = zip(*rows, strict=True)

@@ -41,7 +41,7 @@ def read_raw_page(
         return []
     columns = "parameter, observed_at, value, status, qc_flags, file_id"
     sql, params = page_query(conn, columns, station_id, parameters, start, end, after, limit)
-    return fetch_all(conn, sql, params)
+    return fetch_all(conn, sql, params, planned_each_time=True)
 
 
 def page_query(

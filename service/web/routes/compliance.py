@@ -17,7 +17,7 @@ from stations.compliance.bands import band_label
 from stations.compliance.summary import station_summary
 from stations.errors import InvalidRequest, UnknownStation
 from stations.store.compliance import aqi_series, list_episodes
-from stations.store.dbapi import read_snapshot
+from stations.store.dbapi import snapshot
 from stations.store.sites import get_site
 from stations.timeutil import epoch_to_local_iso, now_epoch, parse_iso_time
 
@@ -143,8 +143,8 @@ def _summary(
     engine: Engine, settings: Settings, station_id: str, start: str | None, end: str | None
 ) -> dict[str, Any]:
     tz = ZoneInfo(settings.display_tz)
-    with engine.connect() as conn:
-        read_snapshot(conn)  # the summary's statements read one state, under one SQLite lock
+    # the summary's statements read one state, under one SQLite lock
+    with engine.connect() as conn, snapshot(conn):
         site = get_site(conn, station_id)
         if site is None or site.site_type != "station":
             raise UnknownStation(station_id)

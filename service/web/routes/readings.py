@@ -20,7 +20,7 @@ from service.web.readings_window import read_window, window_body
 from service.web.routes.answers import ReadingsAnswer
 from stations.errors import InvalidRequest
 from stations.store.data_version import readings_version
-from stations.store.dbapi import read_snapshot
+from stations.store.dbapi import snapshot
 from stations.timeutil import now_epoch
 
 router = APIRouter(prefix="/api", tags=["readings"])
@@ -78,8 +78,8 @@ def _respond(
     request: Request, engine: Engine, settings: Settings, runtime: Runtime, q: _Question
 ) -> Response:
     now = now_epoch()  # the one clock read: it keys the answer and ends a default window
-    with engine.connect() as conn:
-        read_snapshot(conn)  # one snapshot and one file lock for the page's ten statements
+    # one snapshot and one file lock for the page's ten statements
+    with engine.connect() as conn, snapshot(conn):
         version = readings_version(conn)
         key = None
         if q.format == "json":
