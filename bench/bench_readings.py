@@ -41,14 +41,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,14 +148,6 @@ def _rotation(path: str, uncached: bool, run: int = 0) -> list[str]:
     ``run`` numbers the wrk run: every run gets nonces of its own, since a server keeps the
     answers of an earlier run (64 MB per worker holds thousands of 1-day answers)."""
     return [f"{path}&nonce={run}-{n}" for n in range(200_000)] if uncached else [path]
-
-
-@contextmanager
-def _disposing(engine: Engine) -> Iterator[Engine]:
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def tree_cpu_s(pid: int) -> float:
@@ -303,7 +294,6 @@ def main() -> None:
     cases = args.cases.split(",")
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        env_db = {"QUANTRAC_DATABASE_URL": args.pg} if args.pg else {}
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             data_dir=tmp / "data",
@@ -332,11 +322,14 @@ def main() -> None:
             return
         bases, pids = {}, {}
         # PostgreSQL's CPU per answer, per server: each server's connections carry its name
-        admin = stack.enter_context(_disposing(create_engine(args.pg))) if args.pg else None
+        admin = create_engine(args.pg) if args.pg else None
+        if admin is not None:
+            stack.callback(admin.dispose)
         for k, code in enumerate(args.code or [ROOT]):
             port = free_port()
             label = code.resolve().name if args.code else "this"
             bases[label] = base = f"http://127.0.0.1:{port}"
+            env_db = {}
             if args.pg:
                 named = make_url(args.pg).update_query_dict({"application_name": f"bench-{label}"})
                 env_db = {"QUANTRAC_DATABASE_URL": named.render_as_string(hide_password=False)}
