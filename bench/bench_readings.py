@@ -142,6 +142,12 @@ def paths(days_by_size: dict[str, int]) -> dict[tuple[str, str], str]:
     return out
 
 
+def _app_name(label: str) -> str:
+    """The ``application_name`` of a server's PostgreSQL connections, by which its share of
+    PostgreSQL's CPU is found."""
+    return f"bench-{label}"
+
+
 def _rotation(path: str, uncached: bool, run: int = 0) -> list[str]:
     """The paths wrk cycles over: the one path (repeat requests, as officers opening the same
     chart), or the path with a distinct unused parameter per request (each answer built anew).
@@ -331,7 +337,7 @@ def main() -> None:
             bases[label] = base = f"http://127.0.0.1:{port}"
             env_db = {}
             if args.pg:
-                named = make_url(args.pg).update_query_dict({"application_name": f"bench-{label}"})
+                named = make_url(args.pg).update_query_dict({"application_name": _app_name(label)})
                 env_db = {"QUANTRAC_DATABASE_URL": named.render_as_string(hide_password=False)}
             cmd = [str(Path(sys.executable).with_name("quantrac")), "serve", "--no-scheduler",
                    "--workers", "2", "--port", str(port)]  # fmt: skip
@@ -364,13 +370,13 @@ def main() -> None:
                     for label, base in bases.items():
                         rotation = _rotation(path, args.uncached, run * 1000 + c)
                         cpu = tree_cpu_s(pids[base])
-                        db0 = backend_cpu(admin, f"bench-{label}") if admin is not None else {}
+                        db0 = backend_cpu(admin, _app_name(label)) if admin is not None else {}
                         r = wrk(base, rotation, seconds, c, tmp,
                                 headers=GZIP, distinct=args.uncached)  # fmt: skip
                         served = max(r["req_s"] * seconds, 1)  # wrk's count over -d seconds
                         r["cpu_ms"] = (tree_cpu_s(pids[base]) - cpu) * 1000 / served
                         if admin is not None:
-                            db1 = backend_cpu(admin, f"bench-{label}")
+                            db1 = backend_cpu(admin, _app_name(label))
                             r["db_ms"] = server_seconds(db0, db1) * 1000 / served
                         runs.setdefault((label, c), []).append(r)
             for label, one in alone.items():
